@@ -1,0 +1,53 @@
+"""Configuration: defaults in code, environment overrides, tests pass a mapping.
+
+Nothing here is read at import time by other modules; `create_app` calls `load_config`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "points.sqlite3")
+    return normalise_database_url(url)
+
+
+def normalise_database_url(url: str) -> str:
+    """Route plain `postgres://` / `postgresql://` URLs to the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Build the app's configuration: defaults, then environment, then `overrides`."""
+    config: dict[str, Any] = {
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # SQLite: how long a writer waits for the write lock before giving up (ms).
+        "SQLITE_BUSY_TIMEOUT_MS": int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "30000")),
+        "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
+        # The community's clock: times are shown in this zone, stored in UTC.
+        "COMMUNITY_TIMEZONE": os.environ.get("COMMUNITY_TIMEZONE", "Asia/Shanghai"),
+        # Holds left pending past their expiry are voided by a sweep the app runs itself,
+        # at most this often (seconds), piggy-backing on requests; 0 turns it off.
+        "HOUSEKEEPING_INTERVAL_S": int(os.environ.get("HOUSEKEEPING_INTERVAL_S", "60")),
+        # flask-smorest / OpenAPI
+        "API_TITLE": "社区主理人 Points API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+    }
+    if overrides:
+        config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    return config

@@ -1,0 +1,44 @@
+"""Work the application does by itself on a timer: voiding overdue holds (and, as other
+domains land, expiring vouchers and releasing no-show bookings).
+
+No scheduler or broker is needed: before a request, at most once per
+`HOUSEKEEPING_INTERVAL_S` per process, the sweep runs in its own short transaction. A cron
+can run the same sweep with `flask --app points ledger sweep`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from flask import Flask
+
+from points.extensions import db
+from points.ledger import services as ledger
+
+
+def sweep(now=None) -> dict[str, int]:
+    """Run every periodic job once; returns what each did. The caller commits."""
+    return {"holds_expired": len(ledger.expire_holds(now=now))}
+
+
+def init_app(app: Flask) -> None:
+    interval = app.config["HOUSEKEEPING_INTERVAL_S"]
+    if interval <= 0:
+        return
+    guard = threading.Lock()
+    last_run = [0.0]
+
+    @app.before_request
+    def _housekeeping():
+        if time.monotonic() - last_run[0] < interval or not guard.acquire(blocking=False):
+            return
+        try:
+            last_run[0] = time.monotonic()
+            sweep()
+            db.session.commit()
+        except Exception:  # never fail a member's request for the sweep's sake
+            db.session.rollback()
+            app.logger.exception("housekeeping sweep failed; it will run again")
+        finally:
+            guard.release()
