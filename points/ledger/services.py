@@ -447,6 +447,108 @@ def reverse_transfer(
     )
 
 
+@dataclass(frozen=True)
+class TransferSpec:
+    """One transfer for `post_transfers_bulk`: kind, (account, amount) postings, memo."""
+
+    kind: str
+    postings: Sequence
+    memo: str = ""
+
+
+def post_transfers_bulk(
+    specs: Sequence[TransferSpec], *, actor_id: int | None = None, now: datetime | None = None
+) -> list[int]:
+    """Post many transfers in one go (seed and import path); all or nothing.
+
+    The same rules as post_transfer, checked in order, with batched inserts. No idempotency
+    keys: an import is made repeatable by running it in one transaction.
+    """
+    actor_id = _actor(actor_id)
+    now = _now(now)
+    prepared = []
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, TransferSpec):
+            raise InvalidInput("must be a TransferSpec", field=f"specs.{i}")
+        prepared.append(
+            (_kind(spec.kind), _legs(spec.postings), _text(spec.memo, "memo", MAX_MEMO))
+        )
+    if not prepared:
+        return []
+    rows = _lock_accounts(a for _, legs, _ in prepared for a, _ in legs)
+    balance = {a: row.balance for a, row in rows.items()}
+    head = db.session.execute(
+        sa.select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1).with_for_update()
+    ).one()
+    seq, prev_hash = head.seq, head.hash
+    transfers, postings = [], []
+    for kind, legs, memo in prepared:
+        _check_balanced(legs, rows)
+        legs_after = []
+        for account_id, amount in legs:
+            row = rows[account_id]
+            if amount < 0 and not row.may_go_negative and balance[account_id] - row.held < -amount:
+                raise InsufficientPoints(
+                    f"only {balance[account_id] - row.held} {row.asset} available in account "
+                    f"{account_id}, {-amount} needed",
+                    field="amount",
+                )
+            balance[account_id] += amount
+            legs_after.append((account_id, row.asset, amount, balance[account_id]))
+        seq += 1
+        digest = transfer_hash(
+            prev_hash,
+            seq=seq,
+            kind=kind,
+            memo=memo,
+            actor_id=actor_id,
+            created_at=now,
+            idempotency_key=None,
+            reverses_id=None,
+            hold_id=None,
+            postings=legs_after,
+        )
+        transfers.append(
+            {
+                "seq": seq,
+                "kind": kind,
+                "memo": memo,
+                "actor_id": actor_id,
+                "created_at": now,
+                "prev_hash": prev_hash,
+                "hash": digest,
+            }
+        )
+        postings.append(legs_after)
+        prev_hash = digest
+    ids = db.session.scalars(
+        sa.insert(Transfer).returning(Transfer.id, sort_by_parameter_order=True), transfers
+    ).all()
+    db.session.execute(
+        sa.insert(Posting),
+        [
+            {
+                "transfer_id": transfer_id,
+                "account_id": a,
+                "asset": asset,
+                "amount": amount,
+                "balance_after": after,
+            }
+            for transfer_id, legs_after in zip(ids, postings, strict=True)
+            for a, asset, amount, after in legs_after
+        ],
+    )
+    db.session.execute(
+        sa.update(Account),
+        [{"id": a, "balance": b} for a, b in balance.items() if b != rows[a].balance],
+    )
+    db.session.execute(
+        sa.update(LedgerHead).where(LedgerHead.id == 1).values(seq=seq, hash=prev_hash)
+    )
+    db.session.flush()
+    return list(ids)
+
+
 # ---------------------------------------------------------------------------- holds
 
 
@@ -659,7 +761,7 @@ def balance_of(account: Account | int, *, now: datetime | None = None) -> Balanc
             Hold.account_id == account_id, Hold.status == "pending", Hold.expires_at <= now
         )
     )
-    return Balance(balance=row.balance, held=row.held - overdue)
+    return Balance(balance=row.balance, held=row.held - int(overdue))  # SUM is numeric on PG
 
 
 def _cursor(value: str | None) -> int | None:
@@ -708,6 +810,7 @@ __all__ = [
     "MAX_AMOUNT",
     "StatementItem",
     "StatementPage",
+    "TransferSpec",
     "balance_of",
     "expire_holds",
     "get_account",
@@ -717,6 +820,7 @@ __all__ = [
     "member_wallet",
     "post_hold",
     "post_transfer",
+    "post_transfers_bulk",
     "reverse_transfer",
     "statement",
     "system_account",

@@ -53,7 +53,7 @@ def _check_sums(report: VerifyReport) -> None:
     if row:
         report.faults.append(
             f"transfer {row.transfer_id} does not balance: its {row.asset} postings sum to "
-            f"{row.total:+d}"
+            f"{int(row.total):+d}"
         )
     row = _first(
         sa.select(Transfer.id, sa.func.count(Posting.id).label("n"))
@@ -82,7 +82,7 @@ def _check_balances(report: VerifyReport) -> None:
     if row:
         report.faults.append(
             f"account {row.id} ({row.name}) caches balance {row.balance} but its postings sum "
-            f"to {row.recomputed}"
+            f"to {int(row.recomputed)}"
         )
     pending = (
         sa.select(Hold.account_id, sa.func.sum(Hold.amount).label("total"))
@@ -100,7 +100,7 @@ def _check_balances(report: VerifyReport) -> None:
     if row:
         report.faults.append(
             f"account {row.id} ({row.name}) caches held {row.held} but its pending holds sum "
-            f"to {row.recomputed}"
+            f"to {int(row.recomputed)}"
         )
     row = _first(
         sa.select(Account.id, Account.name, Account.balance, Account.held)
@@ -120,7 +120,7 @@ def _check_balances(report: VerifyReport) -> None:
     if row:
         report.faults.append(
             f"posting {row.id} on account {row.account_id} records balance {row.balance_after} "
-            f"after it, but the postings up to it sum to {row.running}"
+            f"after it, but the postings up to it sum to {int(row.running)}"
         )
 
 

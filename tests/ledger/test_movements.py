@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from points.database import utcnow
+from points.errors import InsufficientPoints
 from points.extensions import db
 from points.ledger import services as ledger
 from points.ledger.verify import verify_ledger
@@ -136,3 +139,30 @@ def test_verify_passes_after_every_kind_of_movement(ctx, issuance, make_wallet):
     report = verify_ledger()
     assert report.ok, report.faults
     assert (report.transfers, report.postings, report.holds) == (4, 8, 2)
+
+
+def test_bulk_posting_gives_the_same_ledger_as_posting_one_by_one(ctx, issuance, make_wallet):
+    a, b = make_wallet(1), make_wallet(2)
+    ids = ledger.post_transfers_bulk(
+        [
+            ledger.TransferSpec("earn", [(issuance, -50), (a, 50)], "导入 1"),
+            ledger.TransferSpec("transfer", [(a, -20), (b, 20)]),
+            ledger.TransferSpec("earn", [(issuance, -5), (b, 5)]),
+        ]
+    )
+    db.session.commit()
+    assert len(ids) == 3
+    assert balances(a, b, issuance) == [(30, 0, 30), (25, 0, 25), (-55, 0, -55)]
+    assert [i.balance_after for i in ledger.statement(b).items] == [25, 20]
+    assert verify_ledger().ok
+
+
+def test_bulk_posting_refuses_an_overdraft_anywhere_in_the_batch(ctx, issuance, make_wallet):
+    a, b = make_wallet(1, 10), make_wallet(2)
+    with pytest.raises(InsufficientPoints):
+        ledger.post_transfers_bulk(
+            [
+                ledger.TransferSpec("transfer", [(a, -10), (b, 10)]),
+                ledger.TransferSpec("transfer", [(a, -1), (b, 1)]),
+            ]
+        )

@@ -1,0 +1,116 @@
+"""Two-phase transfers: a hold reserves, then is posted, voided or expires — exactly once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from points.database import utcnow
+from points.errors import HoldNotPending, IdempotencyConflict, InsufficientPoints
+from points.extensions import db
+from points.ledger import services as ledger
+from tests.ledger.conftest import balances, counts
+
+NOW = utcnow().replace(microsecond=0)
+
+
+@pytest.fixture
+def wallet(make_wallet):
+    return make_wallet(1, 100)
+
+
+@pytest.fixture
+def shop(ctx):
+    return ledger.system_account("redeemed:3")
+
+
+def _hold(wallet, shop, amount=40, minutes=30, **kw):
+    return ledger.hold(
+        source=wallet,
+        destination=shop,
+        amount=amount,
+        kind="redeem",
+        expires_at=NOW + timedelta(minutes=minutes),
+        now=NOW,
+        **kw,
+    )
+
+
+def test_a_hold_leaves_the_balance_but_not_the_available_points(wallet, shop):
+    _hold(wallet, shop)
+    db.session.commit()
+    assert balances(wallet) == [(100, 40, 60)]
+
+
+def test_a_hold_beyond_what_is_available_is_refused(wallet, shop):
+    _hold(wallet, shop, 70)
+    with pytest.raises(InsufficientPoints) as error:
+        _hold(wallet, shop, 31)
+    assert "only 30 points available" in error.value.message
+
+
+def test_voiding_gives_the_points_back_and_a_second_end_is_refused(wallet, shop):
+    h = _hold(wallet, shop)
+    ledger.void_hold(h, reason="member cancelled", actor_id=1, now=NOW)
+    db.session.commit()
+    assert balances(wallet, shop) == [(100, 0, 100), (0, 0, 0)]
+    for end in (lambda: ledger.void_hold(h, now=NOW), lambda: ledger.post_hold(h, now=NOW)):
+        with pytest.raises(HoldNotPending, match="already voided"):
+            end()
+
+
+def test_an_overdue_hold_no_longer_counts_and_cannot_be_posted(wallet, shop):
+    h = _hold(wallet, shop, minutes=10)
+    db.session.commit()
+    later = NOW + timedelta(minutes=11)
+    after = ledger.balance_of(wallet, now=later)
+    assert (after.available, type(after.held)) == (100, int)
+    with pytest.raises(HoldNotPending, match="expired"):
+        ledger.post_hold(h, now=later)
+
+
+def test_the_sweep_expires_overdue_holds_once(wallet, shop):
+    soon, later = _hold(wallet, shop, 10, minutes=5), _hold(wallet, shop, 20, minutes=60)
+    db.session.commit()
+    assert ledger.expire_holds(now=NOW + timedelta(minutes=6)) == [soon.id]
+    assert ledger.expire_holds(now=NOW + timedelta(minutes=7)) == []
+    db.session.commit()
+    db.session.refresh(soon)
+    assert soon.status == "expired"
+    assert balances(wallet) == [(100, 20, 80)]
+    assert later.status == "pending"
+
+
+def test_a_new_hold_releases_the_accounts_overdue_holds_first(wallet, shop):
+    old = _hold(wallet, shop, 100, minutes=5)
+    db.session.commit()
+    later = NOW + timedelta(minutes=6)
+    ledger.hold(
+        source=wallet,
+        destination=shop,
+        amount=100,
+        kind="redeem",
+        expires_at=later + timedelta(minutes=5),
+        now=later,
+    )
+    db.session.commit()
+    db.session.refresh(old)
+    assert old.status == "expired"
+    assert balances(wallet) == [(100, 100, 0)]
+
+
+def test_posting_a_hold_may_carry_its_own_memo(wallet, shop):
+    h = _hold(wallet, shop, memo="理发券")
+    t = ledger.post_hold(h, memo="核销 ABCD-1234", actor_id=5, now=NOW)
+    assert (t.memo, t.actor_id, t.created_at) == ("核销 ABCD-1234", 5, NOW)
+
+
+def test_a_replayed_hold_key_returns_the_first_hold(wallet, shop):
+    first = _hold(wallet, shop, idempotency_key="redeem:9")
+    again = _hold(wallet, shop, idempotency_key="redeem:9")
+    assert again.id == first.id
+    assert counts()["holds"] == 1
+    with pytest.raises(IdempotencyConflict) as error:
+        _hold(wallet, shop, 41, idempotency_key="redeem:9")
+    assert error.value.fields == ["amount"]

@@ -1,0 +1,136 @@
+"""The database refuses to change history; `verify` finds what was changed behind its back."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+
+from points.database import utcnow
+from points.extensions import db
+from points.ledger import services as ledger
+from points.ledger.verify import verify_ledger
+
+
+@pytest.fixture
+def history(make_wallet, issuance):
+    """Three transfers and a posted hold: earn 100, transfer 30, redeem 20."""
+    a, b = make_wallet(1, 100), make_wallet(2)
+    ledger.transfer(kind="transfer", source=a, destination=b, amount=30)
+    shop = ledger.system_account("redeemed:1")
+    h = ledger.hold(
+        source=b,
+        destination=shop,
+        amount=20,
+        kind="redeem",
+        expires_at=utcnow() + timedelta(hours=1),
+    )
+    ledger.post_hold(h)
+    db.session.commit()
+    return a, b, h
+
+
+def _raw(sql: str, **params) -> None:
+    db.session.execute(sa.text(sql), params)
+    db.session.commit()
+
+
+@pytest.fixture
+def unguarded(dialect):
+    """Switch off the immutability triggers, as an attacker with raw SQL access would;
+    they are back for the next test (SQLite's per-test file goes; PostgreSQL re-enables)."""
+    guarded = ("postings", "transfers")
+    if dialect == "sqlite":
+        for table in guarded:
+            _raw(f"DROP TRIGGER {table}_no_update")
+            _raw(f"DROP TRIGGER {table}_no_delete")
+    else:
+        for table in guarded:
+            _raw(f"ALTER TABLE {table} DISABLE TRIGGER {table}_immutable")
+    yield
+    db.session.rollback()
+    if dialect == "postgresql":
+        for table in guarded:
+            _raw(f"ALTER TABLE {table} ENABLE TRIGGER {table}_immutable")
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE postings SET amount = amount + 1",
+        "DELETE FROM postings",
+        "UPDATE transfers SET memo = 'changed'",
+        "DELETE FROM transfers",
+        "DELETE FROM holds",
+        "UPDATE holds SET status = 'voided'",
+        "UPDATE holds SET amount = 1",
+    ],
+)
+def test_the_database_refuses_to_rewrite_history(history, sql):
+    with pytest.raises(DBAPIError, match="immutable|never deleted|ends exactly once"):
+        _raw(sql)
+    db.session.rollback()
+    assert verify_ledger().ok
+
+
+def test_the_database_refuses_a_negative_wallet_even_from_raw_sql(history):
+    a, _, _ = history
+    with pytest.raises(sa.exc.IntegrityError):
+        _raw("UPDATE accounts SET balance = -1 WHERE id = :id", id=a.id)
+
+
+def test_a_changed_posting_amount_is_found_and_named(history, unguarded):
+    posting = db.session.scalar(sa.text("SELECT id FROM postings ORDER BY id LIMIT 1 OFFSET 2"))
+    _raw("UPDATE postings SET amount = amount - 5 WHERE id = :id", id=posting)
+    report = verify_ledger()
+    assert not report.ok
+    assert report.faults[0].startswith("transfer 2 does not balance")
+    assert any(f"posting {posting}" in fault for fault in report.faults)
+
+
+def test_a_rewritten_memo_breaks_the_hash_chain(history, unguarded):
+    _raw("UPDATE transfers SET memo = 'nothing to see' WHERE id = 2")
+    report = verify_ledger()
+    assert report.faults == [
+        "transfer 2 (position 2) does not match its hash: its content or its predecessor "
+        "was changed"
+    ]
+
+
+def test_a_deleted_transfer_leaves_a_gap_in_the_chain(history, unguarded):
+    _raw("DELETE FROM postings WHERE transfer_id = 2")
+    _raw("DELETE FROM transfers WHERE id = 2")
+    report = verify_ledger()
+    assert any("position 3; 2 was expected" in fault for fault in report.faults)
+
+
+def test_a_cached_balance_that_drifts_is_named(history):
+    a, _, _ = history
+    _raw("UPDATE accounts SET balance = balance + 1 WHERE id = :id", id=a.id)
+    report = verify_ledger()
+    assert report.faults == [
+        f"account {a.id} (member:1) caches balance 71 but its postings sum to 70"
+    ]
+
+
+def test_a_cached_held_amount_that_drifts_is_named(history):
+    _, b, _ = history
+    _raw("UPDATE accounts SET held = 3 WHERE id = :id", id=b.id)
+    report = verify_ledger()
+    assert report.faults == [
+        f"account {b.id} (member:2) caches held 3 but its pending holds sum to 0"
+    ]
+
+
+def test_the_verify_command_prints_counts_and_exits_nonzero_on_a_fault(app, history, request):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "checked 4 accounts, 3 transfers, 6 postings, 1 holds: OK" in result.output
+    request.getfixturevalue("unguarded")
+    _raw("UPDATE postings SET amount = 999 WHERE id = 1")
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert "FAULT: transfer 1 does not balance" in result.output
