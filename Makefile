@@ -10,7 +10,8 @@ HOST   ?= 0.0.0.0
 WORKERS ?= 2
 FLASK  := $(BIN)/flask --app points
 
-.PHONY: run test bench lint clean
+CATALOG := points/translations/zh_Hans_CN/LC_MESSAGES/messages
+.PHONY: run test bench lint clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +25,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+$(CATALOG).mo: $(CATALOG).po | $(BIN)/python
+	$(BIN)/pybabel compile --use-fuzzy -d points/translations -i $(CATALOG).po -o $@ -l zh_Hans_CN
+
+# After changing visible strings: extract them, merge into the catalog, then translate
+# the new entries in $(CATALOG).po (tests/test_i18n.py fails until every one is).
+translations: $(VENV)/.installed-dev
+	$(BIN)/pybabel extract -F points/translations/babel.cfg -k _l -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d points/translations --no-fuzzy-matching
+
+run: $(VENV)/.installed $(CATALOG).mo
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
 	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
@@ -33,7 +43,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
-test: lint
+test: lint $(CATALOG).mo
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-dev

@@ -11,7 +11,7 @@ from flask import Flask
 
 from points.config import load_config
 from points.database import configure_engine
-from points.extensions import api, db, migrate
+from points.extensions import api, csrf, db, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
+    register_error_handlers(app)
     register_commands(app)
     return app
 
@@ -41,9 +42,11 @@ def register_extensions(app: Flask) -> None:
             synchronous=app.config["SQLITE_SYNCHRONOUS"],
         )
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
     api.init_app(app)
-    from points import housekeeping
+    from points import housekeeping, identity
 
+    identity.init_app(app)
     housekeeping.init_app(app)
 
 
@@ -53,6 +56,34 @@ def register_blueprints(app: Flask) -> None:
 
     register_api(app, api)
     register_web(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """API paths answer in the contract's JSON; pages answer with a page."""
+    from werkzeug.exceptions import HTTPException, InternalServerError
+
+    from points import api as api_errors
+    from points.errors import PointsError
+    from points.web import error_page
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        if api_errors.is_api_request():
+            return api_errors.http_error_response(error)
+        return error_page(error.code or 500)
+
+    @app.errorhandler(PointsError)
+    def _points(error: PointsError):
+        if api_errors.is_api_request():
+            return api_errors.points_error_response(error)
+        # Pages handle their own PointsErrors; one that escapes is shown by its status.
+        return error_page(error.status)
+
+    @app.errorhandler(InternalServerError)
+    def _server(error: InternalServerError):
+        if api_errors.is_api_request():
+            return api_errors.server_error_response()
+        return error_page(500)
 
 
 def register_commands(app: Flask) -> None:

@@ -11,22 +11,15 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from points import housekeeping
+from points import housekeeping, seeding
+from points.errors import PointsError
 from points.extensions import db
-from points.ledger import services as ledger
 from points.ledger.verify import verify_ledger
+from points.members import services as members
+from points.members.models import ROLES, Member
 
 ledger_cli = AppGroup("ledger", help="Check and maintain the points ledger.")
 seed_cli = AppGroup("seed", help="Load seed data.")
-
-SYSTEM_ACCOUNTS = (
-    ("issuance", "points"),
-    ("adjustments", "points"),
-    ("expired", "points"),
-    ("space", "points"),
-    ("issuance", "space_minutes"),
-    ("space", "space_minutes"),
-)
 
 
 @ledger_cli.command("verify")
@@ -51,17 +44,51 @@ def sweep_command():
 @seed_cli.command("demo")
 def seed_demo_command():
     """Load the demo data once, into an empty database; a second run changes nothing."""
-    from points.ledger.models import Account
-
-    if db.session.scalar(db.select(Account).limit(1)) is not None:
-        click.echo("database already has data; demo seed not loaded again")
+    if db.session.scalar(db.select(Member.id).limit(1)) is not None:
+        click.echo("database already has members; demo seed not loaded again")
         return
-    for name, asset in SYSTEM_ACCOUNTS:
-        ledger.system_account(name, asset)
+    try:
+        loaded = seeding.load_demo()
+    except PointsError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
     db.session.commit()
-    click.echo(f"demo seed loaded: {len(SYSTEM_ACCOUNTS)} system accounts")
+    click.echo("demo seed loaded: " + ", ".join(f"{k}: {v}" for k, v in loaded.items()))
+
+
+members_cli = AppGroup("members", help="Manage members and staff.")
+
+
+@members_cli.command("create-staff")
+@click.option("--phone", required=True, help="Mainland mobile number; the login name.")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--password", help="Needed when the phone is not registered yet.")
+@click.option("--community", "community_name", help="Community name (social workers).")
+@click.option("--merchant", "merchant_id", type=int, help="Merchant id (merchant staff).")
+def create_staff_command(phone, name, role, password, community_name, merchant_id):
+    """Create a staff member, or grant the role to an existing member."""
+    try:
+        member = members.create_staff(
+            phone=phone,
+            name=name,
+            role=role,
+            password=password,
+            community_name=community_name,
+            merchant_id=merchant_id,
+        )
+    except PointsError as error:
+        db.session.rollback()
+        fields = "; ".join(
+            f"--{k.replace('_id', '').replace('_', '-')}: {', '.join(v)}"
+            for k, v in error.errors.items()
+        )
+        raise click.ClickException(fields or error.message) from None
+    db.session.commit()
+    click.echo(f"{member.name} ({member.phone}) is now {role}")
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(members_cli)

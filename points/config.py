@@ -40,6 +40,19 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # Holds left pending past their expiry are voided by a sweep the app runs itself,
         # at most this often (seconds), piggy-backing on requests; 0 turns it off.
         "HOUSEKEEPING_INTERVAL_S": int(os.environ.get("HOUSEKEEPING_INTERVAL_S", "60")),
+        # Languages: Chinese first, English by switch.
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("COMMUNITY_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
+        # Sign-in
+        "TOKEN_DAYS": int(os.environ.get("TOKEN_DAYS", "30")),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        # The growth ladder (see points/members/progression.py)
+        "LADDER_TALENT_MIN_HOURS": float(os.environ.get("LADDER_TALENT_MIN_HOURS", "20")),
+        "LADDER_HOURS_WINDOW_DAYS": int(os.environ.get("LADDER_HOURS_WINDOW_DAYS", "365")),
+        "LADDER_NOTICE_DAYS": int(os.environ.get("LADDER_NOTICE_DAYS", "5")),
         # flask-smorest / OpenAPI
         "API_TITLE": "社区主理人 Points API",
         "API_VERSION": "v1",

@@ -72,3 +72,17 @@ class AlreadyReversed(Conflict):
     """A transfer is reversed at most once, and a reversal is never reversed."""
 
     code = "already_reversed"
+
+
+class Unauthorized(PointsError):
+    """Sign in first, with a phone number and password or a valid token."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(PointsError):
+    """The caller is signed in but may not do this (role, or another community's member)."""
+
+    code = "forbidden"
+    status = 403

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -15,3 +18,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = Api()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()

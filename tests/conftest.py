@@ -7,6 +7,7 @@ SQLite tests each get a copy of the migrated template file; PostgreSQL tests tru
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask import has_app_context
+from flask.testing import FlaskClient
 
 from points import create_app
 from points.config import normalise_database_url
@@ -86,9 +89,21 @@ def db_url(backend, tmp_path) -> str:
     return backend.url
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, session and `g`, as under a real server, even
+    when the test itself holds an app context. The test's own transaction is ended first
+    (on SQLite it would hold the write lock the request needs)."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(db_url):
     app = create_app(app_config(db_url))
+    app.test_client_class = IsolatedClient
     yield app
     with app.app_context():
         db.session.remove()
@@ -111,3 +126,92 @@ def client(app):
 @pytest.fixture
 def dialect(backend) -> str:
     return backend.name
+
+
+# ---------------------------------------------------------------------------- members
+
+FAST_HASH = None  # one scrypt hash shared by factory-made members keeps the suite quick
+
+
+@pytest.fixture
+def places(ctx):
+    """Two communities of one street, each with two grids: (community_a, community_b)."""
+    from points.members import services as members
+
+    a = members.ensure_place("胜浦街道", "云溪社区", ["云溪一网格", "云溪二网格"])
+    b = members.ensure_place("胜浦街道", "滨江社区", ["滨江一网格", "滨江二网格"])
+    db.session.commit()
+    return a, b
+
+
+@pytest.fixture
+def courses(ctx):
+    """The six courses of the three training tiers, by code."""
+    from points import seeding
+
+    seeding.load_courses()
+    db.session.commit()
+    from points.members.models import Course
+
+    return {c.code: c for c in db.session.scalars(sa.select(Course))}
+
+
+@pytest.fixture
+def make_member(ctx, places):
+    """make_member(phone=None, community=places[0], role=None, level="resident", **kw)."""
+    from werkzeug.security import generate_password_hash
+
+    from points.members import services as members
+
+    global FAST_HASH
+    if FAST_HASH is None:
+        FAST_HASH = generate_password_hash("demo1234")
+    counter = iter(range(1, 10_000))
+
+    def make(phone=None, *, community=None, role=None, level="resident", name=None, **kw):
+        n = next(counter)
+        community = community if community is not None else places[0]
+        member = members.register_member(
+            phone=phone or f"1380000{n:04d}",
+            password=None,
+            password_hash=FAST_HASH,
+            name=name or f"成员{n}",
+            community_id=community.id if community else None,
+            **kw,
+        )
+        if role:
+            members.grant_role(member, role)
+        if level != "resident":
+            members.import_level(member, level, reason="test", actor_id=None)
+        db.session.commit()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def social_worker(make_member):
+    return make_member("13900000001", role="social_worker", name="李社工")
+
+
+def sign_in(client, phone: str, password: str = "demo1234"):
+    """Sign in through the web form (CSRF is on in tests, so fetch the token first)."""
+    return client.post(
+        "/login",
+        data={"phone": phone, "password": password, "csrf_token": csrf_token(client, "/login")},
+    )
+
+
+def csrf_token(client, path: str = "/") -> str:
+    import re
+
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def api_token(client, phone: str, password: str = "demo1234") -> dict:
+    answer = client.post("/api/v1/auth/token", json={"phone": phone, "password": password})
+    assert answer.status_code == 200, answer.get_json()
+    return {"Authorization": f"Bearer {answer.get_json()['token']}"}

@@ -4,25 +4,81 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from points import create_app
+import pytest
+import sqlalchemy as sa
+
+from points import create_app, seeding
 from points.database import utcnow
 from points.extensions import db
 from points.ledger import services as ledger
 from points.ledger.models import Account
+from points.ledger.verify import verify_ledger
+from points.members.models import Member
 from tests.conftest import app_config
 
 
-def test_the_demo_seed_loads_once(app):
+def _counts():
+    return {
+        table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+        for table in ("members", "transfers", "level_changes", "skills", "course_completions")
+    }
+
+
+def test_the_demo_seed_loads_once_with_the_readme_accounts(app):
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed", "demo"])
     assert first.exit_code == 0, first.output
     assert "demo seed loaded" in first.output
+    with app.app_context():
+        loaded = _counts()
+        by_phone = {
+            m.phone: m
+            for m in db.session.scalars(sa.select(Member).where(Member.phone.like("1390000000%")))
+        }
+        assert by_phone["13900000001"].role_names == ["social_worker"]
+        assert by_phone["13900000002"].merchant_ids == [1]
+        assert by_phone["13900000003"].level == "host"
+        assert by_phone["13900000004"].level == "volunteer"
+        assert by_phone["13900000005"].level == "resident"
+        assert ledger.balance_of(ledger.member_wallet(by_phone["13900000003"].id)).balance == 860
+        query = sa.select(Member.level, sa.func.count()).group_by(Member.level)
+        levels = {level: n for level, n in db.session.execute(query)}
+        assert sum(levels.values()) >= 300 and all(levels[lv] > 0 for lv in levels)
+        assert len(levels) == 4
+        assert verify_ledger().ok
     again = runner.invoke(args=["seed", "demo"])
     assert "not loaded again" in again.output
     with app.app_context():
-        assert ledger.balance_of(ledger.system_account("issuance")).balance == 0
-        assert ledger.system_account("issuance").may_go_negative
-        assert not ledger.system_account("expired").may_go_negative
+        assert _counts() == loaded
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"),
+    [
+        ("places.toml", "street = [", "places.toml: not valid TOML"),
+        ("places.toml", 'street = "S"\n[[communities]]\ngrids = []', "communities[0]"),
+        (
+            "courses.toml",
+            '[[courses]]\ncode = "X Y"\ntier = "basic"\nname_zh = "a"\nname_en = "b"',
+            "courses.toml courses[0]: code: must be 2-40",
+        ),
+        (
+            "courses.toml",
+            '[[courses]]\ncode = "ok"\ntier = "expert"\nname_zh = "a"\nname_en = "b"',
+            "tier: must be one of basic",
+        ),
+    ],
+)
+def test_a_bad_seed_file_is_named_and_nothing_is_written(ctx, tmp_path, file, text, message):
+    for name in ("places.toml", "courses.toml", "demo.toml"):
+        (tmp_path / name).write_text((seeding.SEED_DIR / name).read_text("utf-8"), "utf-8")
+    (tmp_path / file).write_text(text, "utf-8")
+    before = _counts()
+    with pytest.raises(seeding.SeedError) as error:
+        seeding.load_demo(tmp_path)
+    db.session.rollback()
+    assert message in error.value.message
+    assert _counts() == before
 
 
 def _overdue_hold(app) -> tuple[int, int]:

@@ -23,7 +23,7 @@ _HTTP_CODES = {
 }
 
 
-def _is_api_request() -> bool:
+def is_api_request() -> bool:
     return request.path.startswith(API_PREFIX + "/") or request.path == API_PREFIX
 
 
@@ -38,9 +38,7 @@ def _flatten(messages) -> dict[str, list[str]]:
 
 
 def http_error_response(error: HTTPException):
-    """Contract-shaped JSON for HTTP errors under /api; Flask's own page elsewhere."""
-    if not _is_api_request():
-        return error
+    """Contract-shaped JSON for an HTTP error."""
     status = error.code or 500
     body = {
         "code": _HTTP_CODES.get(status, "error"),
@@ -53,25 +51,24 @@ def http_error_response(error: HTTPException):
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from points.api.system import blp as system_blp
+    from points.api import auth, me, system
+    from points.api.access import protect_cookie_writes
+    from points.extensions import csrf
 
-    api.register_blueprint(system_blp, url_prefix=API_PREFIX)
+    for module in (system, auth, me):
+        csrf.exempt(module.blp)
+        api.register_blueprint(module.blp, url_prefix=API_PREFIX + (module.blp.url_prefix or ""))
 
-    @app.errorhandler(PointsError)
-    def _points_error(error: PointsError):
-        if _is_api_request():
-            return jsonify(error.to_dict()), error.status
-        raise error  # the web layer handles its own; reaching here is a bug
+    @app.before_request
+    def _api_csrf():
+        if is_api_request():
+            protect_cookie_writes()
 
-    app.register_error_handler(HTTPException, http_error_response)
 
-    @app.errorhandler(500)
-    def _server_error(error):
-        if _is_api_request():
-            body = {
-                "code": "server_error",
-                "message": "Something went wrong on our side.",
-                "errors": {},
-            }
-            return jsonify(body), 500
-        return error
+def points_error_response(error: PointsError):
+    return jsonify(error.to_dict()), error.status
+
+
+def server_error_response():
+    body = {"code": "server_error", "message": "Something went wrong on our side.", "errors": {}}
+    return jsonify(body), 500

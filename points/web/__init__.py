@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, render_template
 
 
 def register_web(app: Flask) -> None:
-    from points.web.home import bp as home_bp
+    from points.web import auth, home, labels, profile, staff
 
-    app.register_blueprint(home_bp)
+    for module in (home, auth, profile, staff):
+        app.register_blueprint(module.bp)
+    labels.register(app)
+
+
+def error_page(status: int):
+    """A friendly page in the member's language for 403, 404 and the like."""
+    return render_template("error.html", status=status), status

@@ -1,0 +1,45 @@
+"""Sign-up and bearer tokens."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from points.api.access import current_member
+from points.extensions import db
+from points.identity import bearer_token
+from points.members import services as members
+from points.members.schemas import MemberOut, RegisterRequest, TokenOut, TokenRequest
+
+blp = Blueprint("auth_api", __name__, url_prefix="/auth", description="Sign-up and tokens")
+
+
+@blp.post("/register")
+@blp.arguments(RegisterRequest)
+@blp.response(201, MemberOut)
+def register(body):
+    """Sign up with a mainland mobile number; the member starts as a resident."""
+    member = members.register_member(**body)
+    db.session.commit()
+    return member
+
+
+@blp.post("/token")
+@blp.arguments(TokenRequest)
+@blp.response(200, TokenOut)
+def token(body):
+    """Exchange phone and password for a bearer token (shown once; stored hashed)."""
+    member = members.authenticate(body["phone"], body["password"])
+    raw, issued = members.issue_token(member)
+    db.session.commit()
+    return {"token": raw, "expires_at": issued.expires_at, "member": member}
+
+
+@blp.delete("/token")
+@blp.response(204)
+def revoke():
+    """Revoke the bearer token this request carries."""
+    current_member()
+    raw = bearer_token()
+    if raw:
+        members.revoke_token(raw)
+        db.session.commit()

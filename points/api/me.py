@@ -1,0 +1,67 @@
+"""The signed-in member's own profile, progress, balance and statement."""
+
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from points.api.access import current_member
+from points.errors import InvalidInput
+from points.ledger import services as ledger
+from points.members import services as members
+from points.members.schemas import (
+    BalanceOut,
+    MemberOut,
+    ProgressOut,
+    StatementOut,
+    StatementQuery,
+)
+
+blp = Blueprint("me_api", __name__, url_prefix="/me", description="The signed-in member")
+
+
+@blp.get("")
+@blp.response(200, MemberOut)
+def me():
+    """Who am I: name, phone, level, roles, community."""
+    return current_member()
+
+
+@blp.get("/progress")
+@blp.response(200, ProgressOut)
+def progress():
+    """What I have and still need for the next level."""
+    p = members.progress_of(current_member())
+    return {
+        "level": p.level,
+        "next_level": p.next_level,
+        "ready": p.ready,
+        "requirements": list(p.requirements),
+    }
+
+
+@blp.get("/balance")
+@blp.response(200, BalanceOut)
+def balance():
+    """My points and space minutes: balance, held by pending vouchers, available."""
+    member = current_member()
+    out = {}
+    for asset in ("points", "space_minutes"):
+        b = ledger.balance_of(ledger.member_wallet(member.id, asset))
+        out[asset] = {"balance": b.balance, "held": b.held, "available": b.available}
+    return out
+
+
+@blp.get("/statement")
+@blp.arguments(StatementQuery, location="query")
+@blp.response(200, StatementOut)
+def statement(query):
+    """My movements, newest first; pass next_cursor back as cursor for the next page."""
+    member = current_member()
+    if query["asset"] not in ("points", "space_minutes"):
+        raise InvalidInput("must be points or space_minutes", field="asset")
+    page = ledger.statement(
+        ledger.member_wallet(member.id, query["asset"]),
+        cursor=query["cursor"],
+        limit=query["limit"],
+    )
+    return {"items": page.items, "next_cursor": page.next_cursor}

@@ -1,0 +1,1 @@
+"""Members: people, sign-in, roles, and the growth ladder."""

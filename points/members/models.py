@@ -1,0 +1,220 @@
+"""People and the growth ladder.
+
+A `Member` signs in with a mainland mobile number and belongs to a community (社区) and grid
+(网格) within a street (街道). Their `level` climbs resident → volunteer → talent → host by
+rules (see `progression.py`), and every change is a `LevelChange` row saying from, to, why,
+who decided and when. Staff powers are `MemberRole`s: a social worker acts inside their own
+community, an admin across the street, merchant staff for one merchant.
+
+Growth records: `CourseCompletion` (training in three tiers), `Skill` (the resource map,
+reviewed by a social worker), `HostApplication` (apply → select → public notice → appoint,
+with `Objection`s during the notice) and `Assessment` (a quarterly three-colour scorecard).
+`ApiToken` holds bearer tokens by their hash only.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from points.database import UTCDateTime, utcnow
+from points.extensions import db
+
+LEVELS = ("resident", "volunteer", "talent", "host")
+STATUSES = ("active", "suspended", "exited")
+ROLES = ("social_worker", "admin", "merchant_staff")
+TIERS = ("basic", "specialised", "leadership")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Street(db.Model):
+    __tablename__ = "streets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(80), unique=True)
+
+
+class Community(db.Model):
+    __tablename__ = "communities"
+    __table_args__ = (sa.UniqueConstraint("street_id", "name", name="uq_communities_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    street_id: Mapped[int] = mapped_column(sa.ForeignKey("streets.id"))
+    name: Mapped[str] = mapped_column(sa.String(80))
+
+    street: Mapped[Street] = relationship()
+    grids: Mapped[list[Grid]] = relationship(back_populates="community", order_by="Grid.id")
+
+
+class Grid(db.Model):
+    __tablename__ = "grids"
+    __table_args__ = (sa.UniqueConstraint("community_id", "name", name="uq_grids_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"))
+    name: Mapped[str] = mapped_column(sa.String(80))
+
+    community: Mapped[Community] = relationship(back_populates="grids")
+
+
+class Member(UserMixin, db.Model):
+    __tablename__ = "members"
+    __table_args__ = (
+        sa.CheckConstraint(_in("level", LEVELS), name="ck_members_level"),
+        sa.CheckConstraint(_in("status", STATUSES), name="ck_members_status"),
+        sa.Index("ix_members_community_level", "community_id", "level"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(sa.String(11), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(40))
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
+    grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grids.id"))
+    level: Mapped[str] = mapped_column(sa.String(10), default="resident")
+    status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    status_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    real_name: Mapped[str | None] = mapped_column(sa.String(40))
+    pledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locale: Mapped[str | None] = mapped_column(sa.String(10))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    community: Mapped[Community | None] = relationship()
+    grid: Mapped[Grid | None] = relationship()
+    roles: Mapped[list[MemberRole]] = relationship(
+        back_populates="member", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login: suspended and exited members cannot sign in.
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def has_role(self, role: str) -> bool:
+        return any(r.role == role for r in self.roles)
+
+    @property
+    def role_names(self) -> list[str]:
+        return sorted({r.role for r in self.roles})
+
+    @property
+    def merchant_ids(self) -> list[int]:
+        return sorted(r.merchant_id for r in self.roles if r.role == "merchant_staff")
+
+    @property
+    def is_staff(self) -> bool:
+        return self.has_role("social_worker") or self.has_role("admin")
+
+    def __repr__(self) -> str:
+        return f"<Member {self.id} {self.phone} {self.level}>"
+
+
+class MemberRole(db.Model):
+    __tablename__ = "member_roles"
+    __table_args__ = (
+        sa.CheckConstraint(_in("role", ROLES), name="ck_member_roles_role"),
+        sa.CheckConstraint(
+            "(role = 'merchant_staff') = (merchant_id IS NOT NULL)",
+            name="ck_member_roles_merchant",
+        ),
+        sa.UniqueConstraint("member_id", "role", "merchant_id", name="uq_member_roles"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    merchant_id: Mapped[int | None] = mapped_column(sa.Integer)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="roles")
+
+
+class LevelChange(db.Model):
+    """An append-only record of every change of level or status."""
+
+    __tablename__ = "level_changes"
+    __table_args__ = (sa.Index("ix_level_changes_member", "member_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    from_level: Mapped[str] = mapped_column(sa.String(10))
+    to_level: Mapped[str] = mapped_column(sa.String(10))
+    from_status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    to_status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    decider: Mapped[Member | None] = relationship(foreign_keys=[decided_by])
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship()
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+    __table_args__ = (sa.CheckConstraint(_in("tier", TIERS), name="ck_courses_tier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    tier: Mapped[str] = mapped_column(sa.String(12))
+    name_zh: Mapped[str] = mapped_column(sa.String(80))
+    name_en: Mapped[str] = mapped_column(sa.String(120))
+    hours: Mapped[int] = mapped_column(sa.Integer, default=2)
+    # Completion lapses after this many days (None: never), e.g. first-aid refreshers.
+    valid_days: Mapped[int | None] = mapped_column(sa.Integer)
+
+
+class CourseCompletion(db.Model):
+    __tablename__ = "course_completions"
+    __table_args__ = (sa.Index("ix_course_completions_member", "member_id", "course_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id"))
+    completed_on: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+
+    course: Mapped[Course] = relationship()
+
+
+SKILL_STATUSES = ("declared", "approved", "rejected")
+
+
+class Skill(db.Model):
+    """A declared skill on the resource map (资源地图); a social worker reviews it."""
+
+    __tablename__ = "skills"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", SKILL_STATUSES), name="ck_skills_status"),
+        sa.Index("ix_skills_status_category", "status", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    category: Mapped[str] = mapped_column(sa.String(40))
+    description: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[str] = mapped_column(sa.String(10), default="declared")
+    reviewed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(sa.String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])

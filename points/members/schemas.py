@@ -1,0 +1,101 @@
+"""Members' API shapes. Input schemas refuse unknown fields."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields
+
+
+class RegisterRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    phone = fields.String(required=True, metadata={"example": "13812345678"})
+    password = fields.String(required=True, load_only=True, metadata={"example": "demo1234"})
+    name = fields.String(required=True, metadata={"example": "王阿姨"})
+    community_id = fields.Integer(load_default=None, allow_none=True)
+    grid_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class TokenRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    phone = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+
+
+class CommunityOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class MemberOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    phone = fields.String()
+    level = fields.String(metadata={"enum": ["resident", "volunteer", "talent", "host"]})
+    status = fields.String()
+    roles = fields.List(fields.String(), attribute="role_names")
+    merchant_ids = fields.List(fields.Integer())
+    community = fields.Nested(CommunityOut, allow_none=True)
+    grid = fields.Nested(CommunityOut, allow_none=True)
+
+
+class TokenOut(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+    member = fields.Nested(MemberOut)
+
+
+class RequirementOut(Schema):
+    code = fields.String()
+    met = fields.Boolean()
+    have = fields.Raw(allow_none=True)
+    need = fields.Raw(allow_none=True)
+
+
+class ProgressOut(Schema):
+    level = fields.String()
+    next_level = fields.String(allow_none=True)
+    ready = fields.Boolean()
+    requirements = fields.List(fields.Nested(RequirementOut))
+
+
+class AssetBalance(Schema):
+    balance = fields.Integer()
+    held = fields.Integer()
+    available = fields.Integer()
+
+
+class BalanceOut(Schema):
+    points = fields.Nested(AssetBalance)
+    space_minutes = fields.Nested(AssetBalance)
+
+
+class StatementQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    limit = fields.Integer(load_default=50)
+    cursor = fields.String(load_default=None)
+    asset = fields.String(load_default="points")
+
+
+class StatementItemOut(Schema):
+    transfer_id = fields.Integer()
+    kind = fields.String()
+    amount = fields.Integer()
+    balance_after = fields.Integer()
+    memo = fields.String()
+    created_at = fields.DateTime()
+    reverses_id = fields.Integer(allow_none=True)
+
+
+class StatementOut(Schema):
+    items = fields.List(fields.Nested(StatementItemOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+register_request_schema = RegisterRequest()
+token_request_schema = TokenRequest()
+member_schema = MemberOut()

@@ -1,0 +1,537 @@
+"""Member verbs: register, authenticate, tokens, roles, levels, pledge, courses, skills.
+
+The acting member is always an argument; staff powers are checked here, not in views:
+a social worker acts inside their own community, an admin across the street.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from points.database import utcnow
+from points.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from points.extensions import db
+from points.ledger import services as ledger
+from points.members import progression
+from points.members.models import (
+    LEVELS,
+    ROLES,
+    TIERS,
+    ApiToken,
+    Community,
+    Course,
+    CourseCompletion,
+    Grid,
+    LevelChange,
+    Member,
+    MemberRole,
+    Skill,
+    Street,
+)
+
+PHONE = re.compile(r"^1[3-9]\d{9}$")
+MIN_PASSWORD = 8
+TOKEN_DAYS = 30
+# Compared against when the phone is unknown, so a wrong phone costs what a wrong password does.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+# Approved service hours in a window come from the activities domain, which depends on this
+# one; it registers its counter here at start-up so the arrows keep pointing one way.
+ServiceHours = Callable[[int, datetime], float]
+_service_hours_sources: list[ServiceHours] = []
+
+
+def register_service_hours_source(source: ServiceHours) -> None:
+    if source not in _service_hours_sources:
+        _service_hours_sources.append(source)
+
+
+def rules() -> progression.LadderRules:
+    return progression.LadderRules.from_config(current_app.config)
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def _phone(value) -> str:
+    if not isinstance(value, str) or not PHONE.match(value.strip()):
+        raise InvalidInput("must be an 11-digit mainland mobile number", field="phone")
+    return value.strip()
+
+
+def _password(value, field: str = "password") -> str:
+    if not isinstance(value, str) or len(value) < MIN_PASSWORD:
+        raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field=field)
+    if len(value) > 128:
+        raise InvalidInput("must be at most 128 characters", field=field)
+    return value
+
+
+def _name(value, field: str = "name") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("is required", field=field)
+    if len(value.strip()) > 40:
+        raise InvalidInput("must be at most 40 characters", field=field)
+    return value.strip()
+
+
+def _reason(value, field: str = "reason") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("is required", field=field)
+    if len(value.strip()) > 500:
+        raise InvalidInput("must be at most 500 characters", field=field)
+    return value.strip()
+
+
+def _place(community_id, grid_id) -> tuple[int | None, int | None]:
+    if community_id is None:
+        if grid_id is not None:
+            raise InvalidInput("needs a community", field="grid_id")
+        return None, None
+    community = db.session.get(Community, community_id) if isinstance(community_id, int) else None
+    if community is None:
+        raise InvalidInput("is not a community here", field="community_id")
+    if grid_id is None:
+        return community.id, None
+    grid = db.session.get(Grid, grid_id) if isinstance(grid_id, int) else None
+    if grid is None or grid.community_id != community.id:
+        raise InvalidInput("is not a grid of that community", field="grid_id")
+    return community.id, grid.id
+
+
+# ---------------------------------------------------------------------------- accounts
+
+
+def get_member(member_id: int) -> Member:
+    member = db.session.get(Member, member_id)
+    if member is None:
+        raise NotFound("no such member", field="member")
+    return member
+
+
+def find_by_phone(phone: str) -> Member | None:
+    return db.session.scalar(sa.select(Member).filter_by(phone=phone))
+
+
+def register_member(
+    *,
+    phone,
+    password,
+    name,
+    community_id: int | None = None,
+    grid_id: int | None = None,
+    password_hash: str | None = None,
+    now: datetime | None = None,
+) -> Member:
+    """Sign a resident up; their points and space-minute wallets open at once."""
+    phone, name = _phone(phone), _name(name)
+    if password_hash is None:
+        password_hash = generate_password_hash(_password(password))
+    community_id, grid_id = _place(community_id, grid_id)
+    if find_by_phone(phone) is not None:
+        raise InvalidInput("is already registered; sign in instead", field="phone")
+    member = Member(
+        phone=phone,
+        name=name,
+        password_hash=password_hash,
+        community_id=community_id,
+        grid_id=grid_id,
+        level="resident",
+        status="active",
+        created_at=now or utcnow(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(member)
+            db.session.flush()
+    except IntegrityError:  # the same phone registered at the same instant
+        raise InvalidInput("is already registered; sign in instead", field="phone") from None
+    for asset in ("points", "space_minutes"):
+        ledger.member_wallet(member.id, asset)
+    return member
+
+
+def authenticate(phone, password) -> Member:
+    """The member with this phone and password, if active; otherwise Unauthorized."""
+    member = find_by_phone(phone.strip()) if isinstance(phone, str) else None
+    given = password if isinstance(password, str) else ""
+    if not check_password_hash(member.password_hash if member else _DUMMY_HASH, given):
+        raise Unauthorized("wrong phone number or password", field="password")
+    if not member.is_active:
+        raise Unauthorized(f"this account is {member.status}", field="phone")
+    return member
+
+
+def change_password(member: Member, *, current, new) -> None:
+    if not isinstance(current, str) or not check_password_hash(member.password_hash, current):
+        raise InvalidInput("is not your current password", field="current_password")
+    member.password_hash = generate_password_hash(_password(new, "new_password"))
+
+
+def _token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(member: Member, *, now: datetime | None = None) -> tuple[str, ApiToken]:
+    """A new bearer token; only its hash is stored, so the raw value is shown once."""
+    now = now or utcnow()
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken(
+        member_id=member.id,
+        token_hash=_token_hash(raw),
+        created_at=now,
+        expires_at=now + timedelta(days=current_app.config.get("TOKEN_DAYS", TOKEN_DAYS)),
+    )
+    db.session.add(token)
+    db.session.flush()
+    return raw, token
+
+
+def member_for_token(raw: str, *, now: datetime | None = None) -> Member | None:
+    now = now or utcnow()
+    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_token_hash(raw)))
+    if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    return token.member if token.member.is_active else None
+
+
+def revoke_token(raw: str, *, now: datetime | None = None) -> None:
+    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_token_hash(raw)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+
+
+# ---------------------------------------------------------------------------- staff
+
+
+def grant_role(member: Member, role: str, *, merchant_id: int | None = None) -> MemberRole:
+    if role not in ROLES:
+        raise InvalidInput(f"must be one of {', '.join(ROLES)}", field="role")
+    if (role == "merchant_staff") != (merchant_id is not None):
+        raise InvalidInput("merchant staff need a merchant, and only they", field="merchant_id")
+    for existing in member.roles:
+        if existing.role == role and existing.merchant_id == merchant_id:
+            return existing
+    granted = MemberRole(role=role, merchant_id=merchant_id)
+    member.roles.append(granted)
+    db.session.flush()
+    return granted
+
+
+def can_manage(actor: Member, member: Member) -> bool:
+    """Admins act across the street; social workers only inside their own community."""
+    if actor.has_role("admin"):
+        return True
+    return (
+        actor.has_role("social_worker")
+        and actor.community_id is not None
+        and actor.community_id == member.community_id
+    )
+
+
+def require_staff(actor: Member) -> None:
+    if not actor.is_staff:
+        raise Forbidden("only social workers and admins may do this")
+
+
+def require_manager(actor: Member, member: Member) -> None:
+    require_staff(actor)
+    if not can_manage(actor, member):
+        raise Forbidden("this member is not in your community")
+
+
+def staff_scope(actor: Member):
+    """A WHERE clause limiting Member rows to those the actor manages."""
+    require_staff(actor)
+    if actor.has_role("admin"):
+        return sa.true()
+    return Member.community_id == actor.community_id
+
+
+# ---------------------------------------------------------------------------- ladder
+
+
+def _record(member: Member, *, to_level=None, to_status=None, reason: str, actor_id, now):
+    change = LevelChange(
+        member_id=member.id,
+        from_level=member.level,
+        to_level=to_level or member.level,
+        from_status=member.status,
+        to_status=to_status or member.status,
+        reason=reason,
+        decided_by=actor_id,
+        created_at=now,
+    )
+    db.session.add(change)
+    member.level = change.to_level
+    member.status = change.to_status
+    db.session.flush()
+    return change
+
+
+def level_history(member: Member) -> list[LevelChange]:
+    return list(
+        db.session.scalars(
+            sa.select(LevelChange).filter_by(member_id=member.id).order_by(LevelChange.id.desc())
+        )
+    )
+
+
+def tiers_done(member: Member, now: datetime) -> frozenset[str]:
+    """Tiers in which the member holds a current completion of every course."""
+    courses = db.session.execute(sa.select(Course.id, Course.tier)).all()
+    current = {
+        course_id
+        for (course_id,) in db.session.execute(
+            sa.select(CourseCompletion.course_id).where(
+                CourseCompletion.member_id == member.id,
+                sa.or_(CourseCompletion.expires_at.is_(None), CourseCompletion.expires_at > now),
+            )
+        )
+    }
+    done = set()
+    for tier in TIERS:
+        in_tier = {course_id for course_id, t in courses if t == tier}
+        if in_tier and in_tier <= current:
+            done.add(tier)
+    return frozenset(done)
+
+
+def service_hours(member: Member, now: datetime) -> float:
+    since = now - timedelta(days=rules().hours_window_days)
+    return float(sum(source(member.id, since) for source in _service_hours_sources))
+
+
+def member_facts(member: Member, *, now: datetime | None = None) -> progression.MemberFacts:
+    now = now or utcnow()
+    approved_skill = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Skill)
+        .filter_by(member_id=member.id, status="approved")
+    )
+    return progression.MemberFacts(
+        level=member.level,
+        real_name=bool(member.real_name),
+        pledged=member.pledged_at is not None,
+        tiers_done=tiers_done(member, now),
+        service_hours=service_hours(member, now),
+        approved_skill=bool(approved_skill),
+        application=None,
+    )
+
+
+def progress_of(member: Member, *, now: datetime | None = None) -> progression.Progress:
+    return progression.progress(member_facts(member, now=now), rules())
+
+
+def promote_if_eligible(member: Member, *, actor_id: int | None, now: datetime | None = None):
+    """Move the member up every level the rules now grant; returns the changes made."""
+    now = now or utcnow()
+    changes = []
+    while member.status == "active":
+        facts = member_facts(member, now=now)
+        target = progression.automatic_promotion(facts, rules())
+        if target is None:
+            break
+        met = ", ".join(r.code for r in progression.progress(facts, rules()).requirements)
+        changes.append(
+            _record(member, to_level=target, reason=f"rules met: {met}", actor_id=actor_id, now=now)
+        )
+    return changes
+
+
+def record_pledge(member: Member, *, real_name, now: datetime | None = None) -> Member:
+    """The member gives their real name and takes the volunteer pledge."""
+    now = now or utcnow()
+    member.real_name = _name(real_name, "real_name")
+    if member.pledged_at is None:
+        member.pledged_at = now
+    promote_if_eligible(member, actor_id=member.id, now=now)
+    return member
+
+
+def get_course(code: str) -> Course:
+    course = db.session.scalar(sa.select(Course).filter_by(code=code))
+    if course is None:
+        raise NotFound(f"no course {code!r}", field="course")
+    return course
+
+
+def record_completion(
+    member: Member, course: Course, *, actor: Member, completed_on: datetime | None = None
+) -> CourseCompletion:
+    """A social worker records that the member finished a course (attendance)."""
+    require_manager(actor, member)
+    completed_on = completed_on or utcnow()
+    completion = CourseCompletion(
+        member_id=member.id,
+        course_id=course.id,
+        completed_on=completed_on,
+        expires_at=(
+            completed_on + timedelta(days=course.valid_days) if course.valid_days else None
+        ),
+        recorded_by=actor.id,
+    )
+    db.session.add(completion)
+    db.session.flush()
+    promote_if_eligible(member, actor_id=actor.id, now=completed_on)
+    return completion
+
+
+def completions_of(member: Member) -> list[CourseCompletion]:
+    return list(
+        db.session.scalars(
+            sa.select(CourseCompletion)
+            .filter_by(member_id=member.id)
+            .order_by(CourseCompletion.completed_on.desc())
+        )
+    )
+
+
+def declare_skill(member: Member, *, category, description) -> Skill:
+    category = _name(category, "category")
+    description = _reason(description, "description")
+    skill = Skill(member_id=member.id, category=category, description=description)
+    db.session.add(skill)
+    db.session.flush()
+    return skill
+
+
+def review_skill(
+    skill: Skill, *, approve: bool, note: str = "", actor: Member, now: datetime | None = None
+) -> Skill:
+    """A social worker approves or rejects a declared skill (with a note when rejecting)."""
+    member = get_member(skill.member_id)
+    require_manager(actor, member)
+    if actor.id == member.id:
+        raise Forbidden("nobody reviews their own skill")
+    if skill.status != "declared":
+        raise Conflict(f"this skill was already {skill.status}", field="skill")
+    if not approve:
+        note = _reason(note, "note")
+    now = now or utcnow()
+    skill.status = "approved" if approve else "rejected"
+    skill.review_note = note or ""
+    skill.reviewed_by, skill.reviewed_at = actor.id, now
+    db.session.flush()
+    if approve:
+        promote_if_eligible(member, actor_id=actor.id, now=now)
+    return skill
+
+
+def set_status(
+    member: Member, status: str, *, reason, actor: Member, now: datetime | None = None
+) -> LevelChange:
+    """Suspend, exit or reinstate a member; history is kept."""
+    require_manager(actor, member)
+    if status not in ("active", "suspended", "exited"):
+        raise InvalidInput("must be active, suspended or exited", field="status")
+    if actor.id == member.id:
+        raise Forbidden("nobody changes their own status")
+    if member.status == status:
+        raise Conflict(f"the member is already {status}", field="status")
+    return _record(
+        member, to_status=status, reason=_reason(reason), actor_id=actor.id, now=now or utcnow()
+    )
+
+
+def demote(
+    member: Member, to_level: str, *, reason: str, actor_id: int | None, now: datetime | None = None
+) -> LevelChange:
+    if to_level not in LEVELS or LEVELS.index(to_level) >= LEVELS.index(member.level):
+        raise InvalidInput("must be a lower level", field="level")
+    return _record(
+        member, to_level=to_level, reason=_reason(reason), actor_id=actor_id, now=now or utcnow()
+    )
+
+
+def import_level(
+    member: Member, level: str, *, reason, actor_id: int | None, now: datetime | None = None
+) -> LevelChange | None:
+    """Set a level taken over from an existing roster (the seed, or a street office moving
+    its paper records in); recorded like any other change. Returns None if unchanged."""
+    if level not in LEVELS:
+        raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="level")
+    if level == member.level:
+        return None
+    return _record(
+        member, to_level=level, reason=_reason(reason), actor_id=actor_id, now=now or utcnow()
+    )
+
+
+def ensure_place(street: str, community: str, grids: list[str]) -> Community:
+    """Create the street, community and grids if missing (seed and set-up)."""
+    street_name, community_name = _name(street, "street"), _name(community, "community")
+    street_row = db.session.scalar(sa.select(Street).filter_by(name=street_name))
+    if street_row is None:
+        street_row = Street(name=street_name)
+        db.session.add(street_row)
+        db.session.flush()
+    row = db.session.scalar(
+        sa.select(Community).filter_by(street_id=street_row.id, name=community_name)
+    )
+    if row is None:
+        row = Community(street_id=street_row.id, name=community_name)
+        db.session.add(row)
+        db.session.flush()
+    existing = {g.name for g in row.grids}
+    for grid in grids:
+        if _name(grid, "grid") not in existing:
+            row.grids.append(Grid(name=grid.strip()))
+    db.session.flush()
+    return row
+
+
+def ensure_course(*, code, tier, name_zh, name_en, hours=2, valid_days=None) -> Course:
+    """Create or update a training course (seed and set-up)."""
+    if not isinstance(code, str) or not re.match(r"^[a-z0-9-]{2,40}$", code):
+        raise InvalidInput("must be 2-40 lowercase letters, digits or dashes", field="code")
+    if tier not in TIERS:
+        raise InvalidInput(f"must be one of {', '.join(TIERS)}", field="tier")
+    for value, field in ((hours, "hours"), (valid_days, "valid_days")):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or value <= 0
+        ):
+            raise InvalidInput("must be a positive whole number", field=field)
+    course = db.session.scalar(sa.select(Course).filter_by(code=code))
+    if course is None:
+        course = Course(code=code)
+        db.session.add(course)
+    course.tier, course.hours, course.valid_days = tier, hours, valid_days
+    course.name_zh, course.name_en = _name(name_zh, "name_zh"), _reason(name_en, "name_en")
+    db.session.flush()
+    return course
+
+
+def create_staff(
+    *, phone, name, role, password=None, community_name=None, merchant_id=None
+) -> Member:
+    """Operator set-up: a social worker of a community, an admin, or merchant staff."""
+    community_id = None
+    if community_name is not None:
+        community = db.session.scalar(sa.select(Community).filter_by(name=community_name))
+        if community is None:
+            raise InvalidInput("is not a community here", field="community_id")
+        community_id = community.id
+    if role == "social_worker" and community_id is None:
+        raise InvalidInput("a social worker needs a community", field="community_id")
+    member = find_by_phone(_phone(phone))
+    if member is None:
+        if password is None:
+            raise InvalidInput("is needed for a new member", field="password")
+        member = register_member(
+            phone=phone, password=password, name=name, community_id=community_id
+        )
+    elif community_id is not None:
+        member.community_id = community_id
+    grant_role(member, role, merchant_id=merchant_id)
+    return member

@@ -1,0 +1,251 @@
+"""Loading seed data files (`seed/*.toml`) through the same services the pages use.
+
+A bad file stops the load with an error naming the file and the entry; nothing is written
+(the caller commits only when everything loaded).
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
+
+from points.database import utcnow
+from points.errors import InvalidInput, PointsError
+from points.extensions import db
+from points.ledger import services as ledger
+from points.members import services as members
+from points.members.models import Community, Course, Grid, Member
+
+SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
+SYSTEM_ACCOUNTS = (
+    ("issuance", "points"),
+    ("adjustments", "points"),
+    ("expired", "points"),
+    ("space", "points"),
+    ("issuance", "space_minutes"),
+    ("space", "space_minutes"),
+)
+
+
+class SeedError(InvalidInput):
+    """A seed file is malformed; the message names the file and entry."""
+
+    code = "bad_seed"
+
+
+def read(name: str, directory: Path = SEED_DIR) -> dict:
+    path = directory / name
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SeedError(f"{name}: file not found", field=name) from None
+    except tomllib.TOMLDecodeError as error:
+        raise SeedError(f"{name}: not valid TOML ({error})", field=name) from None
+
+
+def _entry(file: str, where: str, fn, /, *args, **kwargs):
+    """Run one entry; its errors name the file and entry."""
+    try:
+        return fn(*args, **kwargs)
+    except PointsError as error:
+        fields = ", ".join(f"{k}: {'; '.join(v)}" for k, v in error.errors.items())
+        raise SeedError(f"{file} {where}: {fields or error.message}", field=file) from None
+    except (KeyError, TypeError) as error:
+        raise SeedError(f"{file} {where}: missing or wrong field {error}", field=file) from None
+
+
+def load_places(directory: Path = SEED_DIR) -> int:
+    data = read("places.toml", directory)
+    communities = data.get("communities") or []
+    for i, c in enumerate(communities):
+        _entry(
+            "places.toml",
+            f"communities[{i}]",
+            members.ensure_place,
+            data.get("street"),
+            c.get("name"),
+            list(c.get("grids", [])),
+        )
+    return len(communities)
+
+
+def load_courses(directory: Path = SEED_DIR) -> int:
+    courses = read("courses.toml", directory).get("courses") or []
+    for i, c in enumerate(courses):
+        _entry("courses.toml", f"courses[{i}]", members.ensure_course, **c)
+    return len(courses)
+
+
+def _place(community: str | None, grid: str | None) -> tuple[int | None, int | None]:
+    if community is None:
+        return None, None
+    row = db.session.scalar(sa.select(Community).filter_by(name=community))
+    if row is None:
+        raise InvalidInput(f"no community named {community}", field="community")
+    if grid is None:
+        return row.id, None
+    grid_row = db.session.scalar(sa.select(Grid).filter_by(community_id=row.id, name=grid))
+    if grid_row is None:
+        raise InvalidInput(f"no grid named {grid} in {community}", field="grid")
+    return row.id, grid_row.id
+
+
+class _Grower:
+    """Walks a member up the ladder through the real flows, importing what the platform
+    cannot yet have seen (service hours served before it existed)."""
+
+    def __init__(self, admin: Member, now):
+        self.admin, self.now = admin, now
+        self.courses = db.session.scalars(sa.select(Course).order_by(Course.id)).all()
+
+    def grow(self, member: Member, level: str, skill: tuple[str, str] | None) -> None:
+        if level == "resident":
+            return
+        members.record_pledge(member, real_name=member.name, now=self.now)
+        tiers = {
+            "volunteer": {"basic"},
+            "talent": {"basic", "specialised"},
+            "host": {"basic", "specialised", "leadership"},
+        }[level]
+        for course in self.courses:
+            if course.tier in tiers:
+                members.record_completion(
+                    member, course, actor=self.admin, completed_on=self.now - timedelta(days=200)
+                )
+        if skill and level in ("talent", "host"):
+            declared = members.declare_skill(member, category=skill[0], description=skill[1])
+            members.review_skill(declared, approve=True, actor=self.admin, now=self.now)
+        members.import_level(
+            member,
+            level,
+            actor_id=self.admin.id,
+            now=self.now,
+            reason="imported from the street's volunteer roster",
+        )
+
+
+def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
+    """System accounts, places, courses, the demo accounts and a believable population."""
+    for name, asset in SYSTEM_ACCOUNTS:
+        ledger.system_account(name, asset)
+    load_places(directory)
+    load_courses(directory)
+    data = read("demo.toml", directory)
+    password_hash = generate_password_hash(
+        _entry("demo.toml", "password", members._password, data.get("password"))
+    )
+    now = utcnow()
+    issuance = ledger.system_account("issuance")
+    earnings: list[ledger.TransferSpec] = []
+    accounts = data.get("accounts") or []
+    created: list[tuple[Member, dict]] = []
+    for i, entry in enumerate(accounts):
+        where = f"accounts[{i}]"
+        community_id, grid_id = _entry(
+            "demo.toml", where, _place, entry.get("community"), entry.get("grid")
+        )
+        member = _entry(
+            "demo.toml",
+            where,
+            members.register_member,
+            phone=entry.get("phone"),
+            password=None,
+            password_hash=password_hash,
+            name=entry.get("name"),
+            community_id=community_id,
+            grid_id=grid_id,
+            now=now,
+        )
+        if "role" in entry:
+            _entry(
+                "demo.toml",
+                where,
+                members.grant_role,
+                member,
+                entry["role"],
+                merchant_id=entry.get("merchant"),
+            )
+        created.append((member, entry))
+    admins = [m for m, _ in created if m.has_role("admin")]
+    if not admins:
+        raise SeedError('demo.toml: one account needs role = "admin"', field="demo.toml")
+    grower = _Grower(admins[0], now)
+    for member, entry in created:
+        skill = tuple(entry["skill"]) if "skill" in entry else None
+        _entry(
+            "demo.toml",
+            f"account {entry.get('phone')}",
+            grower.grow,
+            member,
+            entry.get("level", "resident"),
+            skill,
+        )
+        if entry.get("points"):
+            earnings.append(
+                ledger.TransferSpec(
+                    "earn",
+                    [
+                        (issuance, -entry["points"]),
+                        (ledger.member_wallet(member.id), entry["points"]),
+                    ],
+                    "历史积分导入",
+                )
+            )
+    population = _entry(
+        "demo.toml",
+        "population",
+        _population,
+        data.get("population") or {},
+        password_hash,
+        grower,
+        issuance,
+        now,
+    )
+    earnings += population["earnings"]
+    ledger.post_transfers_bulk(earnings, actor_id=admins[0].id, now=now)
+    return {
+        "accounts": len(created),
+        "population": population["members"],
+        "transfers": len(earnings),
+    }
+
+
+def _population(spec: dict, password_hash, grower, issuance, now) -> dict:
+    rng = random.Random(spec["random_seed"])
+    communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
+    shares = [("host", spec["host"]), ("talent", spec["talent"]), ("volunteer", spec["volunteer"])]
+    earnings = []
+    for n in range(spec["size"]):
+        community = rng.choice(communities)
+        grid = rng.choice(community.grids) if community.grids else None
+        member = members.register_member(
+            phone=f"137{n:08d}",
+            password=None,
+            password_hash=password_hash,
+            name=rng.choice(spec["surnames"]) + rng.choice(spec["given"]),
+            community_id=community.id,
+            grid_id=grid.id if grid else None,
+            now=now - timedelta(days=rng.randint(30, 700)),
+        )
+        draw, level = rng.random(), "resident"
+        for candidate, share in shares:
+            if draw < share:
+                level = candidate
+                break
+            draw -= share
+        grower.grow(member, level, tuple(rng.choice(spec["skills"])))
+        if level != "resident":
+            points = rng.randint(20, 600)
+            earnings.append(
+                ledger.TransferSpec(
+                    "earn",
+                    [(issuance, -points), (ledger.member_wallet(member.id), points)],
+                    "历史积分导入",
+                )
+            )
+    return {"members": spec["size"], "earnings": earnings}

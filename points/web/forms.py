@@ -1,0 +1,26 @@
+"""Form plumbing for pages: a PointsError becomes messages on the fields it names."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from points.errors import PointsError
+from points.web.messages import translate_error
+
+
+def show_error(form: FlaskForm | None, error: PointsError) -> None:
+    """Attach the error to the named form fields; what no field takes is flashed."""
+    placed = False
+    for field_name, messages in error.errors.items():
+        field = getattr(form, field_name, None) if form is not None else None
+        if field is not None and hasattr(field, "errors"):
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.extend(translate_error(m) for m in messages)
+            placed = True
+    if not placed:
+        flash(translate_error(error.message), "error")
+    elif form is not None:
+        flash(_("Please correct the marked fields and try again."), "error")

@@ -1,0 +1,48 @@
+"""Names of levels, roles, tiers and requirements in the member's language."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+LEVEL_NAMES = {
+    "resident": _l("Resident"),
+    "volunteer": _l("Volunteer"),
+    "talent": _l("Community talent"),
+    "host": _l("Community host"),
+}
+STATUS_NAMES = {"active": _l("Active"), "suspended": _l("Suspended"), "exited": _l("Exited")}
+ROLE_NAMES = {
+    "social_worker": _l("Social worker"),
+    "admin": _l("Administrator"),
+    "merchant_staff": _l("Merchant staff"),
+}
+TIER_NAMES = {
+    "basic": _l("Basic (公益理念, 服务礼仪)"),
+    "specialised": _l("Specialised skills"),
+    "leadership": _l("Leadership"),
+}
+REQUIREMENT_NAMES = {
+    "real_name": _l("Real-name details given"),
+    "pledge": _l("Volunteer pledge taken"),
+    "course_tier:basic": _l("Basic training finished"),
+    "course_tier:specialised": _l("Specialised skills training finished"),
+    "course_tier:leadership": _l("Leadership training finished"),
+    "service_hours": _l("Approved service hours in the last 12 months"),
+    "approved_skill": _l("A skill reviewed and approved by a social worker"),
+    "host_application": _l("Host application selected by social workers"),
+}
+
+
+def register(app) -> None:
+    app.jinja_env.globals["get_locale"] = get_locale
+
+    @app.context_processor
+    def _labels():
+        return {
+            "LEVEL_NAMES": LEVEL_NAMES,
+            "STATUS_NAMES": STATUS_NAMES,
+            "ROLE_NAMES": ROLE_NAMES,
+            "TIER_NAMES": TIER_NAMES,
+            "REQUIREMENT_NAMES": REQUIREMENT_NAMES,
+        }

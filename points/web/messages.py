@@ -1,0 +1,81 @@
+"""Domain messages are English sentences; pages show them in the member's language.
+
+Services raise PointsErrors with fixed English phrases (plus numbers); this table gives each
+phrase's translation key, so a message like "must be at least 8 characters" reaches a
+Chinese-speaking member as "至少 8 个字符".
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import gettext as _
+
+_PATTERNS: list[tuple[re.Pattern[str], object]] = [
+    (
+        re.compile(r"^must be an 11-digit mainland mobile number$"),
+        lambda m: _("Enter an 11-digit mainland mobile number, e.g. 13812345678."),
+    ),
+    (
+        re.compile(r"^must be at least (\d+) characters$"),
+        lambda m: _("Use at least %(n)s characters.", n=m.group(1)),
+    ),
+    (
+        re.compile(r"^must be at most (\d+) characters$"),
+        lambda m: _("Use at most %(n)s characters.", n=m.group(1)),
+    ),
+    (re.compile(r"^is required$"), lambda m: _("This is required.")),
+    (
+        re.compile(r"^is already registered; sign in instead$"),
+        lambda m: _("This number is already registered. Sign in instead."),
+    ),
+    (
+        re.compile(r"^wrong phone number or password$"),
+        lambda m: _("Wrong phone number or password. Check both and try again."),
+    ),
+    (
+        re.compile(r"^this account is (suspended|exited)$"),
+        lambda m: _("This account is closed for now. Please contact your social worker."),
+    ),
+    (
+        re.compile(r"^is not your current password$"),
+        lambda m: _("That is not your current password."),
+    ),
+    (re.compile(r"^is not a community here$"), lambda m: _("Choose your community.")),
+    (
+        re.compile(r"^is not a grid of that community$"),
+        lambda m: _("Choose a grid of your community."),
+    ),
+    (
+        re.compile(r"^this member is not in your community$"),
+        lambda m: _("This member is not in your community."),
+    ),
+    (
+        re.compile(r"^only social workers and admins may do this$"),
+        lambda m: _("Only social workers may do this."),
+    ),
+    (
+        re.compile(r"^nobody reviews their own skill$"),
+        lambda m: _("Someone else must review your own skill."),
+    ),
+    (
+        re.compile(r"^nobody changes their own status$"),
+        lambda m: _("Another social worker must change your own status."),
+    ),
+    (
+        re.compile(r"^this skill was already (\w+)$"),
+        lambda m: _("This skill has already been reviewed."),
+    ),
+    (
+        re.compile(r"^the member is already (\w+)$"),
+        lambda m: _("Nothing changed: the member already has that status."),
+    ),
+]
+
+
+def translate_error(message: str) -> str:
+    for pattern, render in _PATTERNS:
+        match = pattern.match(message)
+        if match:
+            return render(match)
+    return message

@@ -1,0 +1,91 @@
+"""The member's own profile: level, what the next level needs, history, pledge, skills."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+
+from points.errors import PointsError
+from points.extensions import db
+from points.ledger import services as ledger
+from points.members import services as members
+from points.members.models import Skill
+from points.web.forms import show_error
+
+bp = Blueprint("profile", __name__, url_prefix="/me")
+
+
+class PledgeForm(FlaskForm):
+    real_name = StringField(_l("Real name (as on your ID card)"))
+
+
+class SkillForm(FlaskForm):
+    category = StringField(_l("Skill (e.g. 瑜伽, 急救, 手工编织)"))
+    description = TextAreaField(_l("What you can do, and for whom"))
+
+
+def _render(pledge_form=None, skill_form=None, status=200):
+    member = current_user
+    return render_template(
+        "profile/show.html",
+        member=member,
+        progress=members.progress_of(member),
+        history=members.level_history(member),
+        balance=ledger.balance_of(ledger.member_wallet(member.id)),
+        skills=db.session.scalars(
+            sa.select(Skill).filter_by(member_id=member.id).order_by(Skill.id.desc())
+        ).all(),
+        pledge_form=pledge_form or PledgeForm(),
+        skill_form=skill_form or SkillForm(),
+    ), status
+
+
+@bp.get("")
+@login_required
+def show():
+    return _render()
+
+
+@bp.post("/pledge")
+@login_required
+def pledge():
+    form = PledgeForm()
+    if form.validate_on_submit():
+        level_before = current_user.level
+        try:
+            members.record_pledge(current_user, real_name=form.real_name.data)
+            db.session.commit()
+        except PointsError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            if current_user.level != level_before:
+                flash(_("Congratulations — you are now a volunteer!"), "success")
+            else:
+                flash(_("Thank you for your pledge. See below what is still needed."), "success")
+            return redirect(url_for("profile.show"))
+    return _render(pledge_form=form, status=422)
+
+
+@bp.post("/skills")
+@login_required
+def declare_skill():
+    form = SkillForm()
+    if form.validate_on_submit():
+        try:
+            members.declare_skill(
+                current_user, category=form.category.data, description=form.description.data
+            )
+            db.session.commit()
+        except PointsError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            flash(_("Your skill is declared. A social worker will review it."), "success")
+            return redirect(url_for("profile.show"))
+    return _render(skill_form=form, status=422)

@@ -1,0 +1,163 @@
+"""Social worker pages: members (filter by level, community, skill), a member's record,
+course attendance, skill reviews, suspension and exit — always within the worker's scope."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from points.errors import PointsError
+from points.extensions import db
+from points.members import services as members
+from points.members.models import LEVELS, Community, Course, Member, Skill
+from points.web.forms import show_error
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+PAGE = 50
+
+
+def staff_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _member_in_scope(member_id: int) -> Member:
+    """Another community's member is 'not found' for a social worker, as in the API."""
+    try:
+        member = members.get_member(member_id)
+        members.require_manager(current_user, member)
+    except PointsError:
+        abort(404)
+    return member
+
+
+@bp.get("/members")
+@staff_required
+def member_list():
+    query = sa.select(Member).where(members.staff_scope(current_user))
+    level = request.args.get("level", "")
+    if level in LEVELS:
+        query = query.where(Member.level == level)
+    community = request.args.get("community", type=int)
+    if community:
+        query = query.where(Member.community_id == community)
+    skill = request.args.get("skill", "").strip()
+    if skill:
+        query = query.where(
+            Member.id.in_(
+                sa.select(Skill.member_id).where(
+                    Skill.status == "approved",
+                    sa.or_(Skill.category.contains(skill), Skill.description.contains(skill)),
+                )
+            )
+        )
+    name = request.args.get("q", "").strip()
+    if name:
+        query = query.where(sa.or_(Member.name.contains(name), Member.phone.contains(name)))
+    page = max(request.args.get("page", 1, type=int), 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(Member.id).offset((page - 1) * PAGE).limit(PAGE)).all()
+    communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
+    return render_template(
+        "staff/members.html",
+        members=rows,
+        total=total,
+        page=page,
+        pages=-(-total // PAGE),
+        communities=communities,
+        levels=LEVELS,
+        filters={"level": level, "community": community, "skill": skill, "q": name},
+    )
+
+
+@bp.get("/members/<int:member_id>")
+@staff_required
+def member_detail(member_id: int):
+    member = _member_in_scope(member_id)
+    return render_template(
+        "staff/member.html",
+        member=member,
+        progress=members.progress_of(member),
+        history=members.level_history(member),
+        skills=db.session.scalars(
+            sa.select(Skill).filter_by(member_id=member.id).order_by(Skill.id.desc())
+        ).all(),
+        completions=members.completions_of(member),
+        courses=db.session.scalars(sa.select(Course).order_by(Course.tier, Course.id)).all(),
+    )
+
+
+def _act(member_id: int, action, success: str):
+    member = _member_in_scope(member_id)
+    try:
+        action(member)
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+    else:
+        flash(success, "success")
+    return redirect(url_for("staff.member_detail", member_id=member.id))
+
+
+@bp.post("/members/<int:member_id>/courses")
+@staff_required
+def record_course(member_id: int):
+    def action(member):
+        course = members.get_course(request.form.get("course", ""))
+        members.record_completion(member, course, actor=current_user)
+
+    return _act(member_id, action, _("Course completion recorded."))
+
+
+@bp.post("/skills/<int:skill_id>/review")
+@staff_required
+def review_skill(skill_id: int):
+    skill = db.session.get(Skill, skill_id) or abort(404)
+    approve = request.form.get("decision") == "approve"
+
+    def action(member):
+        members.review_skill(
+            skill, approve=approve, note=request.form.get("note", ""), actor=current_user
+        )
+
+    return _act(
+        skill.member_id,
+        action,
+        _("Skill approved.") if approve else _("Skill rejected; the member sees why."),
+    )
+
+
+@bp.post("/members/<int:member_id>/status")
+@staff_required
+def set_status(member_id: int):
+    status = request.form.get("status", "")
+
+    def action(member):
+        members.set_status(
+            member, status, reason=request.form.get("reason", ""), actor=current_user
+        )
+
+    return _act(member_id, action, _("Status changed and recorded."))
+
+
+@bp.get("/skills")
+@staff_required
+def skill_queue():
+    rows = db.session.execute(
+        sa.select(Skill, Member)
+        .join(Member, Member.id == Skill.member_id)
+        .where(Skill.status == "declared", members.staff_scope(current_user))
+        .order_by(Skill.id)
+    ).all()
+    return render_template("staff/skills.html", rows=rows)

@@ -1,0 +1,143 @@
+"""Sign-up, tokens and /me over the JSON API."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from points.database import utcnow
+from points.extensions import db
+from points.members.models import ApiToken, Member
+from tests.conftest import api_token
+
+
+def _members() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Member))
+
+
+def test_register_then_get_a_token_then_see_myself(client, ctx):
+    answer = client.post(
+        "/api/v1/auth/register",
+        json={"phone": "13812345678", "password": "secret-99", "name": "王阿姨"},
+    )
+    assert answer.status_code == 201
+    body = answer.get_json()
+    assert (body["phone"], body["level"], body["roles"]) == ("13812345678", "resident", [])
+    assert "password" not in body
+    headers = api_token(client, "13812345678", "secret-99")
+    me = client.get("/api/v1/me", headers=headers).get_json()
+    assert (me["id"], me["name"], me["level"]) == (body["id"], "王阿姨", "resident")
+    balance = client.get("/api/v1/me/balance", headers=headers).get_json()
+    assert balance["points"] == {"balance": 0, "held": 0, "available": 0}
+    assert balance["space_minutes"]["available"] == 0
+
+
+def test_tokens_are_stored_hashed(client, ctx):
+    client.post(
+        "/api/v1/auth/register",
+        json={"phone": "13812345678", "password": "secret-99", "name": "王"},
+    )
+    raw = api_token(client, "13812345678", "secret-99")["Authorization"].split()[1]
+    stored = db.session.scalars(sa.select(ApiToken.token_hash)).all()
+    assert len(stored) == 1 and raw not in stored[0] and len(stored[0]) == 64
+
+
+def test_bad_registrations_name_the_field_and_create_nothing(client, ctx):
+    client.post(
+        "/api/v1/auth/register",
+        json={"phone": "13812345678", "password": "secret-99", "name": "王"},
+    )
+    cases = [
+        ({"phone": "13812345678", "password": "secret-99", "name": "李"}, "phone", "already"),
+        ({"phone": "12345", "password": "secret-99", "name": "李"}, "phone", "11-digit"),
+        ({"phone": "23812345678", "password": "secret-99", "name": "李"}, "phone", "11-digit"),
+        ({"phone": "13812345679", "password": "short", "name": "李"}, "password", "at least 8"),
+        ({"phone": "13812345679", "password": "secret-99", "name": " "}, "name", "required"),
+        (
+            {"phone": "13812345679", "password": "secret-99", "name": "李", "community_id": 999},
+            "community_id",
+            "not a community",
+        ),
+    ]
+    for body, field, words in cases:
+        answer = client.post("/api/v1/auth/register", json=body)
+        assert answer.status_code == 422, body
+        error = answer.get_json()
+        assert field in error["errors"], error
+        assert words in " ".join(error["errors"][field])
+    assert _members() == 1
+
+
+def test_malformed_registrations_are_refused_by_field(client, ctx):
+    answer = client.post("/api/v1/auth/register", json={"phone": "13812345678"})
+    assert answer.status_code == 422
+    assert set(answer.get_json()["errors"]) == {"password", "name"}
+    answer = client.post(
+        "/api/v1/auth/register",
+        json={"phone": "13812345678", "password": "x" * 9, "name": "a", "level": "host"},
+    )
+    assert answer.status_code == 422
+    assert "level" in answer.get_json()["errors"]
+    assert _members() == 0
+
+
+def test_a_wrong_password_or_unknown_phone_is_401(client, make_member):
+    make_member("13812345678")
+    for phone, password in (("13812345678", "wrong-pass"), ("13899999999", "demo1234")):
+        answer = client.post("/api/v1/auth/token", json={"phone": phone, "password": password})
+        assert answer.status_code == 401
+        assert answer.get_json()["code"] == "unauthorized"
+
+
+def test_me_needs_a_valid_unrevoked_unexpired_token(client, make_member):
+    make_member("13812345678")
+    assert client.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    headers = api_token(client, "13812345678")
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    headers = api_token(client, "13812345678")
+    db.session.execute(sa.update(ApiToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
+def test_a_suspended_member_can_no_longer_use_the_api(client, make_member, social_worker):
+    from points.members import services as members
+
+    member = make_member("13812345678")
+    headers = api_token(client, "13812345678")
+    members.set_status(member, "suspended", reason="投诉核实中", actor=social_worker)
+    db.session.commit()
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    answer = client.post(
+        "/api/v1/auth/token", json={"phone": "13812345678", "password": "demo1234"}
+    )
+    assert answer.status_code == 401
+
+
+def test_cookie_signed_in_api_writes_need_the_csrf_header(client, make_member):
+    from tests.conftest import csrf_token, sign_in
+
+    make_member("13812345678")
+    sign_in(client, "13812345678")
+    assert client.get("/api/v1/me").status_code == 200
+    refused = client.delete("/api/v1/auth/token")
+    assert refused.status_code == 400
+    token = csrf_token(client, "/me")
+    assert client.delete("/api/v1/auth/token", headers={"X-CSRFToken": token}).status_code == 204
+
+
+def test_the_openapi_document_lists_the_member_calls(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/me/balance",
+        "/api/v1/me/statement",
+        "/api/v1/me/progress",
+    ):
+        assert path in paths
