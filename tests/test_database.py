@@ -12,7 +12,6 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.ledger.models import Account
 
-
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
