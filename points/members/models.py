@@ -218,3 +218,71 @@ class Skill(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
+
+
+APPLICATION_STATUSES = ("submitted", "selected", "declined", "appointed", "withdrawn")
+OPEN_APPLICATION = "status IN ('submitted', 'selected')"
+
+
+class HostApplication(db.Model):
+    """A talent's application to become a host: submitted → selected (public notice) →
+    appointed; or declined / withdrawn. At most one open application per member."""
+
+    __tablename__ = "host_applications"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", APPLICATION_STATUSES), name="ck_host_apps_status"),
+        sa.CheckConstraint(
+            "status NOT IN ('selected', 'appointed') OR notice_ends_at IS NOT NULL",
+            name="ck_host_apps_notice",
+        ),
+        sa.Index(
+            "uq_host_apps_one_open",
+            "member_id",
+            unique=True,
+            sqlite_where=sa.text(OPEN_APPLICATION),
+            postgresql_where=sa.text(OPEN_APPLICATION),
+        ),
+        sa.Index("ix_host_apps_community_status", "community_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
+    programme_title: Mapped[str] = mapped_column(sa.String(80))
+    proposal: Mapped[str] = mapped_column(sa.String(2000))
+    status: Mapped[str] = mapped_column(sa.String(10), default="submitted")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    notice_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appointed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
+    objections: Mapped[list[Objection]] = relationship(
+        back_populates="application", order_by="Objection.id"
+    )
+
+
+OBJECTION_STATUSES = ("open", "upheld", "dismissed")
+
+
+class Objection(db.Model):
+    """An objection lodged during an application's public notice (公示)."""
+
+    __tablename__ = "objections"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", OBJECTION_STATUSES), name="ck_objections_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("host_applications.id"), index=True)
+    lodged_by: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    status: Mapped[str] = mapped_column(sa.String(10), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    application: Mapped[HostApplication] = relationship(back_populates="objections")

@@ -31,6 +31,7 @@ from points.members.models import (
     Course,
     CourseCompletion,
     Grid,
+    HostApplication,
     LevelChange,
     Member,
     MemberRole,
@@ -325,7 +326,12 @@ def member_facts(member: Member, *, now: datetime | None = None) -> progression.
         tiers_done=tiers_done(member, now),
         service_hours=service_hours(member, now),
         approved_skill=bool(approved_skill),
-        application=None,
+        application=db.session.scalar(
+            sa.select(HostApplication.status)
+            .filter_by(member_id=member.id)
+            .order_by(HostApplication.id.desc())
+            .limit(1)
+        ),
     )
 
 
@@ -535,3 +541,8 @@ def create_staff(
         member.community_id = community_id
     grant_role(member, role, merchant_id=merchant_id)
     return member
+
+
+def promote_to_host(member: Member, *, reason: str, actor_id: int | None, now: datetime):
+    """Record the appointment of a host (called by applications.appoint)."""
+    return _record(member, to_level="host", reason=reason, actor_id=actor_id, now=now)

@@ -32,6 +32,19 @@ REQUIREMENT_NAMES = {
     "approved_skill": _l("A skill reviewed and approved by a social worker"),
     "host_application": _l("Host application selected by social workers"),
 }
+APPLICATION_STATUS_NAMES = {
+    "submitted": _l("Submitted, waiting for review"),
+    "selected": _l("Selected"),
+    "declined": _l("Not selected"),
+    "appointed": _l("Appointed host"),
+    "withdrawn": _l("Withdrawn"),
+}
+OBJECTION_STATUS_NAMES = {"open": _l("open"), "upheld": _l("upheld"), "dismissed": _l("dismissed")}
+BLOCKER_NAMES = {
+    "notice_running": _l("the public notice to end"),
+    "open_objection": _l("objections to be resolved"),
+    "not_an_active_talent": _l("the applicant to be an active community talent"),
+}
 
 
 def register(app) -> None:
@@ -45,4 +58,7 @@ def register(app) -> None:
             "ROLE_NAMES": ROLE_NAMES,
             "TIER_NAMES": TIER_NAMES,
             "REQUIREMENT_NAMES": REQUIREMENT_NAMES,
+            "APPLICATION_STATUS_NAMES": APPLICATION_STATUS_NAMES,
+            "OBJECTION_STATUS_NAMES": OBJECTION_STATUS_NAMES,
+            "BLOCKER_NAMES": BLOCKER_NAMES,
         }

@@ -70,6 +70,38 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"^the member is already (\w+)$"),
         lambda m: _("Nothing changed: the member already has that status."),
     ),
+    (
+        re.compile(r"^only community talents may apply to become hosts$"),
+        lambda m: _("Only community talents may apply to become hosts."),
+    ),
+    (
+        re.compile(r"^you already have an application in progress$"),
+        lambda m: _("You already have an application in progress."),
+    ),
+    (
+        re.compile(r"^nobody reviews their own application$"),
+        lambda m: _("Another social worker must review your own application."),
+    ),
+    (
+        re.compile(r"^this application is already (\w+)$"),
+        lambda m: _("This application has already been decided."),
+    ),
+    (
+        re.compile(r"^objections are taken only during the public notice$"),
+        lambda m: _("The public notice has ended; objections are closed."),
+    ),
+    (
+        re.compile(r"^nobody objects to their own application$"),
+        lambda m: _("You cannot object to your own application."),
+    ),
+    (
+        re.compile(r"^this objection is already (\w+)$"),
+        lambda m: _("This objection has already been resolved."),
+    ),
+    (
+        re.compile(r"^cannot appoint yet: .*$"),
+        lambda m: _("Not yet: see what the appointment is waiting for."),
+    ),
 ]
 
 
