@@ -286,3 +286,28 @@ class Objection(db.Model):
     resolution: Mapped[str] = mapped_column(sa.String(500), default="")
 
     application: Mapped[HostApplication] = relationship(back_populates="objections")
+
+
+ASSESSMENT_COLOURS = ("green", "yellow", "red", "unrated")
+
+
+class Assessment(db.Model):
+    """A host's quarterly scorecard (三色预警): the inputs as measured, the colour, the
+    findings behind it, and — for yellow and red — the improvement note agreed with them."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "quarter", name="uq_assessments_member_quarter"),
+        sa.CheckConstraint(_in("colour", ASSESSMENT_COLOURS), name="ck_assessments_colour"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    quarter: Mapped[str] = mapped_column(sa.String(6))
+    colour: Mapped[str] = mapped_column(sa.String(8))
+    findings: Mapped[list] = mapped_column(sa.JSON)
+    improvement_note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    assessed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])

@@ -45,15 +45,29 @@ TOKEN_DAYS = 30
 # Compared against when the phone is unknown, so a wrong phone costs what a wrong password does.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
-# Approved service hours in a window come from the activities domain, which depends on this
-# one; it registers its counter here at start-up so the arrows keep pointing one way.
-ServiceHours = Callable[[int, datetime], float]
-_service_hours_sources: list[ServiceHours] = []
+# Facts measured by other domains — approved service hours (activities), programmes held,
+# bookings used and no-shows (spaces), ratings and complaints — are registered here at
+# start-up by the domains that own them, so the arrows keep pointing one way. A measure
+# nobody registered is None: "not measured yet".
+MEASURES = ("service_hours", "programmes_held", "bookings_used", "no_shows", "rating", "complaints")
+Measure = Callable[[int, datetime, datetime], float]
+_measures: dict[str, list[Measure]] = {}
 
 
-def register_service_hours_source(source: ServiceHours) -> None:
-    if source not in _service_hours_sources:
-        _service_hours_sources.append(source)
+def register_measure(name: str, source: Measure) -> None:
+    """Add a source for a measure: source(member_id, start, end) → value in [start, end)."""
+    if name not in MEASURES:
+        raise ValueError(f"unknown measure {name!r}")
+    sources = _measures.setdefault(name, [])
+    if source not in sources:
+        sources.append(source)
+
+
+def measure(name: str, member_id: int, start: datetime, end: datetime) -> float | None:
+    sources = _measures.get(name)
+    if not sources:
+        return None
+    return sum(source(member_id, start, end) for source in sources)
 
 
 def rules() -> progression.LadderRules:
@@ -309,7 +323,7 @@ def tiers_done(member: Member, now: datetime) -> frozenset[str]:
 
 def service_hours(member: Member, now: datetime) -> float:
     since = now - timedelta(days=rules().hours_window_days)
-    return float(sum(source(member.id, since) for source in _service_hours_sources))
+    return float(measure("service_hours", member.id, since, now) or 0)
 
 
 def member_facts(member: Member, *, now: datetime | None = None) -> progression.MemberFacts:

@@ -6,9 +6,9 @@ from flask import Flask, render_template
 
 
 def register_web(app: Flask) -> None:
-    from points.web import auth, home, hosting, labels, profile, staff
+    from points.web import assessments, auth, home, hosting, labels, profile, staff
 
-    for module in (home, auth, profile, staff, hosting):
+    for module in (home, auth, profile, staff, hosting, assessments):
         app.register_blueprint(module.bp)
     labels.register(app)
 

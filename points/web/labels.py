@@ -45,6 +45,19 @@ BLOCKER_NAMES = {
     "open_objection": _l("objections to be resolved"),
     "not_an_active_talent": _l("the applicant to be an active community talent"),
 }
+COLOUR_NAMES = {
+    "green": _l("Green"),
+    "yellow": _l("Yellow"),
+    "red": _l("Red"),
+    "unrated": _l("Not rated: no platform data yet"),
+}
+FINDING_NAMES = {
+    "service_hours": _l("Approved service hours"),
+    "programmes_held": _l("Programme sessions held"),
+    "no_show_rate": _l("Bookings not used (no-shows)"),
+    "rating": _l("Participants' rating (1–5)"),
+    "complaints": _l("Upheld complaints"),
+}
 
 
 def register(app) -> None:
@@ -61,4 +74,6 @@ def register(app) -> None:
             "APPLICATION_STATUS_NAMES": APPLICATION_STATUS_NAMES,
             "OBJECTION_STATUS_NAMES": OBJECTION_STATUS_NAMES,
             "BLOCKER_NAMES": BLOCKER_NAMES,
+            "COLOUR_NAMES": COLOUR_NAMES,
+            "FINDING_NAMES": FINDING_NAMES,
         }

@@ -102,6 +102,15 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"^cannot appoint yet: .*$"),
         lambda m: _("Not yet: see what the appointment is waiting for."),
     ),
+    (re.compile(r"^must be a quarter like 2026Q4$"), lambda m: _("Give the quarter like 2026Q4.")),
+    (
+        re.compile(r"^must not be a future quarter$"),
+        lambda m: _("A quarter can be rated only once it has begun."),
+    ),
+    (
+        re.compile(r"^only yellow and red quarters take an improvement note$"),
+        lambda m: _("Only yellow and red quarters take an improvement note."),
+    ),
 ]
 
 

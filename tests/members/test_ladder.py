@@ -39,8 +39,8 @@ def test_hours_and_a_reviewed_skill_make_a_volunteer_a_talent(
 ):
     volunteer = make_member(level="volunteer")
     hours = {volunteer.id: 0.0}
-    monkeypatch.setattr(members, "_service_hours_sources", [])
-    members.register_service_hours_source(lambda member_id, since: hours.get(member_id, 0.0))
+    monkeypatch.setattr(members, "_measures", {})
+    members.register_measure("service_hours", lambda member_id, start, end: hours[member_id])
     skill = members.declare_skill(volunteer, category="义剪", description="每月为老人理发")
     members.review_skill(skill, approve=True, actor=social_worker)
     db.session.commit()

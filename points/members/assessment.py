@@ -1,0 +1,140 @@
+"""Three-colour rating (三色预警) of a host's quarter, as a pure function of its inputs.
+
+Each input is rated green / yellow / red against thresholds from configuration; the
+quarter is red when any input is red or two are yellow, yellow when one is, else green.
+An input the platform does not measure yet is passed as None: it is shown as "0, not yet
+measured" and left out of the rating rather than counted as a failure (a host must not be
+demoted for data the platform never had). With no measured input at all, the quarter is
+"unrated".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+
+COLOURS = ("green", "yellow", "red", "unrated")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    service_hours: float | None = None  # approved service hours in the quarter
+    programmes_held: int | None = None  # programme sessions the host ran
+    bookings_used: int | None = None  # bookings checked in
+    no_shows: int | None = None  # bookings not checked in
+    rating: float | None = None  # participants' average rating, 1–5
+    complaints: int | None = None  # upheld complaints
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    hours_green: float = 30
+    hours_yellow: float = 12
+    programmes_green: int = 6
+    programmes_yellow: int = 3
+    no_show_rate_green: float = 0.10
+    no_show_rate_yellow: float = 0.25
+    rating_green: float = 4.5
+    rating_yellow: float = 4.0
+    complaints_yellow: int = 1
+    complaints_red: int = 2
+
+    @classmethod
+    def from_config(cls, config: Mapping) -> Thresholds:
+        values = {}
+        for f in fields(cls):
+            key = f"ASSESSMENT_{f.name.upper()}"
+            if key in config:
+                values[f.name] = type(f.default)(config[key])
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str  # which input
+    value: float | int | None  # None: not measured yet
+    colour: str  # green / yellow / red / unrated
+
+
+@dataclass(frozen=True)
+class Rating:
+    colour: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def reasons(self) -> tuple[Finding, ...]:
+        """The findings that made the quarter less than green."""
+        return tuple(f for f in self.findings if f.colour in ("yellow", "red"))
+
+
+def _at_least(value, green, yellow) -> str:
+    return "green" if value >= green else "yellow" if value >= yellow else "red"
+
+
+def _at_most(value, green, yellow) -> str:
+    return "green" if value <= green else "yellow" if value <= yellow else "red"
+
+
+def rate(inputs: Inputs, t: Thresholds) -> Rating:
+    """The quarter's colour and a finding per input."""
+    found = []
+
+    def add(code, value, colour_fn):
+        found.append(Finding(code, value, "unrated" if value is None else colour_fn(value)))
+
+    add(
+        "service_hours", inputs.service_hours, lambda v: _at_least(v, t.hours_green, t.hours_yellow)
+    )
+    add(
+        "programmes_held",
+        inputs.programmes_held,
+        lambda v: _at_least(v, t.programmes_green, t.programmes_yellow),
+    )
+    booked = None
+    if inputs.bookings_used is not None and inputs.no_shows is not None:
+        total = inputs.bookings_used + inputs.no_shows
+        booked = round(inputs.no_shows / total, 3) if total else 0.0
+    add("no_show_rate", booked, lambda v: _at_most(v, t.no_show_rate_green, t.no_show_rate_yellow))
+    add("rating", inputs.rating, lambda v: _at_least(v, t.rating_green, t.rating_yellow))
+    add(
+        "complaints",
+        inputs.complaints,
+        lambda v: (
+            "red" if v >= t.complaints_red else "yellow" if v >= t.complaints_yellow else "green"
+        ),
+    )
+    colours = [f.colour for f in found if f.colour != "unrated"]
+    if not colours:
+        overall = "unrated"
+    elif "red" in colours or colours.count("yellow") >= 2:
+        overall = "red"
+    elif "yellow" in colours:
+        overall = "yellow"
+    else:
+        overall = "green"
+    return Rating(overall, tuple(found))
+
+
+def quarter_of(moment: datetime) -> str:
+    moment = moment.astimezone(UTC)
+    return f"{moment.year}Q{(moment.month - 1) // 3 + 1}"
+
+
+def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
+    """[start, end) of a quarter like "2026Q4", in UTC."""
+    try:
+        year, q = int(quarter[:4]), int(quarter[5])
+        if quarter[4] != "Q" or len(quarter) != 6 or not 1 <= q <= 4:
+            raise ValueError
+    except (ValueError, IndexError):
+        raise ValueError(f"not a quarter: {quarter!r}") from None
+    start = datetime(year, 3 * q - 2, 1, tzinfo=UTC)
+    end = datetime(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=UTC)
+    return start, end
+
+
+def previous_quarter(quarter: str) -> str:
+    start, _ = quarter_bounds(quarter)
+    year, q = start.year, (start.month - 1) // 3 + 1
+    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"

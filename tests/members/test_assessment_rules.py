@@ -1,0 +1,71 @@
+"""The three-colour rating, without a database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from points.members.assessment import (
+    Inputs,
+    Thresholds,
+    previous_quarter,
+    quarter_bounds,
+    quarter_of,
+    rate,
+)
+
+T = Thresholds()
+GOOD = Inputs(
+    service_hours=40, programmes_held=8, bookings_used=10, no_shows=0, rating=4.8, complaints=0
+)
+
+
+def test_a_strong_quarter_is_green_with_no_reasons():
+    rating = rate(GOOD, T)
+    assert (rating.colour, rating.reasons) == ("green", ())
+
+
+def test_one_weak_input_is_yellow_and_named():
+    rating = rate(Inputs(**{**GOOD.__dict__, "programmes_held": 4}), T)
+    assert rating.colour == "yellow"
+    assert [(f.code, f.value, f.colour) for f in rating.reasons] == [
+        ("programmes_held", 4, "yellow")
+    ]
+
+
+def test_two_yellows_or_one_red_make_red():
+    two_yellows = Inputs(**{**GOOD.__dict__, "programmes_held": 4, "rating": 4.2})
+    assert rate(two_yellows, T).colour == "red"
+    no_shows = Inputs(**{**GOOD.__dict__, "bookings_used": 6, "no_shows": 4})
+    rating = rate(no_shows, T)
+    assert rating.colour == "red"
+    assert [(f.code, f.value) for f in rating.reasons] == [("no_show_rate", 0.4)]
+    assert rate(Inputs(**{**GOOD.__dict__, "complaints": 2}), T).colour == "red"
+
+
+def test_unmeasured_inputs_are_shown_but_do_not_count():
+    rating = rate(Inputs(service_hours=35), T)
+    assert rating.colour == "green"
+    assert [f.colour for f in rating.findings] == ["green"] + ["unrated"] * 4
+    assert rate(Inputs(), T).colour == "unrated"
+    assert rate(Inputs(service_hours=0), T).colour == "red"
+
+
+def test_thresholds_come_from_configuration():
+    t = Thresholds.from_config({"ASSESSMENT_HOURS_GREEN": "10", "ASSESSMENT_HOURS_YELLOW": 5})
+    assert (t.hours_green, t.hours_yellow) == (10.0, 5.0)
+    assert rate(Inputs(service_hours=12), t).colour == "green"
+
+
+def test_quarters():
+    assert quarter_of(datetime(2026, 11, 23, tzinfo=UTC)) == "2026Q4"
+    assert quarter_bounds("2026Q4") == (
+        datetime(2026, 10, 1, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    assert previous_quarter("2026Q1") == "2025Q4"
+    assert previous_quarter("2026Q3") == "2026Q2"
+    for bad in ("2026Q5", "2026-4", "Q4", ""):
+        with pytest.raises(ValueError):
+            quarter_bounds(bad)
