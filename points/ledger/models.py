@@ -85,9 +85,7 @@ class Transfer(db.Model):
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
-    postings: Mapped[list[Posting]] = relationship(
-        back_populates="transfer", order_by="Posting.id", lazy="selectin"
-    )
+    postings: Mapped[list[Posting]] = relationship(back_populates="transfer", order_by="Posting.id")
 
     def __repr__(self) -> str:
         return f"<Transfer {self.id} {self.kind}>"

@@ -17,6 +17,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from points.database import lock_key, utcnow
 from points.errors import (
@@ -219,15 +221,37 @@ def get_account(account_id: int) -> Account:
     return account
 
 
+_accounts = Account.__table__
+_transfers = Transfer.__table__
+_postings = Posting.__table__
+_head = LedgerHead.__table__
+
+
+def _conn():
+    """The session's connection: the hot path runs Core statements on it, skipping the
+    unit of work (and then expires what the identity map holds of the rows it changed)."""
+    return db.session.connection()
+
+
 def _lock_accounts(ids: Iterable[int]) -> dict[int, sa.Row]:
     """Lock the accounts (ascending id) and return their current rows."""
     ordered = sorted(set(ids))
-    rows = db.session.execute(
-        sa.select(Account.id, Account.asset, Account.may_go_negative, Account.balance, Account.held)
-        .where(Account.id.in_(ordered))
-        .order_by(Account.id)
-        .with_for_update()
-    ).all()
+    rows = (
+        _conn()
+        .execute(
+            sa.select(
+                _accounts.c.id,
+                _accounts.c.asset,
+                _accounts.c.may_go_negative,
+                _accounts.c.balance,
+                _accounts.c.held,
+            )
+            .where(_accounts.c.id.in_(ordered))
+            .order_by(_accounts.c.id)
+            .with_for_update()
+        )
+        .all()
+    )
     found = {row.id: row for row in rows}
     missing = [i for i in ordered if i not in found]
     if missing:
@@ -235,14 +259,30 @@ def _lock_accounts(ids: Iterable[int]) -> dict[int, sa.Row]:
     return found
 
 
+_ADD_TO_BALANCE = (
+    sa.update(_accounts)
+    .where(_accounts.c.id == sa.bindparam("account"))
+    .values(balance=_accounts.c.balance + sa.bindparam("delta"))
+)
+
+
+def _forget_cached_balances(account_ids: Iterable[int]) -> None:
+    """Expire balance and held of Account objects the session holds for these ids."""
+    for account_id in account_ids:
+        cached = db.session.identity_map.get(identity_key(Account, account_id))
+        if cached is not None:
+            db.session.expire(cached, ["balance", "held"])
+
+
 def _change_account(account_id: int, *, balance: int = 0, held: int = 0) -> None:
     values = {}
     if balance:
-        values["balance"] = Account.balance + balance
+        values["balance"] = _accounts.c.balance + balance
     if held:
-        values["held"] = Account.held + held
+        values["held"] = _accounts.c.held + held
     if values:
-        db.session.execute(sa.update(Account).where(Account.id == account_id).values(**values))
+        _conn().execute(sa.update(_accounts).where(_accounts.c.id == account_id).values(**values))
+        _forget_cached_balances([account_id])
 
 
 def _refuse_overdraft(row: sa.Row, amount: int) -> None:
@@ -272,9 +312,11 @@ def _write_transfer(
     hold_id: int | None = None,
 ) -> Transfer:
     """Append one balanced transfer to the chain; accounts in `rows` are already locked."""
-    head = db.session.execute(
-        sa.select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1).with_for_update()
-    ).one()
+    head = (
+        _conn()
+        .execute(sa.select(_head.c.seq, _head.c.hash).where(_head.c.id == 1).with_for_update())
+        .one()
+    )
     postings = [
         (account_id, rows[account_id].asset, amount, rows[account_id].balance + amount)
         for account_id, amount in legs
@@ -292,28 +334,45 @@ def _write_transfer(
         hold_id=hold_id,
         postings=postings,
     )
-    transfer = Transfer(
-        seq=seq,
-        kind=kind,
-        memo=memo,
-        actor_id=actor_id,
-        created_at=now,
-        idempotency_key=idempotency_key,
-        reverses_id=reverses_id,
-        hold_id=hold_id,
-        prev_hash=head.hash,
-        hash=digest,
-        postings=[
-            Posting(account_id=a, asset=asset, amount=amount, balance_after=after)
+    conn = _conn()
+    values = {
+        "seq": seq,
+        "kind": kind,
+        "memo": memo,
+        "actor_id": actor_id,
+        "created_at": now,
+        "idempotency_key": idempotency_key,
+        "reverses_id": reverses_id,
+        "hold_id": hold_id,
+        "prev_hash": head.hash,
+        "hash": digest,
+    }
+    transfer_id = conn.execute(
+        sa.insert(_transfers).values(**values).returning(_transfers.c.id)
+    ).scalar_one()
+    conn.execute(
+        sa.insert(_postings),
+        [
+            {
+                "transfer_id": transfer_id,
+                "account_id": a,
+                "asset": asset,
+                "amount": amount,
+                "balance_after": after,
+            }
             for a, asset, amount, after in postings
         ],
     )
-    db.session.add(transfer)
-    for account_id, amount in legs:
-        _change_account(account_id, balance=amount)
-    db.session.execute(sa.update(LedgerHead).where(LedgerHead.id == 1).values(seq=seq, hash=digest))
-    db.session.flush()
-    return transfer
+    conn.execute(
+        _ADD_TO_BALANCE, [{"account": account_id, "delta": amount} for account_id, amount in legs]
+    )
+    _forget_cached_balances(a for a, _ in legs)
+    conn.execute(sa.update(_head).where(_head.c.id == 1).values(seq=seq, hash=digest))
+    # The row is known; hand back a persistent Transfer without reading it again.
+    written = Transfer(id=transfer_id, **values)
+    make_transient_to_detached(written)
+    db.session.add(written)
+    return written
 
 
 def _check_balanced(legs: list[tuple[int, int]], rows: dict[int, sa.Row]) -> None:
@@ -477,9 +536,11 @@ def post_transfers_bulk(
         return []
     rows = _lock_accounts(a for _, legs, _ in prepared for a, _ in legs)
     balance = {a: row.balance for a, row in rows.items()}
-    head = db.session.execute(
-        sa.select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1).with_for_update()
-    ).one()
+    head = (
+        _conn()
+        .execute(sa.select(_head.c.seq, _head.c.hash).where(_head.c.id == 1).with_for_update())
+        .one()
+    )
     seq, prev_hash = head.seq, head.hash
     transfers, postings = [], []
     for kind, legs, memo in prepared:
@@ -521,11 +582,21 @@ def post_transfers_bulk(
         )
         postings.append(legs_after)
         prev_hash = digest
-    ids = db.session.scalars(
-        sa.insert(Transfer).returning(Transfer.id, sort_by_parameter_order=True), transfers
-    ).all()
-    db.session.execute(
-        sa.insert(Posting),
+    conn = _conn()
+    # Plain executemany batches on every driver (INSERT … RETURNING does not on SQLite); the
+    # ids come back by chain position, which the head lock keeps ours alone.
+    conn.execute(sa.insert(_transfers), transfers)
+    ids = (
+        conn.execute(
+            sa.select(_transfers.c.id)
+            .where(_transfers.c.seq > head.seq, _transfers.c.seq <= seq)
+            .order_by(_transfers.c.seq)
+        )
+        .scalars()
+        .all()
+    )
+    conn.execute(
+        sa.insert(_postings),
         [
             {
                 "transfer_id": transfer_id,
@@ -538,14 +609,16 @@ def post_transfers_bulk(
             for a, asset, amount, after in legs_after
         ],
     )
-    db.session.execute(
-        sa.update(Account),
-        [{"id": a, "balance": b} for a, b in balance.items() if b != rows[a].balance],
-    )
-    db.session.execute(
-        sa.update(LedgerHead).where(LedgerHead.id == 1).values(seq=seq, hash=prev_hash)
-    )
-    db.session.flush()
+    changed = [(a, b) for a, b in balance.items() if b != rows[a].balance]
+    if changed:
+        conn.execute(
+            sa.update(_accounts)
+            .where(_accounts.c.id == sa.bindparam("account"))
+            .values(balance=sa.bindparam("new_balance")),
+            [{"account": a, "new_balance": b} for a, b in changed],
+        )
+        _forget_cached_balances(a for a, _ in changed)
+    conn.execute(sa.update(_head).where(_head.c.id == 1).values(seq=seq, hash=prev_hash))
     return list(ids)
 
 
