@@ -122,3 +122,60 @@ def test_the_app_sweeps_by_itself_when_requests_arrive(db_url):
     _assert_released(app, wallet_id, hold_id)
     with app.app_context():
         db.engine.dispose()
+
+
+def test_operators_create_staff_from_the_command_line(app, places):
+    runner = app.test_cli_runner()
+    made = runner.invoke(
+        args=[
+            "members",
+            "create-staff",
+            "--phone",
+            "13911112222",
+            "--name",
+            "赵社工",
+            "--role",
+            "social_worker",
+            "--community",
+            "滨江社区",
+            "--password",
+            "secret-99",
+        ]
+    )
+    assert made.exit_code == 0, made.output
+    assert "赵社工 (13911112222) is now social_worker" in made.output
+    shop = runner.invoke(
+        args=[
+            "members",
+            "create-staff",
+            "--phone",
+            "13911112222",
+            "--name",
+            "赵社工",
+            "--role",
+            "merchant_staff",
+            "--merchant",
+            "3",
+        ]
+    )
+    assert shop.exit_code == 0, shop.output
+    db.session.rollback()  # the commands ran in this test's app context; read afresh
+    member = db.session.scalar(sa.select(Member).filter_by(phone="13911112222"))
+    assert member.role_names == ["merchant_staff", "social_worker"]
+    assert member.community.name == "滨江社区" and member.merchant_ids == [3]
+    for args, message in [
+        (["--phone", "139", "--role", "admin"], "--phone: must be an 11-digit"),
+        (["--phone", "13911113333", "--role", "admin"], "--password: is needed"),
+        (
+            ["--phone", "13911113333", "--role", "social_worker", "--password", "secret-99"],
+            "a social worker needs a community",
+        ),
+        (
+            ["--phone", "13911113333", "--role", "merchant_staff", "--password", "secret-99"],
+            "merchant",
+        ),
+    ]:
+        result = runner.invoke(args=["members", "create-staff", "--name", "某", *args])
+        assert result.exit_code == 1 and message in result.output, result.output
+    db.session.rollback()
+    assert db.session.scalar(sa.select(Member).filter_by(phone="13911113333")) is None

@@ -311,3 +311,34 @@ class Assessment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
+
+
+class CourseSession(db.Model):
+    """One meeting of a course in a community; its roster records attendance, and attending
+    records the member's completion of the course."""
+
+    __tablename__ = "course_sessions"
+    __table_args__ = (sa.Index("ix_course_sessions_community_start", "community_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id"))
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    place: Mapped[str] = mapped_column(sa.String(80))
+    created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+
+    course: Mapped[Course] = relationship()
+    community: Mapped[Community] = relationship()
+    attendances: Mapped[list[Attendance]] = relationship(order_by="Attendance.id")
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendances"
+    __table_args__ = (sa.UniqueConstraint("session_id", "member_id", name="uq_attendances"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_sessions.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    recorded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])

@@ -6,9 +6,9 @@ from flask import Flask, render_template
 
 
 def register_web(app: Flask) -> None:
-    from points.web import assessments, auth, home, hosting, labels, profile, staff
+    from points.web import assessments, auth, home, hosting, labels, profile, staff, training
 
-    for module in (home, auth, profile, staff, hosting, assessments):
+    for module in (home, auth, profile, staff, hosting, assessments, training):
         app.register_blueprint(module.bp)
     labels.register(app)
 

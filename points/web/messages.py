@@ -111,6 +111,28 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"^only yellow and red quarters take an improvement note$"),
         lambda m: _("Only yellow and red quarters take an improvement note."),
     ),
+    (
+        re.compile(r"^not registered: (.+)$"),
+        lambda m: _("These numbers are not registered: %(phones)s", phones=m.group(1)),
+    ),
+    (
+        re.compile(r"^not in your community: (.+)$"),
+        lambda m: _("These members are not in your community: %(phones)s", phones=m.group(1)),
+    ),
+    (
+        re.compile(r"^attendance is recorded once the session has begun$"),
+        lambda m: _("Attendance can be recorded once the session has begun."),
+    ),
+    (
+        re.compile(r"^enter at least one phone number$"),
+        lambda m: _("Enter at least one phone number."),
+    ),
+    (re.compile(r"^must be a date and time$"), lambda m: _("Enter a date and time.")),
+    (
+        re.compile(r"^is required \(at most 80 characters\)$"),
+        lambda m: _("This is required (at most 80 characters)."),
+    ),
+    (re.compile(r"^choose a course$"), lambda m: _("Choose a course.")),
 ]
 
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from points.database import utcnow
 from points.extensions import db
+from points.members import services as members
 from points.members.models import ApiToken, Member
 from tests.conftest import api_token
 
@@ -105,8 +106,6 @@ def test_me_needs_a_valid_unrevoked_unexpired_token(client, make_member):
 
 
 def test_a_suspended_member_can_no_longer_use_the_api(client, make_member, social_worker):
-    from points.members import services as members
-
     member = make_member("13812345678")
     headers = api_token(client, "13812345678")
     members.set_status(member, "suspended", reason="投诉核实中", actor=social_worker)
@@ -141,3 +140,46 @@ def test_the_openapi_document_lists_the_member_calls(client):
         "/api/v1/me/progress",
     ):
         assert path in paths
+
+
+def test_progress_and_statement_are_my_own(client, make_member, social_worker, courses):
+    from points.ledger import services as ledger
+
+    member = make_member("13812345678")
+    other = make_member("13812345679")
+    members.record_pledge(member, real_name="王")
+    issuance = ledger.system_account("issuance")
+    for n in (5, 7, 9):
+        ledger.transfer(
+            kind="earn",
+            source=issuance,
+            destination=ledger.member_wallet(member.id),
+            amount=n,
+            memo=f"服务{n}",
+        )
+    ledger.transfer(
+        kind="earn", source=issuance, destination=ledger.member_wallet(other.id), amount=100
+    )
+    db.session.commit()
+    headers = api_token(client, "13812345678")
+    progress = client.get("/api/v1/me/progress", headers=headers).get_json()
+    assert progress["level"] == "resident" and progress["next_level"] == "volunteer"
+    assert {r["code"]: r["met"] for r in progress["requirements"]} == {
+        "real_name": True,
+        "pledge": True,
+        "course_tier:basic": False,
+    }
+    first = client.get("/api/v1/me/statement?limit=2", headers=headers).get_json()
+    assert [(i["amount"], i["memo"], i["balance_after"]) for i in first["items"]] == [
+        (9, "服务9", 21),
+        (7, "服务7", 12),
+    ]
+    rest = client.get(
+        f"/api/v1/me/statement?limit=2&cursor={first['next_cursor']}", headers=headers
+    ).get_json()
+    assert [i["amount"] for i in rest["items"]] == [5] and rest["next_cursor"] is None
+    assert client.get("/api/v1/me/balance", headers=headers).get_json()["points"]["available"] == 21
+    bad = client.get("/api/v1/me/statement?cursor=zzz", headers=headers)
+    assert bad.status_code == 422 and "cursor" in bad.get_json()["errors"]
+    bad = client.get("/api/v1/me/statement?limit=500", headers=headers)
+    assert bad.status_code == 422 and "limit" in bad.get_json()["errors"]

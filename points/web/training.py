@@ -1,0 +1,79 @@
+"""Training sessions for social workers: schedule, then tick off attendance by phone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from points.errors import InvalidInput, PointsError
+from points.extensions import db
+from points.members import training
+from points.members.models import Course
+from points.web.forms import show_error
+from points.web.staff import staff_required
+
+bp = Blueprint("training", __name__, url_prefix="/staff/courses")
+
+
+def _local_time(value: str) -> datetime:
+    """A datetime-local field, read in the community's time zone."""
+    try:
+        naive = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("must be a date and time", field="starts_at") from None
+    return naive.replace(tzinfo=ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"]))
+
+
+@bp.route("", methods=["GET", "POST"])
+@staff_required
+def index():
+    status = 200
+    if request.method == "POST":
+        try:
+            session = training.schedule(
+                current_user,
+                course_code=request.form.get("course"),
+                starts_at=_local_time(request.form.get("starts_at", "")),
+                place=request.form.get("place", ""),
+            )
+            db.session.commit()
+        except PointsError as error:
+            db.session.rollback()
+            show_error(None, error)
+            status = 422
+        else:
+            flash(_("Session scheduled."), "success")
+            return redirect(url_for("training.roster", session_id=session.id))
+    return render_template(
+        "staff/courses.html",
+        sessions=training.sessions(current_user),
+        courses=db.session.scalars(sa.select(Course).order_by(Course.tier, Course.id)).all(),
+    ), status
+
+
+@bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
+@staff_required
+def roster(session_id: int):
+    try:
+        session = training.get_session(session_id, current_user)
+    except PointsError:
+        abort(404)
+    if request.method == "POST":
+        phones = request.form.get("phones", "").replace(",", "\n").splitlines()
+        try:
+            ticked = training.record_attendance(session, phones, actor=current_user)
+            db.session.commit()
+        except PointsError as error:
+            db.session.rollback()
+            show_error(None, error)
+        else:
+            flash(
+                _("%(n)s attendees recorded; their training is updated.", n=len(ticked)), "success"
+            )
+            return redirect(url_for("training.roster", session_id=session.id))
+    return render_template("staff/roster.html", session=session)
