@@ -266,6 +266,24 @@ _ADD_TO_BALANCE = (
 )
 
 
+def _insert_postings(conn, transfers) -> None:
+    """One executemany for the postings of (transfer_id, [(account, asset, amount, after)])."""
+    conn.execute(
+        sa.insert(_postings),
+        [
+            {
+                "transfer_id": transfer_id,
+                "account_id": a,
+                "asset": asset,
+                "amount": amount,
+                "balance_after": after,
+            }
+            for transfer_id, legs in transfers
+            for a, asset, amount, after in legs
+        ],
+    )
+
+
 def _forget_cached_balances(account_ids: Iterable[int]) -> None:
     """Expire balance and held of Account objects the session holds for these ids."""
     for account_id in account_ids:
@@ -350,19 +368,7 @@ def _write_transfer(
     transfer_id = conn.execute(
         sa.insert(_transfers).values(**values).returning(_transfers.c.id)
     ).scalar_one()
-    conn.execute(
-        sa.insert(_postings),
-        [
-            {
-                "transfer_id": transfer_id,
-                "account_id": a,
-                "asset": asset,
-                "amount": amount,
-                "balance_after": after,
-            }
-            for a, asset, amount, after in postings
-        ],
-    )
+    _insert_postings(conn, [(transfer_id, postings)])
     conn.execute(
         _ADD_TO_BALANCE, [{"account": account_id, "delta": amount} for account_id, amount in legs]
     )
@@ -595,20 +601,7 @@ def post_transfers_bulk(
         .scalars()
         .all()
     )
-    conn.execute(
-        sa.insert(_postings),
-        [
-            {
-                "transfer_id": transfer_id,
-                "account_id": a,
-                "asset": asset,
-                "amount": amount,
-                "balance_after": after,
-            }
-            for transfer_id, legs_after in zip(ids, postings, strict=True)
-            for a, asset, amount, after in legs_after
-        ],
-    )
+    _insert_postings(conn, zip(ids, postings, strict=True))
     changed = [(a, b) for a, b in balance.items() if b != rows[a].balance]
     if changed:
         conn.execute(
