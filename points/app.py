@@ -45,9 +45,12 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     api.init_app(app)
     from points import housekeeping, identity
+    from points.activities import services as activities
 
     identity.init_app(app)
     housekeeping.init_app(app)
+    # Domains that measure what members do feed the ladder and the assessment.
+    activities.register_measures()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -53,6 +53,17 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "LADDER_TALENT_MIN_HOURS": float(os.environ.get("LADDER_TALENT_MIN_HOURS", "20")),
         "LADDER_HOURS_WINDOW_DAYS": int(os.environ.get("LADDER_HOURS_WINDOW_DAYS", "365")),
         "LADDER_NOTICE_DAYS": int(os.environ.get("LADDER_NOTICE_DAYS", "5")),
+        # Earning: how old a claim may be, the most occurrences in one claim, evidence photos.
+        "CLAIM_MAX_AGE_DAYS": int(os.environ.get("CLAIM_MAX_AGE_DAYS", "60")),
+        "CLAIM_MAX_OCCURRENCES": int(os.environ.get("CLAIM_MAX_OCCURRENCES", "20")),
+        "EVIDENCE_MAX_BYTES": int(os.environ.get("EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024))),
+        # Uploads larger than this are refused before they reach a view (413).
+        "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
+        "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
+        # Check-in at scheduled activities: a QR code lives this long (s); check-in opens
+        # this many minutes before the start and closes as long after the end.
+        "CHECK_IN_TOKEN_SECONDS": int(os.environ.get("CHECK_IN_TOKEN_SECONDS", "300")),
+        "CHECK_IN_OPENS_MINUTES": int(os.environ.get("CHECK_IN_OPENS_MINUTES", "30")),
         # flask-smorest / OpenAPI
         "API_TITLE": "社区主理人 Points API",
         "API_VERSION": "v1",

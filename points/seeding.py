@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import random
 import tomllib
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 from werkzeug.security import generate_password_hash
 
+from points.activities import catalogue, events
+from points.activities import services as activity_claims
 from points.database import utcnow
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
@@ -81,6 +85,18 @@ def load_courses(directory: Path = SEED_DIR) -> int:
     return len(courses)
 
 
+def load_activity_types(directory: Path = SEED_DIR) -> int:
+    """The activity catalogue (积分事项): categories, then version 1 of each type."""
+    data = read("activity_types.toml", directory)
+    for i, c in enumerate(data.get("categories") or []):
+        where = f"categories[{i}]"
+        _entry("activity_types.toml", where, catalogue.ensure_category, **c, position=i)
+    types = data.get("types") or []
+    for i, t in enumerate(types):
+        _entry("activity_types.toml", f"types[{i}] ({t.get('code')})", catalogue.ensure_type, **t)
+    return len(types)
+
+
 def _place(community: str | None, grid: str | None) -> tuple[int | None, int | None]:
     if community is None:
         return None, None
@@ -135,6 +151,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
         ledger.system_account(name, asset)
     load_places(directory)
     load_courses(directory)
+    load_activity_types(directory)
     data = read("demo.toml", directory)
     password_hash = generate_password_hash(
         _entry("demo.toml", "password", members._password, data.get("password"))
@@ -208,11 +225,54 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     )
     earnings += population["earnings"]
     ledger.post_transfers_bulk(earnings, actor_id=admins[0].id, now=now)
+    _entry("demo.toml", "earning", _earning, [m for m, _ in created], now)
     return {
         "accounts": len(created),
         "population": population["members"],
         "transfers": len(earnings),
     }
+
+
+def _earning(accounts: list[Member], now) -> None:
+    """Some claims in the social worker's queue, one already paid, an activity tomorrow."""
+    worker = next((m for m in accounts if m.has_role("social_worker")), None)
+    host = next((m for m in accounts if m.level == "host"), None)
+    if worker is None or worker.community_id is None:
+        return
+    today = activity_claims.local_today(now)
+    volunteers = db.session.scalars(
+        sa.select(Member)
+        .where(Member.community_id == worker.community_id, Member.level == "volunteer")
+        .where(Member.id != worker.id)
+        .order_by(Member.id)
+        .limit(4)
+    ).all()
+    work = [("elder-companionship", 2), ("patrol-home-visit", 4), ("civic-door-to-door", 6)]
+    for i, volunteer in enumerate(volunteers):
+        code, quantity = work[i % len(work)]
+        claim = activity_claims.submit_claim(
+            volunteer,
+            activity_type=code,
+            occurred_on=today - timedelta(days=i + 1),
+            quantity=quantity,
+            note="社区志愿服务",
+            now=now,
+        )
+        if i == 0:
+            activity_claims.approve_claim(claim, actor=worker, now=now)
+    if host is not None and host.community_id is not None:
+        zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+        start = datetime.combine(today + timedelta(days=1), time(9, 0), tzinfo=zone)
+        events.create_activity(
+            host,
+            activity_type="elder-companionship",
+            title="晨间瑜伽·陪伴长者",
+            place="云溪社区活动室",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            capacity=20,
+            now=now,
+        )
 
 
 def _population(spec: dict, password_hash, grower, issuance, now) -> dict:

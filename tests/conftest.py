@@ -101,8 +101,8 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(db_url):
-    app = create_app(app_config(db_url))
+def app(db_url, tmp_path):
+    app = create_app(app_config(db_url, UPLOAD_FOLDER=str(tmp_path / "uploads")))
     app.test_client_class = IsolatedClient
     yield app
     with app.app_context():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from points.activities import services as claims
 from points.api.access import current_member
 from points.errors import InvalidInput
 from points.ledger import services as ledger
@@ -64,4 +65,15 @@ def statement(query):
         cursor=query["cursor"],
         limit=query["limit"],
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    behind = claims.claims_for_transfers(item.transfer_id for item in page.items)
+    items = []
+    for item in page.items:
+        claim = behind.get(item.transfer_id)
+        items.append(
+            {
+                **vars(item),
+                "claim_id": claim.id if claim else None,
+                "activity": claim.activity_type if claim else None,
+            }
+        )
+    return {"items": items, "next_cursor": page.next_cursor}

@@ -81,6 +81,13 @@ class StatementQuery(Schema):
     asset = fields.String(load_default="points")
 
 
+class StatementActivityOut(Schema):
+    code = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    version = fields.Integer()
+
+
 class StatementItemOut(Schema):
     transfer_id = fields.Integer()
     kind = fields.String()
@@ -89,6 +96,8 @@ class StatementItemOut(Schema):
     memo = fields.String()
     created_at = fields.DateTime()
     reverses_id = fields.Integer(allow_none=True)
+    claim_id = fields.Integer(allow_none=True, metadata={"description": "the claim it paid"})
+    activity = fields.Nested(StatementActivityOut, allow_none=True)
 
 
 class StatementOut(Schema):

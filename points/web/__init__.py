@@ -6,9 +6,19 @@ from flask import Flask, render_template
 
 
 def register_web(app: Flask) -> None:
-    from points.web import assessments, auth, home, hosting, labels, profile, staff, training
+    from points.web import (
+        assessments,
+        auth,
+        earning,
+        home,
+        hosting,
+        labels,
+        profile,
+        staff,
+        training,
+    )
 
-    for module in (home, auth, profile, staff, hosting, assessments, training):
+    for module in (home, auth, profile, staff, hosting, assessments, training, earning):
         app.register_blueprint(module.bp)
     labels.register(app)
 

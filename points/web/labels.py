@@ -58,6 +58,25 @@ FINDING_NAMES = {
     "rating": _l("Participants' rating (1–5)"),
     "complaints": _l("Upheld complaints"),
 }
+CLAIM_STATUS_NAMES = {
+    "submitted": _l("Waiting for review"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+    "reversed": _l("Reversed"),
+}
+UNIT_NAMES = {"hour": _l("per hour"), "occurrence": _l("each time")}
+KIND_NAMES = {
+    "earn": _l("Earned"),
+    "reverse": _l("Reversal"),
+    "redeem": _l("Redeemed"),
+    "refund": _l("Refund"),
+    "booking": _l("Space booking"),
+    "expire": _l("Expired"),
+    "adjust": _l("Adjustment"),
+    "grant": _l("Space-use right"),
+    "transfer": _l("Transfer"),
+}
+ACTIVITY_STATUS_NAMES = {"open": _l("Open"), "cancelled": _l("Cancelled"), "closed": _l("Held")}
 
 
 def register(app) -> None:
@@ -76,4 +95,8 @@ def register(app) -> None:
             "BLOCKER_NAMES": BLOCKER_NAMES,
             "COLOUR_NAMES": COLOUR_NAMES,
             "FINDING_NAMES": FINDING_NAMES,
+            "CLAIM_STATUS_NAMES": CLAIM_STATUS_NAMES,
+            "UNIT_NAMES": UNIT_NAMES,
+            "KIND_NAMES": KIND_NAMES,
+            "ACTIVITY_STATUS_NAMES": ACTIVITY_STATUS_NAMES,
         }

@@ -133,7 +133,159 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         lambda m: _("This is required (at most 80 characters)."),
     ),
     (re.compile(r"^choose a course$"), lambda m: _("Choose a course.")),
+    # earning
+    (
+        re.compile(r"^is not an activity type of the catalogue$"),
+        lambda m: _("Choose an activity from the list."),
+    ),
+    (
+        re.compile(r"^is no longer open for claims$"),
+        lambda m: _("This activity is no longer open for claims."),
+    ),
+    (
+        re.compile(r"^this activity needs level (\w+) or above$"),
+        lambda m: _("This activity is for %(level)s and above.", level=_level(m.group(1))),
+    ),
+    (re.compile(r"^cannot be in the future$"), lambda m: _("The date cannot be in the future.")),
+    (
+        re.compile(r"^must be within the last (\d+) days$"),
+        lambda m: _("Claim within %(n)s days of the work.", n=m.group(1)),
+    ),
+    (
+        re.compile(r"^must be a date like 2026-05-01$"),
+        lambda m: _("Enter a date like 2026-05-01."),
+    ),
+    (re.compile(r"^must be a number$"), lambda m: _("Enter a number, e.g. 2 or 1.5.")),
+    (
+        re.compile(r"^must be between 0\.5 and 24 hours, in half hours$"),
+        lambda m: _("Enter hours from 0.5 to 24, in half hours (e.g. 1.5)."),
+    ),
+    (
+        re.compile(r"^must be a whole number from 1 to (\d+)$"),
+        lambda m: _("Enter a whole number from 1 to %(n)s.", n=m.group(1)),
+    ),
+    (
+        re.compile(r"^this activity needs a photo as evidence$"),
+        lambda m: _("This activity needs a photo: add one taken at the work."),
+    ),
+    (re.compile(r"^must be a JPEG or PNG photo$"), lambda m: _("Upload a JPEG or PNG photo.")),
+    (
+        re.compile(r"^must be at most (\d+) MB$"),
+        lambda m: _("The photo is too large: at most %(n)s MB.", n=m.group(1)),
+    ),
+    (
+        re.compile(r"^this photo already backs another claim$"),
+        lambda m: _("This photo was already used for another claim."),
+    ),
+    (
+        re.compile(
+            r"^daily cap of (\d+) points for this activity reached: (\d+) already .*adds (\d+)$"
+        ),
+        lambda m: _(
+            "Daily limit reached: at most %(cap)s points a day for this activity; %(had)s "
+            "already awarded that day, this claim adds %(adds)s.",
+            cap=m.group(1),
+            had=m.group(2),
+            adds=m.group(3),
+        ),
+    ),
+    (
+        re.compile(
+            r"^monthly cap of (\d+) points for this activity reached: (\d+) already .*adds (\d+)$"
+        ),
+        lambda m: _(
+            "Monthly limit reached: at most %(cap)s points a month for this activity; %(had)s "
+            "already awarded that month, this claim adds %(adds)s.",
+            cap=m.group(1),
+            had=m.group(2),
+            adds=m.group(3),
+        ),
+    ),
+    (
+        re.compile(r"^nobody approves their own claim$"),
+        lambda m: _("Another social worker must approve your own claim."),
+    ),
+    (
+        re.compile(r"^this activity type is approved by the street admin$"),
+        lambda m: _("The street admin approves this kind of activity."),
+    ),
+    (
+        re.compile(r"^this claim is already (\w+)$"),
+        lambda m: _("This claim has already been decided."),
+    ),
+    (
+        re.compile(r"^only an approved claim can be reversed; this one is (\w+)$"),
+        lambda m: _("Only an approved claim can be reversed."),
+    ),
+    (re.compile(r"^no such claim$"), lambda m: _("That claim was not found.")),
+    (re.compile(r"^choose at least one claim$"), lambda m: _("Tick the claims to approve first.")),
+    (
+        re.compile(r"^only hosts and social workers organise activities$"),
+        lambda m: _("Only community hosts and social workers organise activities."),
+    ),
+    (
+        re.compile(r"^all (\d+) places are taken$"),
+        lambda m: _("All %(n)s places are taken.", n=m.group(1)),
+    ),
+    (re.compile(r"^this activity has ended$"), lambda m: _("This activity has ended.")),
+    (re.compile(r"^this activity is (?:already )?(\w+)$"), lambda m: _("This activity is closed.")),
+    (
+        re.compile(r"^the activity has not ended yet$"),
+        lambda m: _("Close the activity after it has ended."),
+    ),
+    (
+        re.compile(r"^you have not signed up for this activity$"),
+        lambda m: _("You have not signed up for this activity."),
+    ),
+    (re.compile(r"^you have already checked in$"), lambda m: _("You have already checked in.")),
+    (
+        re.compile(r"^this check-in code has expired.*$"),
+        lambda m: _("This code has expired. Scan the code on the organiser's screen again."),
+    ),
+    (
+        re.compile(r"^this check-in code is not valid$"),
+        lambda m: _("This is not a valid check-in code. Scan the organiser's code again."),
+    ),
+    (
+        re.compile(r"^check-in opens (\d+) minutes before the start and closes .*$"),
+        lambda m: _(
+            "Check-in opens %(n)s minutes before the start and closes %(n)s minutes after the end.",
+            n=m.group(1),
+        ),
+    ),
+    (
+        re.compile(r"^must be after the start$"),
+        lambda m: _("The end must be after the start."),
+    ),
+    (
+        re.compile(r"^an activity lasts at most 12 hours$"),
+        lambda m: _("An activity lasts at most 12 hours."),
+    ),
+    (re.compile(r"^cannot be in the past$"), lambda m: _("The start cannot be in the past.")),
+    (
+        re.compile(r"^must be a whole number from 1 to 1000$"),
+        lambda m: _("Enter a whole number from 1 to 1000."),
+    ),
+    (
+        re.compile(r"^you need a community to organise in$"),
+        lambda m: _("Choose your community on your profile first."),
+    ),
+    (
+        re.compile(r"^only the organiser or a social worker of its community may do this$"),
+        lambda m: _("Only the organiser or a social worker of this community may do this."),
+    ),
+    (
+        re.compile(r"^no such member in this activity's community$"),
+        lambda m: _("That member is not in this activity's community."),
+    ),
+    (re.compile(r"^this account is not active$"), lambda m: _("This account is closed for now.")),
 ]
+
+
+def _level(code: str) -> str:
+    from points.web.labels import LEVEL_NAMES
+
+    return str(LEVEL_NAMES.get(code, code))
 
 
 def translate_error(message: str) -> str:

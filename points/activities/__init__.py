@@ -1,0 +1,1 @@
+"""Earning points: the activity catalogue, claims and their approval, scheduled activities."""

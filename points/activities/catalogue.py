@@ -1,0 +1,229 @@
+"""The activity catalogue (积分事项): categories and versioned activity types.
+
+Editing a type never changes the row earlier claims point at: it writes the next version
+and makes it current, so every award keeps saying which rule paid it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from points.activities.models import APPROVERS, UNITS, ActivityCategory, ActivityType
+from points.database import utcnow
+from points.errors import Conflict, Forbidden, InvalidInput, NotFound
+from points.extensions import db
+from points.members.models import LEVELS, Member
+
+CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+MAX_POINTS = 1000
+# The fields of a rule; a new version copies them and changes some.
+RULE_FIELDS = (
+    "category",
+    "name_zh",
+    "name_en",
+    "description_zh",
+    "description_en",
+    "unit",
+    "points",
+    "daily_cap",
+    "monthly_cap",
+    "min_level",
+    "evidence",
+    "approver",
+    "active",
+)
+
+
+def _code(value, field: str = "code") -> str:
+    if not isinstance(value, str) or not CODE.match(value):
+        raise InvalidInput("must be lowercase letters, digits and hyphens", field=field)
+    return value
+
+
+def _text(value, field: str, limit: int, *, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidInput("is required", field=field)
+    if len(value.strip()) > limit:
+        raise InvalidInput(f"must be at most {limit} characters", field=field)
+    return value.strip()
+
+
+def _whole(value, field: str, *, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput("must be a whole number", field=field)
+    if not 1 <= value <= MAX_POINTS * 100:
+        raise InvalidInput(f"must be between 1 and {MAX_POINTS * 100}", field=field)
+    return value
+
+
+def _choice(value, field: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InvalidInput(f"must be one of {', '.join(choices)}", field=field)
+    return value
+
+
+def _flag(value, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput("must be true or false", field=field)
+    return value
+
+
+def _category(value) -> ActivityCategory:
+    found = db.session.scalar(sa.select(ActivityCategory).filter_by(code=value))
+    if found is None:
+        raise InvalidInput("is not a category of the catalogue", field="category")
+    return found
+
+
+def _rule(values: dict) -> dict:
+    """Validate a whole rule; the errors name the field."""
+    rule = {
+        "category_id": _category(values.get("category")).id,
+        "name_zh": _text(values.get("name_zh"), "name_zh", 80),
+        "name_en": _text(values.get("name_en"), "name_en", 120),
+        "description_zh": _text(
+            values.get("description_zh"), "description_zh", 500, required=False
+        ),
+        "description_en": _text(
+            values.get("description_en"), "description_en", 500, required=False
+        ),
+        "unit": _choice(values.get("unit"), "unit", UNITS),
+        "points": _whole(values.get("points"), "points"),
+        "daily_cap": _whole(values.get("daily_cap"), "daily_cap", optional=True),
+        "monthly_cap": _whole(values.get("monthly_cap"), "monthly_cap", optional=True),
+        "min_level": _choice(values.get("min_level", "volunteer"), "min_level", LEVELS),
+        "evidence": _flag(values.get("evidence", False), "evidence"),
+        "approver": _choice(values.get("approver", "social_worker"), "approver", APPROVERS),
+        "active": _flag(values.get("active", True), "active"),
+    }
+    if rule["points"] > MAX_POINTS:
+        raise InvalidInput(f"must be between 1 and {MAX_POINTS}", field="points")
+    for cap in ("daily_cap", "monthly_cap"):
+        if rule[cap] is not None and rule[cap] < rule["points"]:
+            raise InvalidInput("must be at least the points of one unit", field=cap)
+    if (
+        rule["daily_cap"] is not None
+        and rule["monthly_cap"] is not None
+        and rule["monthly_cap"] < rule["daily_cap"]
+    ):
+        raise InvalidInput("must be at least the daily cap", field="monthly_cap")
+    return rule
+
+
+def ensure_category(*, code, name_zh, name_en, position: int = 0) -> ActivityCategory:
+    code = _code(code)
+    found = db.session.scalar(sa.select(ActivityCategory).filter_by(code=code))
+    if found is None:
+        found = ActivityCategory(code=code, position=position)
+        db.session.add(found)
+    found.name_zh = _text(name_zh, "name_zh", 80)
+    found.name_en = _text(name_en, "name_en", 120)
+    db.session.flush()
+    return found
+
+
+def ensure_type(*, code, actor_id: int | None = None, **values) -> ActivityType:
+    """Create version 1 of a type unless the code exists (seed loading)."""
+    code = _code(code)
+    unknown = set(values) - set(RULE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", field="code")
+    existing = current_type(code, missing_ok=True)
+    if existing is not None:
+        return existing
+    row = ActivityType(code=code, version=1, is_current=True, created_by=actor_id, **_rule(values))
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def current_type(code, *, missing_ok: bool = False) -> ActivityType | None:
+    found = None
+    if isinstance(code, str):
+        found = db.session.scalar(sa.select(ActivityType).filter_by(code=code, is_current=True))
+    if found is None and not missing_ok:
+        raise InvalidInput("is not an activity type of the catalogue", field="activity_type")
+    return found
+
+
+def get_version(type_id: int) -> ActivityType:
+    found = db.session.get(ActivityType, type_id)
+    if found is None:
+        raise NotFound("no such activity type", field="activity_type")
+    return found
+
+
+def rule_of(row: ActivityType) -> dict:
+    values = {f: getattr(row, f) for f in RULE_FIELDS if f != "category"}
+    values["category"] = row.category.code
+    return values
+
+
+def edit_type(code, *, actor: Member, changes: dict, now: datetime | None = None) -> ActivityType:
+    """Write the next version of a type with `changes` applied (admins only)."""
+    if not actor.has_role("admin"):
+        raise Forbidden("only admins may change the catalogue")
+    current = current_type(code)
+    unknown = set(changes) - set(RULE_FIELDS)
+    if unknown:
+        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", field="changes")
+    rule = _rule({**rule_of(current), **changes})
+    # Lock the current version: two editors at once make one new version, not two.
+    locked = db.session.scalar(
+        sa.select(ActivityType.id).filter_by(id=current.id, is_current=True).with_for_update()
+    )
+    if locked is None:
+        raise Conflict("someone else edited this type just now; reload and try again")
+    current.is_current = False
+    db.session.flush()
+    row = ActivityType(
+        code=current.code,
+        version=current.version + 1,
+        is_current=True,
+        created_by=actor.id,
+        created_at=now or utcnow(),
+        **rule,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def categories() -> list[ActivityCategory]:
+    return list(
+        db.session.scalars(
+            sa.select(ActivityCategory).order_by(ActivityCategory.position, ActivityCategory.id)
+        )
+    )
+
+
+def catalogue(*, include_inactive: bool = False) -> list[ActivityType]:
+    """The current version of every type, by category then code."""
+    query = (
+        sa.select(ActivityType)
+        .join(ActivityCategory)
+        .where(ActivityType.is_current)
+        .order_by(ActivityCategory.position, ActivityCategory.id, ActivityType.id)
+    )
+    if not include_inactive:
+        query = query.where(ActivityType.active)
+    return list(db.session.scalars(query))
+
+
+def versions(code: str) -> list[ActivityType]:
+    return list(
+        db.session.scalars(
+            sa.select(ActivityType).filter_by(code=code).order_by(ActivityType.version.desc())
+        )
+    )
+
+
+def may_claim(member: Member, activity_type: ActivityType) -> bool:
+    return LEVELS.index(member.level) >= LEVELS.index(activity_type.min_level)

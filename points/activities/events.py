@@ -1,0 +1,345 @@
+"""Scheduled activities: create, sign up, check in at the venue, and turn the roster into
+claims approved in one step.
+
+Check-in codes are signed, time-limited tokens (itsdangerous) naming the activity; the
+organiser's page shows a fresh one as a QR code. A forged code fails its signature; an old
+one has expired; both are refused. Check-in opens a while before the start and closes a
+while after the end.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from points.activities import services as claims
+from points.activities.catalogue import current_type, may_claim
+from points.activities.models import Activity, Claim, Signup
+from points.database import utcnow
+from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
+from points.extensions import db
+from points.members import services as members
+from points.members.models import Member
+
+CHECK_IN_SALT = "activity-check-in"
+
+
+def _text(value, field: str, limit: int) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("is required", field=field)
+    if len(value.strip()) > limit:
+        raise InvalidInput(f"must be at most {limit} characters", field=field)
+    return value.strip()
+
+
+def _time(value, field: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInput("must be a time like 2026-05-01T09:00+08:00", field=field) from None
+    if not isinstance(value, datetime):
+        raise InvalidInput("must be a time like 2026-05-01T09:00+08:00", field=field)
+    if value.tzinfo is None:
+        raise InvalidInput("must include the time zone offset, e.g. +08:00", field=field)
+    return value
+
+
+def may_organise(member: Member) -> bool:
+    return member.is_staff or member.level == "host"
+
+
+def create_activity(
+    organiser: Member,
+    *,
+    activity_type,
+    title,
+    place,
+    starts_at,
+    ends_at,
+    capacity,
+    now: datetime | None = None,
+) -> Activity:
+    """A host or social worker schedules an activity in their community."""
+    now = now or utcnow()
+    if not may_organise(organiser):
+        raise Forbidden("only hosts and social workers organise activities")
+    if organiser.community_id is None:
+        raise InvalidInput("you need a community to organise in", field="community")
+    version = current_type(activity_type)
+    if not version.active:
+        raise InvalidInput("is no longer open for claims", field="activity_type")
+    starts_at, ends_at = _time(starts_at, "starts_at"), _time(ends_at, "ends_at")
+    if ends_at <= starts_at:
+        raise InvalidInput("must be after the start", field="ends_at")
+    if ends_at - starts_at > timedelta(hours=12):
+        raise InvalidInput("an activity lasts at most 12 hours", field="ends_at")
+    if starts_at < now - timedelta(days=1):
+        raise InvalidInput("cannot be in the past", field="starts_at")
+    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= 1000:
+        raise InvalidInput("must be a whole number from 1 to 1000", field="capacity")
+    activity = Activity(
+        activity_type_id=version.id,
+        community_id=organiser.community_id,
+        organiser_id=organiser.id,
+        title=_text(title, "title", 80),
+        place=_text(place, "place", 80),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        status="open",
+        created_at=now,
+    )
+    db.session.add(activity)
+    db.session.flush()
+    return activity
+
+
+def get_activity(activity_id) -> Activity:
+    found = db.session.get(Activity, activity_id) if isinstance(activity_id, int) else None
+    if found is None:
+        raise NotFound("no such activity", field="activity")
+    return found
+
+
+def visible_activity(activity_id, viewer: Member) -> Activity:
+    """Activities of the viewer's own community (or any, for an admin)."""
+    activity = get_activity(activity_id)
+    if viewer.has_role("admin") or activity.community_id == viewer.community_id:
+        return activity
+    raise NotFound("no such activity", field="activity")
+
+
+def may_run(activity: Activity, actor: Member) -> bool:
+    """The organiser, or a social worker of the activity's community, or an admin."""
+    if actor.id == activity.organiser_id or actor.has_role("admin"):
+        return True
+    return actor.has_role("social_worker") and actor.community_id == activity.community_id
+
+
+def _require_runner(activity: Activity, actor: Member) -> None:
+    if not may_run(activity, actor):
+        raise Forbidden("only the organiser or a social worker of its community may do this")
+
+
+def upcoming(viewer: Member, *, now: datetime | None = None, limit: int = 50) -> list[Activity]:
+    now = now or utcnow()
+    query = (
+        sa.select(Activity)
+        .where(Activity.ends_at > now - timedelta(days=2), Activity.status != "cancelled")
+        .order_by(Activity.starts_at)
+        .limit(limit)
+    )
+    if not viewer.has_role("admin"):
+        query = query.where(Activity.community_id == viewer.community_id)
+    return list(db.session.scalars(query))
+
+
+def _lock_activity(activity: Activity) -> Activity:
+    db.session.execute(sa.select(Activity.id).filter_by(id=activity.id).with_for_update())
+    db.session.refresh(activity)
+    return activity
+
+
+def signup_of(activity: Activity, member: Member) -> Signup | None:
+    return db.session.scalar(
+        sa.select(Signup).filter_by(activity_id=activity.id, member_id=member.id)
+    )
+
+
+def taken(activity: Activity) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Signup)
+        .filter_by(activity_id=activity.id, status="signed_up")
+    )
+
+
+def sign_up(activity: Activity, member: Member, *, now: datetime | None = None) -> Signup:
+    """Take a place; never more places than the capacity, whatever runs at once."""
+    now = now or utcnow()
+    if member.status != "active":
+        raise Forbidden("this account is not active")
+    if activity.community_id != member.community_id:
+        raise NotFound("no such activity", field="activity")
+    if not may_claim(member, activity.activity_type):
+        raise Forbidden(f"this activity needs level {activity.activity_type.min_level} or above")
+    activity = _lock_activity(activity)
+    if activity.status != "open":
+        raise Conflict(f"this activity is {activity.status}")
+    if now >= activity.ends_at:
+        raise Conflict("this activity has ended")
+    existing = signup_of(activity, member)
+    if existing is not None and existing.status == "signed_up":
+        return existing
+    if taken(activity) >= activity.capacity:
+        raise Conflict(f"all {activity.capacity} places are taken")
+    if existing is None:
+        existing = Signup(activity_id=activity.id, member_id=member.id, created_at=now)
+        db.session.add(existing)
+    existing.status = "signed_up"
+    db.session.flush()
+    return existing
+
+
+def cancel_signup(activity: Activity, member: Member) -> Signup:
+    signup = signup_of(activity, member)
+    if signup is None or signup.status != "signed_up":
+        raise NotFound("you have not signed up for this activity", field="activity")
+    if signup.checked_in_at is not None:
+        raise Conflict("you have already checked in")
+    signup.status = "cancelled"
+    db.session.flush()
+    return signup
+
+
+# ---------------------------------------------------------------------------- check-in
+
+
+def _serializer(now: datetime) -> URLSafeTimedSerializer:
+    """A serializer whose clock is `now`, so tests (and the sweep) can inject time."""
+    stamp = int(now.timestamp())
+    signer = type("ClockSigner", (TimestampSigner,), {"get_timestamp": lambda self: stamp})
+    return URLSafeTimedSerializer(
+        current_app.config["SECRET_KEY"], salt=CHECK_IN_SALT, signer=signer
+    )
+
+
+def _window(activity: Activity) -> tuple[datetime, datetime]:
+    minutes = timedelta(minutes=current_app.config["CHECK_IN_OPENS_MINUTES"])
+    return activity.starts_at - minutes, activity.ends_at + minutes
+
+
+def check_in_token(activity: Activity, *, actor: Member, now: datetime | None = None) -> str:
+    """A fresh code for the organiser's screen."""
+    now = now or utcnow()
+    _require_runner(activity, actor)
+    return _serializer(now).dumps({"a": activity.id})
+
+
+def _read_token(token, now: datetime) -> int:
+    if not isinstance(token, str) or not token or len(token) > 300:
+        raise InvalidInput("this check-in code is not valid", field="token")
+    try:
+        data = _serializer(now).loads(token, max_age=current_app.config["CHECK_IN_TOKEN_SECONDS"])
+    except SignatureExpired:
+        raise Conflict(
+            "this check-in code has expired; scan the code on the organiser's screen again",
+            field="token",
+        ) from None
+    except BadSignature:
+        raise InvalidInput("this check-in code is not valid", field="token") from None
+    if not isinstance(data, dict) or not isinstance(data.get("a"), int):
+        raise InvalidInput("this check-in code is not valid", field="token")
+    return data["a"]
+
+
+def _mark_present(activity: Activity, member: Member, *, by: int | None, now: datetime) -> Signup:
+    opens, closes = _window(activity)
+    if not opens <= now <= closes:
+        minutes = current_app.config["CHECK_IN_OPENS_MINUTES"]
+        raise Conflict(
+            f"check-in opens {minutes} minutes before the start and closes {minutes} "
+            "minutes after the end"
+        )
+    signup = signup_of(activity, member)
+    if signup is None or signup.status != "signed_up":
+        signup = sign_up(activity, member, now=now)  # a walk-in takes a free place
+    if signup.checked_in_at is None:
+        signup.checked_in_at = now
+        signup.checked_in_by = by
+        db.session.flush()
+    return signup
+
+
+def check_in(member: Member, token, *, now: datetime | None = None) -> Signup:
+    """The member scanned the organiser's code at the venue."""
+    now = now or utcnow()
+    activity = get_activity(_read_token(token, now))
+    if activity.status != "open":
+        raise Conflict(f"this activity is {activity.status}")
+    return _mark_present(activity, member, by=None, now=now)
+
+
+def tick_off(activity: Activity, member_id, *, actor: Member, now: datetime | None = None):
+    """The organiser marks a member present by hand."""
+    now = now or utcnow()
+    _require_runner(activity, actor)
+    if activity.status != "open":
+        raise Conflict(f"this activity is {activity.status}")
+    member = members.get_member(member_id) if isinstance(member_id, int) else None
+    if member is None or member.community_id != activity.community_id:
+        raise NotFound("no such member in this activity's community", field="member")
+    return _mark_present(activity, member, by=actor.id, now=now)
+
+
+def roster(activity: Activity, *, actor: Member) -> list[Signup]:
+    _require_runner(activity, actor)
+    return [s for s in activity.signups if s.status == "signed_up"]
+
+
+# ---------------------------------------------------------------------------- award
+
+
+def _hours(activity: Activity) -> Decimal:
+    """The activity's length in hours, rounded down to half hours (at least half an hour)."""
+    halves = int((activity.ends_at - activity.starts_at).total_seconds() // 1800)
+    return Decimal(max(halves, 1)) / 2
+
+
+def close_activity(activity: Activity, *, actor: Member, now: datetime | None = None):
+    """After the event: every member checked in gets a claim; a social worker who may approve
+    them approves them in the same step (one `earn` transfer per member). Returns
+    (claims made, claims approved, {claim id: refusal})."""
+    now = now or utcnow()
+    _require_runner(activity, actor)
+    activity = _lock_activity(activity)
+    if activity.status != "open":
+        raise Conflict(f"this activity is already {activity.status}")
+    if now < activity.ends_at:
+        raise Conflict("the activity has not ended yet")
+    version = activity.activity_type
+    quantity = _hours(activity) if version.unit == "hour" else Decimal(1)
+    made: list[Claim] = []
+    day = claims.local_today(activity.starts_at)
+    for signup in activity.signups:
+        if signup.status != "signed_up" or signup.checked_in_at is None:
+            continue
+        made.append(
+            claims.submit_claim(
+                signup.member,
+                activity_type=version.code,
+                occurred_on=day,
+                quantity=quantity,
+                note=f"活动签到：{activity.title}",
+                activity=activity,
+                now=now,
+            )
+        )
+    activity.status = "closed"
+    db.session.flush()
+    approved, refused = [], {}
+    if actor.is_staff:
+        for claim in made:
+            if claim.member_id == actor.id:
+                continue  # nobody approves their own claim: it waits for a colleague
+            try:
+                with db.session.begin_nested():
+                    approved.append(claims.approve_claim(claim, actor=actor, now=now))
+            except PointsError as error:
+                refused[claim.id] = error
+    return made, approved, refused
+
+
+def cancel_activity(activity: Activity, *, actor: Member) -> Activity:
+    _require_runner(activity, actor)
+    activity = _lock_activity(activity)
+    if activity.status != "open":
+        raise Conflict(f"this activity is already {activity.status}")
+    activity.status = "cancelled"
+    db.session.flush()
+    return activity

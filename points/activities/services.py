@@ -1,0 +1,495 @@
+"""Claims (积分申报): submit, approve → one `earn` transfer, reject, reverse; evidence photos;
+and the measures other domains read (approved service hours, programmes held).
+
+Approval is exactly-once: the claim row is locked, an approved claim is returned as it is,
+and the award's idempotency key is the claim's id. Caps are checked at approval under a
+per-member lock, so two approvals at once cannot both squeeze under one cap.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from points.activities.catalogue import current_type, may_claim
+from points.activities.models import Activity, ActivityType, Claim, Evidence
+from points.database import lock_key, utcnow
+from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
+from points.extensions import db
+from points.ledger import services as ledger
+from points.members import services as members
+from points.members.models import Member
+
+# What an uploaded photo may be, by its first bytes (the name and header can lie).
+IMAGE_SIGNATURES = (
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+MAX_NOTE = 500
+
+
+# ---------------------------------------------------------------------------- time
+
+
+def local_today(now: datetime | None = None) -> date:
+    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+    return (now or utcnow()).astimezone(zone).date()
+
+
+def _day_start(day: date) -> datetime:
+    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+# ---------------------------------------------------------------------------- evidence
+
+
+def save_evidence(member: Member, data: bytes, *, now: datetime | None = None) -> Evidence:
+    """Store an uploaded photo outside the database; JPEG or PNG, at most the configured size."""
+    limit = current_app.config["EVIDENCE_MAX_BYTES"]
+    if not isinstance(data, bytes | bytearray) or not data:
+        raise InvalidInput("choose a photo to upload", field="photo")
+    if len(data) > limit:
+        raise InvalidInput(f"must be at most {limit // (1024 * 1024)} MB", field="photo")
+    kind = next((k for k in IMAGE_SIGNATURES if data.startswith(k[0])), None)
+    if kind is None:
+        raise InvalidInput("must be a JPEG or PNG photo", field="photo")
+    _, content_type, extension = kind
+    token = secrets.token_hex(16)
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stored_name = f"{token}.{extension}"
+    (folder / stored_name).write_bytes(bytes(data))
+    evidence = Evidence(
+        token=token,
+        member_id=member.id,
+        stored_name=stored_name,
+        content_type=content_type,
+        size=len(data),
+        created_at=now or utcnow(),
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def evidence_path(evidence: Evidence) -> Path:
+    return Path(current_app.config["UPLOAD_FOLDER"]) / evidence.stored_name
+
+
+def _evidence(member: Member, token) -> Evidence | None:
+    if token is None or token == "":
+        return None
+    found = None
+    if isinstance(token, str):
+        found = db.session.scalar(sa.select(Evidence).filter_by(token=token, member_id=member.id))
+    if found is None:
+        raise InvalidInput("is not a photo you uploaded", field="photo")
+    used = db.session.scalar(sa.select(Claim.id).filter_by(evidence_id=found.id))
+    if used is not None:
+        raise InvalidInput("this photo already backs another claim", field="photo")
+    return found
+
+
+# ---------------------------------------------------------------------------- input
+
+
+def quantity_tenths(value, activity_type: ActivityType) -> int:
+    """Hours in half-hour steps (0.5–24), or a whole count (1–the configured most)."""
+    try:
+        quantity = Decimal(str(value).strip()) if not isinstance(value, bool) else None
+    except InvalidOperation:
+        quantity = None
+    if quantity is None or not quantity.is_finite():
+        raise InvalidInput("must be a number", field="quantity")
+    if activity_type.unit == "hour":
+        if not Decimal("0.5") <= quantity <= Decimal(24) or quantity % Decimal("0.5"):
+            raise InvalidInput("must be between 0.5 and 24 hours, in half hours", field="quantity")
+    else:
+        most = current_app.config["CLAIM_MAX_OCCURRENCES"]
+        if quantity != quantity.to_integral_value() or not 1 <= quantity <= most:
+            raise InvalidInput(f"must be a whole number from 1 to {most}", field="quantity")
+    return int(quantity * 10)
+
+
+def _occurred_on(value, now: datetime) -> date:
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInput("must be a date like 2026-05-01", field="occurred_on") from None
+    if not isinstance(value, date) or isinstance(value, datetime):
+        raise InvalidInput("must be a date like 2026-05-01", field="occurred_on")
+    today = local_today(now)
+    if value > today:
+        raise InvalidInput("cannot be in the future", field="occurred_on")
+    oldest = current_app.config["CLAIM_MAX_AGE_DAYS"]
+    if value < today - timedelta(days=oldest):
+        raise InvalidInput(f"must be within the last {oldest} days", field="occurred_on")
+    return value
+
+
+def _note(value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput("must be text", field="note")
+    if len(value.strip()) > MAX_NOTE:
+        raise InvalidInput(f"must be at most {MAX_NOTE} characters", field="note")
+    return value.strip()
+
+
+def points_for(activity_type: ActivityType, tenths: int) -> int:
+    """Points for a quantity: points per unit × quantity, rounded down."""
+    return activity_type.points * tenths // 10
+
+
+# ---------------------------------------------------------------------------- caps
+
+
+@dataclass(frozen=True)
+class CapCheck:
+    """Points already awarded from one type on the day and in the month, and the caps."""
+
+    day: int
+    month: int
+    daily_cap: int | None
+    monthly_cap: int | None
+
+    def refusal(self, points: int) -> str | None:
+        if self.daily_cap is not None and self.day + points > self.daily_cap:
+            return (
+                f"daily cap of {self.daily_cap} points for this activity reached: "
+                f"{self.day} already awarded that day, this claim adds {points}"
+            )
+        if self.monthly_cap is not None and self.month + points > self.monthly_cap:
+            return (
+                f"monthly cap of {self.monthly_cap} points for this activity reached: "
+                f"{self.month} already awarded that month, this claim adds {points}"
+            )
+        return None
+
+
+def cap_check(member_id: int, activity_type: ActivityType, day: date) -> CapCheck:
+    """Awarded points (approved, not reversed) from any version of the type."""
+    month_start = day.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    same_type = sa.select(ActivityType.id).where(ActivityType.code == activity_type.code)
+    base = sa.select(sa.func.coalesce(sa.func.sum(Claim.points), 0)).where(
+        Claim.member_id == member_id,
+        Claim.status == "approved",
+        Claim.activity_type_id.in_(same_type),
+    )
+    return CapCheck(
+        day=int(db.session.scalar(base.where(Claim.occurred_on == day))),
+        month=int(
+            db.session.scalar(
+                base.where(Claim.occurred_on >= month_start, Claim.occurred_on < next_month)
+            )
+        ),
+        daily_cap=activity_type.daily_cap,
+        monthly_cap=activity_type.monthly_cap,
+    )
+
+
+# ---------------------------------------------------------------------------- claims
+
+
+def submit_claim(
+    member: Member,
+    *,
+    activity_type,
+    occurred_on,
+    quantity,
+    note=None,
+    photo=None,
+    activity: Activity | None = None,
+    now: datetime | None = None,
+) -> Claim:
+    """A member's claim for work done; `photo` is the token of an uploaded photo."""
+    now = now or utcnow()
+    if member.status != "active":
+        raise Forbidden("this account is not active")
+    if activity is None:
+        version = current_type(activity_type)
+        if not version.active:
+            raise InvalidInput("is no longer open for claims", field="activity_type")
+        if not may_claim(member, version):
+            raise Forbidden(f"this activity needs level {version.min_level} or above")
+    else:
+        version = activity.activity_type
+    tenths = quantity_tenths(quantity, version)
+    day = _occurred_on(occurred_on, now) if activity is None else occurred_on
+    evidence = _evidence(member, photo)
+    if version.evidence and evidence is None and activity is None:
+        raise InvalidInput("this activity needs a photo as evidence", field="photo")
+    points = points_for(version, tenths)
+    if points < 1:
+        raise InvalidInput("is too small to earn a point", field="quantity")
+    if activity is None:  # an early word; approval checks again with every award counted
+        refusal = cap_check(member.id, version, day).refusal(points)
+        if refusal:
+            raise Conflict(refusal, field="quantity")
+    claim = Claim(
+        member_id=member.id,
+        community_id=member.community_id,
+        activity_type_id=version.id,
+        activity_id=activity.id if activity else None,
+        occurred_on=day,
+        quantity_tenths=tenths,
+        note=_note(note),
+        evidence_id=evidence.id if evidence else None,
+        status="submitted",
+        created_at=now,
+    )
+    db.session.add(claim)
+    db.session.flush()
+    return claim
+
+
+def get_claim(claim_id) -> Claim:
+    found = db.session.get(Claim, claim_id) if isinstance(claim_id, int) else None
+    if found is None:
+        raise NotFound("no such claim", field="claim")
+    return found
+
+
+def visible_claim(claim_id, viewer: Member) -> Claim:
+    """The claim if the viewer owns it or manages its member; otherwise not found."""
+    claim = get_claim(claim_id)
+    if claim.member_id == viewer.id or (
+        viewer.is_staff and members.can_manage(viewer, claim.member)
+    ):
+        return claim
+    raise NotFound("no such claim", field="claim")
+
+
+def _require_approver(claim: Claim, actor: Member) -> None:
+    members.require_staff(actor)
+    if actor.id == claim.member_id:
+        raise Forbidden("nobody approves their own claim")
+    members.require_manager(actor, claim.member)
+    if claim.activity_type.approver == "admin" and not actor.has_role("admin"):
+        raise Forbidden("this activity type is approved by the street admin")
+
+
+def _lock_claim(claim: Claim) -> Claim:
+    """Re-read the claim under a row lock (PostgreSQL) — SQLite already holds the write lock."""
+    db.session.execute(sa.select(Claim.id).filter_by(id=claim.id).with_for_update())
+    db.session.refresh(claim)
+    return claim
+
+
+def award_memo(claim: Claim) -> str:
+    t = claim.activity_type
+    unit = "小时" if t.unit == "hour" else "次"
+    quantity = f"{claim.quantity:g}"
+    return f"积分申报 #{claim.id} {t.name_zh} {claim.occurred_on.isoformat()} {quantity}{unit}"
+
+
+def approve_claim(claim: Claim, *, actor: Member, now: datetime | None = None) -> Claim:
+    """Approve: credit the rule's points to the member, once, however often pressed."""
+    now = now or utcnow()
+    _require_approver(claim, actor)
+    # One member's approvals run one at a time, so the cap check sees every earlier award.
+    lock_key(db.session, f"claims-of:{claim.member_id}")
+    claim = _lock_claim(claim)
+    if claim.status == "approved":
+        return claim
+    if claim.status != "submitted":
+        raise Conflict(f"this claim is already {claim.status}")
+    points = points_for(claim.activity_type, claim.quantity_tenths)
+    refusal = cap_check(claim.member_id, claim.activity_type, claim.occurred_on).refusal(points)
+    if refusal:
+        raise Conflict(refusal, field="quantity")
+    award = ledger.transfer(
+        kind="earn",
+        source=ledger.system_account("issuance"),
+        destination=ledger.member_wallet(claim.member_id),
+        amount=points,
+        actor_id=actor.id,
+        memo=award_memo(claim),
+        idempotency_key=f"claim:{claim.id}",
+        now=now,
+    )
+    claim.status = "approved"
+    claim.points = points
+    claim.transfer_id = award.id
+    claim.decided_by = actor.id
+    claim.decided_at = now
+    db.session.flush()
+    return claim
+
+
+def reject_claim(claim: Claim, *, actor: Member, reason, now: datetime | None = None) -> Claim:
+    """Reject with a reason the member will read; the claim stays visible."""
+    _require_approver(claim, actor)
+    reason = members._reason(reason)
+    claim = _lock_claim(claim)
+    if claim.status == "rejected":
+        return claim
+    if claim.status != "submitted":
+        raise Conflict(f"this claim is already {claim.status}")
+    claim.status = "rejected"
+    claim.reason = reason
+    claim.decided_by = actor.id
+    claim.decided_at = now or utcnow()
+    db.session.flush()
+    return claim
+
+
+def reverse_claim(claim: Claim, *, actor: Member, reason, now: datetime | None = None) -> Claim:
+    """Take an award back with a reversing transfer; the statement shows both, and why."""
+    now = now or utcnow()
+    members.require_manager(actor, claim.member)
+    reason = members._reason(reason)
+    lock_key(db.session, f"claims-of:{claim.member_id}")
+    claim = _lock_claim(claim)
+    if claim.status != "approved":
+        raise Conflict(f"only an approved claim can be reversed; this one is {claim.status}")
+    reversal = ledger.reverse_transfer(
+        ledger.get_transfer(claim.transfer_id),
+        reason=f"撤销积分申报 #{claim.id}: {reason}",
+        actor_id=actor.id,
+        now=now,
+    )
+    claim.status = "reversed"
+    claim.reversal_id = reversal.id
+    claim.reversed_by = actor.id
+    claim.reversal_reason = reason
+    db.session.flush()
+    return claim
+
+
+@dataclass
+class BulkResult:
+    approved: list[Claim]
+    refused: dict[int, PointsError]
+
+
+def approve_many(claim_ids, *, actor: Member, now: datetime | None = None) -> BulkResult:
+    """Approve each claim in its own savepoint: one refused claim does not stop the rest."""
+    if not isinstance(claim_ids, list | tuple) or not claim_ids:
+        raise InvalidInput("choose at least one claim", field="claims")
+    if len(claim_ids) > 500:
+        raise InvalidInput("at most 500 claims at once", field="claims")
+    result = BulkResult([], {})
+    for claim_id in claim_ids:
+        try:
+            with db.session.begin_nested():
+                claim = get_claim(claim_id)
+                result.approved.append(approve_claim(claim, actor=actor, now=now))
+        except PointsError as error:
+            key = claim_id if isinstance(claim_id, int) else -1
+            result.refused[key] = error
+    return result
+
+
+def claims_of(member: Member, *, limit: int = 100) -> list[Claim]:
+    return list(
+        db.session.scalars(
+            sa.select(Claim).filter_by(member_id=member.id).order_by(Claim.id.desc()).limit(limit)
+        )
+    )
+
+
+def queue(
+    actor: Member,
+    *,
+    status: str = "submitted",
+    category: str | None = None,
+    search: str | None = None,
+    limit: int = 200,
+) -> list[Claim]:
+    """Claims of members the actor manages, oldest first (the longest waiting on top)."""
+    scope = members.staff_scope(actor)
+    query = (
+        sa.select(Claim)
+        .join(Member, Member.id == Claim.member_id)
+        .join(ActivityType, ActivityType.id == Claim.activity_type_id)
+        .where(scope)
+        .order_by(Claim.id if status == "submitted" else Claim.id.desc())
+        .limit(limit)
+    )
+    if status != "all":
+        query = query.where(Claim.status == status)
+    if category:
+        from points.activities.models import ActivityCategory
+
+        query = query.join(ActivityCategory).where(ActivityCategory.code == category)
+    if search:
+        like = f"%{search.strip()}%"
+        query = query.where(sa.or_(Member.name.like(like), Member.phone.like(like)))
+    return list(db.session.scalars(query))
+
+
+def queue_count(actor: Member) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Claim)
+        .join(Member, Member.id == Claim.member_id)
+        .where(members.staff_scope(actor), Claim.status == "submitted")
+    )
+
+
+def claims_for_transfers(transfer_ids) -> dict[int, Claim]:
+    """The claim behind each award or reversal among `transfer_ids` (for statements)."""
+    ids = list(transfer_ids)
+    if not ids:
+        return {}
+    rows = db.session.scalars(
+        sa.select(Claim).where(sa.or_(Claim.transfer_id.in_(ids), Claim.reversal_id.in_(ids)))
+    )
+    found: dict[int, Claim] = {}
+    for claim in rows:
+        for transfer_id in (claim.transfer_id, claim.reversal_id):
+            if transfer_id in ids:
+                found[transfer_id] = claim
+    return found
+
+
+# ---------------------------------------------------------------------------- measures
+
+
+def approved_hours(member_id: int, start: datetime, end: datetime) -> float:
+    """Hours of approved hour-unit claims for work done in [start, end)."""
+    tenths = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Claim.quantity_tenths), 0))
+        .join(ActivityType, ActivityType.id == Claim.activity_type_id)
+        .where(
+            Claim.member_id == member_id,
+            Claim.status == "approved",
+            ActivityType.unit == "hour",
+            Claim.occurred_on >= local_today(start),
+            Claim.occurred_on < local_today(end) + timedelta(days=1),
+        )
+    )
+    return int(tenths) / 10
+
+
+def programmes_held(member_id: int, start: datetime, end: datetime) -> float:
+    """Scheduled activities the member organised that took place in [start, end)."""
+    return float(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Activity)
+            .where(
+                Activity.organiser_id == member_id,
+                Activity.status == "closed",
+                Activity.starts_at >= start,
+                Activity.starts_at < end,
+            )
+        )
+    )
+
+
+def register_measures() -> None:
+    members.register_measure("service_hours", approved_hours)
+    members.register_measure("programmes_held", programmes_held)

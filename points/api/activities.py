@@ -1,0 +1,250 @@
+"""Earning over the API: the catalogue, claims and their approval, evidence uploads and
+scheduled activities with check-in."""
+
+from __future__ import annotations
+
+from flask import request, url_for
+from flask_smorest import Blueprint
+
+from points.activities import catalogue, events
+from points.activities import services as claims
+from points.activities.schemas import (
+    ActivityOut,
+    ActivityRequest,
+    ActivityTypeOut,
+    BulkApproveOut,
+    BulkApproveRequest,
+    CheckInCodeOut,
+    CheckInRequest,
+    ClaimOut,
+    ClaimRequest,
+    ClaimsQuery,
+    CloseOut,
+    ReasonRequest,
+    SignupOut,
+    TickOffRequest,
+    UploadOut,
+)
+from points.api.access import current_member
+from points.errors import InvalidInput
+from points.extensions import db
+
+blp = Blueprint("activities_api", __name__, description="Earning points")
+
+
+def _refusals(refused: dict) -> list[dict]:
+    return [
+        {"claim": claim_id, "code": error.code, "message": error.message}
+        for claim_id, error in refused.items()
+    ]
+
+
+# ---------------------------------------------------------------------------- catalogue
+
+
+@blp.get("/activity-types")
+@blp.response(200, ActivityTypeOut(many=True))
+def activity_types():
+    """The catalogue (积分事项): the current rule of every open activity type."""
+    return catalogue.catalogue()
+
+
+# ---------------------------------------------------------------------------- claims
+
+
+@blp.post("/uploads")
+@blp.response(201, UploadOut)
+def upload():
+    """Upload a photo (multipart field `photo`, JPEG or PNG); pass its `photo` to a claim."""
+    member = current_member()
+    file = request.files.get("photo")
+    if file is None:
+        raise InvalidInput("send the photo as multipart/form-data field 'photo'", field="photo")
+    evidence = claims.save_evidence(member, file.read())
+    db.session.commit()
+    return evidence
+
+
+@blp.post("/claims")
+@blp.arguments(ClaimRequest)
+@blp.response(201, ClaimOut)
+def submit(body):
+    """Claim points for work done (积分申报); a social worker of your community reviews it."""
+    claim = claims.submit_claim(current_member(), **body)
+    db.session.commit()
+    return claim
+
+
+@blp.get("/me/claims")
+@blp.response(200, ClaimOut(many=True))
+def my_claims():
+    """My claims, newest first, with the reason for any rejection."""
+    return claims.claims_of(current_member())
+
+
+@blp.get("/claims")
+@blp.arguments(ClaimsQuery, location="query")
+@blp.response(200, ClaimOut(many=True))
+def claims_queue(query):
+    """Social workers: claims of members you manage (default: waiting for a decision)."""
+    return claims.queue(
+        current_member(), status=query["status"], category=query["category"], search=query["q"]
+    )
+
+
+@blp.get("/claims/<int:claim_id>")
+@blp.response(200, ClaimOut)
+def claim(claim_id: int):
+    """One claim: yours, or one of a member you manage."""
+    return claims.visible_claim(claim_id, current_member())
+
+
+def _decide(claim_id: int, decide):
+    actor = current_member()
+    found = claims.visible_claim(claim_id, actor)
+    result = decide(found, actor)
+    db.session.commit()
+    return result
+
+
+@blp.post("/claims/<int:claim_id>/approve")
+@blp.response(200, ClaimOut)
+def approve(claim_id: int):
+    """Approve: credits the rule's points once, however often it is called."""
+    return _decide(claim_id, lambda c, actor: claims.approve_claim(c, actor=actor))
+
+
+@blp.post("/claims/<int:claim_id>/reject")
+@blp.arguments(ReasonRequest)
+@blp.response(200, ClaimOut)
+def reject(body, claim_id: int):
+    """Reject with a reason the member reads."""
+    return _decide(
+        claim_id, lambda c, actor: claims.reject_claim(c, actor=actor, reason=body["reason"])
+    )
+
+
+@blp.post("/claims/<int:claim_id>/reverse")
+@blp.arguments(ReasonRequest)
+@blp.response(200, ClaimOut)
+def reverse(body, claim_id: int):
+    """Take back an award with a reason; the member's statement shows both."""
+    return _decide(
+        claim_id, lambda c, actor: claims.reverse_claim(c, actor=actor, reason=body["reason"])
+    )
+
+
+@blp.post("/claims/approve")
+@blp.arguments(BulkApproveRequest)
+@blp.response(200, BulkApproveOut)
+def approve_many(body):
+    """Approve several claims; each that cannot be approved is listed with the reason."""
+    result = claims.approve_many(body["claims"], actor=current_member())
+    db.session.commit()
+    return {"approved": result.approved, "refused": _refusals(result.refused)}
+
+
+# ---------------------------------------------------------------------------- activities
+
+
+@blp.get("/activities")
+@blp.response(200, ActivityOut(many=True))
+def activities():
+    """Upcoming and recent activities of my community."""
+    return events.upcoming(current_member())
+
+
+@blp.post("/activities")
+@blp.arguments(ActivityRequest)
+@blp.response(201, ActivityOut)
+def create_activity(body):
+    """Hosts and social workers: schedule an activity."""
+    activity = events.create_activity(current_member(), **body)
+    db.session.commit()
+    return activity
+
+
+@blp.get("/activities/<int:activity_id>")
+@blp.response(200, ActivityOut)
+def activity(activity_id: int):
+    return events.visible_activity(activity_id, current_member())
+
+
+@blp.post("/activities/<int:activity_id>/signup")
+@blp.response(200, SignupOut)
+def sign_up(activity_id: int):
+    """Take a place (refused when all places are taken)."""
+    member = current_member()
+    signup = events.sign_up(events.visible_activity(activity_id, member), member)
+    db.session.commit()
+    return signup
+
+
+@blp.post("/activities/<int:activity_id>/signup/cancel")
+@blp.response(200, SignupOut)
+def cancel_signup(activity_id: int):
+    member = current_member()
+    signup = events.cancel_signup(events.visible_activity(activity_id, member), member)
+    db.session.commit()
+    return signup
+
+
+@blp.get("/activities/<int:activity_id>/check-in-code")
+@blp.response(200, CheckInCodeOut)
+def check_in_code(activity_id: int):
+    """Organisers: a fresh check-in code (show it as a QR code; it expires)."""
+    from flask import current_app
+
+    actor = current_member()
+    token = events.check_in_token(events.visible_activity(activity_id, actor), actor=actor)
+    return {
+        "token": token,
+        "url": url_for("activities.check_in", token=token, _external=True),
+        "expires_in": current_app.config["CHECK_IN_TOKEN_SECONDS"],
+    }
+
+
+@blp.post("/activities/check-in")
+@blp.arguments(CheckInRequest)
+@blp.response(200, SignupOut)
+def check_in(body):
+    """Check in at the venue with the code scanned from the organiser's screen."""
+    signup = events.check_in(current_member(), body["token"])
+    db.session.commit()
+    return signup
+
+
+@blp.get("/activities/<int:activity_id>/roster")
+@blp.response(200, SignupOut(many=True))
+def roster(activity_id: int):
+    actor = current_member()
+    return events.roster(events.visible_activity(activity_id, actor), actor=actor)
+
+
+@blp.post("/activities/<int:activity_id>/roster")
+@blp.arguments(TickOffRequest)
+@blp.response(200, SignupOut)
+def tick_off(body, activity_id: int):
+    """Organisers: mark a member present by hand."""
+    actor = current_member()
+    signup = events.tick_off(
+        events.visible_activity(activity_id, actor), body["member_id"], actor=actor
+    )
+    db.session.commit()
+    return signup
+
+
+@blp.post("/activities/<int:activity_id>/close")
+@blp.response(200, CloseOut)
+def close(activity_id: int):
+    """After the event: the roster becomes claims; a social worker's close approves them."""
+    actor = current_member()
+    made, approved, refused = events.close_activity(
+        events.visible_activity(activity_id, actor), actor=actor
+    )
+    db.session.commit()
+    return {
+        "claims": made,
+        "approved": [c.id for c in approved],
+        "refused": _refusals(refused),
+    }

@@ -1,0 +1,450 @@
+"""Earning pages: the catalogue, the claim form, my claims, my statement, the approval queue,
+and scheduled activities with sign-up, QR check-in and the roster."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+
+from points.activities import catalogue, events
+from points.activities import services as claims
+from points.database import utcnow
+from points.errors import InvalidInput, PointsError
+from points.extensions import db
+from points.ledger import services as ledger
+from points.web.auth import _safe_next
+from points.web.forms import show_error
+from points.web.messages import translate_error
+from points.web.staff import staff_required
+
+bp = Blueprint("activities", __name__)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+
+
+def _type_choices(member) -> list[tuple[str, str]]:
+    english = str(get_locale()) == "en"
+    choices = [("", _("Choose the work you did"))]
+    for t in catalogue.catalogue():
+        if member is None or catalogue.may_claim(member, t):
+            category = t.category.name_en if english else t.category.name_zh
+            choices.append((t.code, f"{category} · {t.name(str(get_locale()))}"))
+    return choices
+
+
+# ---------------------------------------------------------------------------- catalogue
+
+
+@bp.get("/activities/types")
+def types():
+    grouped: dict = {}
+    for t in catalogue.catalogue():
+        grouped.setdefault(t.category, []).append(t)
+    return render_template("activities/types.html", grouped=grouped)
+
+
+# ---------------------------------------------------------------------------- claims
+
+
+class ClaimForm(FlaskForm):
+    activity_type = SelectField(_l("Activity"), validate_choice=False)
+    occurred_on = DateField(_l("Date of the work"))
+    quantity = StringField(_l("How many hours (e.g. 1.5) or how many times"))
+    note = TextAreaField(_l("What you did (optional)"))
+    photo = FileField(_l("Photo (JPEG or PNG, needed for some activities)"))
+
+
+@bp.route("/claims/new", methods=["GET", "POST"])
+@login_required
+def new_claim():
+    form = ClaimForm()
+    form.activity_type.choices = _type_choices(current_user)
+    if request.method == "GET":
+        form.activity_type.data = request.args.get("type", "")
+        form.occurred_on.data = claims.local_today()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                photo = None
+                if form.photo.data:
+                    photo = claims.save_evidence(current_user, form.photo.data.read()).token
+                claims.submit_claim(
+                    current_user,
+                    activity_type=form.activity_type.data or None,
+                    occurred_on=form.occurred_on.data,
+                    quantity=form.quantity.data,
+                    note=form.note.data,
+                    photo=photo,
+                )
+                db.session.commit()
+            except PointsError as error:
+                db.session.rollback()
+                show_error(form, error)
+                status = 422
+            else:
+                flash(_("Claim sent. A social worker of your community will review it."), "success")
+                return redirect(url_for("activities.my_claims"))
+        else:
+            if form.occurred_on.errors:
+                form.occurred_on.errors = [_("Enter a date like 2026-05-01.")]
+            flash(_("Please correct the marked fields and try again."), "error")
+            status = 422
+    return render_template("activities/claim_form.html", form=form), status
+
+
+@bp.get("/me/claims")
+@login_required
+def my_claims():
+    return render_template("activities/my_claims.html", claims=claims.claims_of(current_user))
+
+
+@bp.get("/me/statement")
+@login_required
+def statement():
+    try:
+        page = ledger.statement(
+            ledger.member_wallet(current_user.id), cursor=request.args.get("cursor"), limit=30
+        )
+    except InvalidInput:
+        abort(404)
+    balance = ledger.balance_of(ledger.member_wallet(current_user.id))
+    behind = claims.claims_for_transfers(i.transfer_id for i in page.items)
+    return render_template("activities/statement.html", page=page, behind=behind, balance=balance)
+
+
+@bp.get("/claims/<int:claim_id>/photo")
+@login_required
+def photo(claim_id: int):
+    try:
+        claim = claims.visible_claim(claim_id, current_user)
+    except PointsError:
+        abort(404)
+    if claim.evidence is None:
+        abort(404)
+    # Read whole (photos are small) so no file handle outlives the request.
+    data = claims.evidence_path(claim.evidence).read_bytes()
+    return send_file(io.BytesIO(data), mimetype=claim.evidence.content_type)
+
+
+@bp.get("/staff/claims")
+@staff_required
+def queue():
+    status = request.args.get("status", "submitted")
+    if status not in ("submitted", "approved", "rejected", "reversed", "all"):
+        status = "submitted"
+    return render_template(
+        "activities/queue.html",
+        claims=claims.queue(
+            current_user,
+            status=status,
+            category=request.args.get("category") or None,
+            search=request.args.get("q") or None,
+        ),
+        status=status,
+        categories=catalogue.categories(),
+    )
+
+
+def _back_to_queue():
+    target = request.form.get("next")
+    return redirect(_safe_next(target) if target else url_for("activities.queue"))
+
+
+def _claim_in_scope(claim_id: int):
+    try:
+        return claims.visible_claim(claim_id, current_user)
+    except PointsError:
+        abort(404)
+
+
+def _act(action, success: str):
+    try:
+        action()
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+    else:
+        flash(success, "success")
+    return _back_to_queue()
+
+
+@bp.post("/staff/claims/<int:claim_id>/approve")
+@staff_required
+def approve(claim_id: int):
+    claim = _claim_in_scope(claim_id)
+    return _act(
+        lambda: claims.approve_claim(claim, actor=current_user),
+        _("Approved: the points are in the member's account."),
+    )
+
+
+@bp.post("/staff/claims/<int:claim_id>/reject")
+@staff_required
+def reject(claim_id: int):
+    claim = _claim_in_scope(claim_id)
+    return _act(
+        lambda: claims.reject_claim(claim, actor=current_user, reason=request.form.get("reason")),
+        _("Rejected; the member sees your reason."),
+    )
+
+
+@bp.post("/staff/claims/<int:claim_id>/reverse")
+@staff_required
+def reverse(claim_id: int):
+    claim = _claim_in_scope(claim_id)
+    return _act(
+        lambda: claims.reverse_claim(claim, actor=current_user, reason=request.form.get("reason")),
+        _("Reversed: the points were taken back and the member's statement says why."),
+    )
+
+
+@bp.post("/staff/claims/approve")
+@staff_required
+def approve_selected():
+    ids = [int(v) for v in request.form.getlist("claim") if v.isdigit()]
+    if not ids:
+        flash(_("Tick the claims to approve first."), "error")
+        return _back_to_queue()
+    result = claims.approve_many(ids, actor=current_user)
+    db.session.commit()
+    if result.approved:
+        flash(_("%(n)s claims approved.", n=len(result.approved)), "success")
+    for claim_id, error in result.refused.items():
+        flash(
+            _(
+                "Claim #%(id)s not approved: %(why)s",
+                id=claim_id,
+                why=translate_error(error.message),
+            ),
+            "error",
+        )
+    return _back_to_queue()
+
+
+# ---------------------------------------------------------------------------- activities
+
+
+class ActivityForm(FlaskForm):
+    activity_type = SelectField(_l("Kind of work (sets the points)"), validate_choice=False)
+    title = StringField(_l("Title, e.g. 重阳节敬老院陪伴"))
+    place = StringField(_l("Place"))
+    starts_at = DateTimeLocalField(_l("Starts"), format="%Y-%m-%dT%H:%M")
+    ends_at = DateTimeLocalField(_l("Ends"), format="%Y-%m-%dT%H:%M")
+    capacity = IntegerField(_l("Places"), default=20)
+
+
+@bp.get("/activities")
+@login_required
+def activity_list():
+    upcoming = events.upcoming(current_user)
+    mine = {
+        s.activity_id: s
+        for a in upcoming
+        for s in a.signups
+        if s.member_id == current_user.id and s.status == "signed_up"
+    }
+    return render_template(
+        "activities/list.html",
+        activities=upcoming,
+        mine=mine,
+        may_organise=events.may_organise(current_user),
+        now=utcnow(),
+    )
+
+
+def _local(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=_zone()) if value is not None else None
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@login_required
+def new_activity():
+    if not events.may_organise(current_user):
+        abort(403)
+    form = ActivityForm()
+    form.activity_type.choices = _type_choices(None)
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                activity = events.create_activity(
+                    current_user,
+                    activity_type=form.activity_type.data or None,
+                    title=form.title.data,
+                    place=form.place.data,
+                    starts_at=_local(form.starts_at.data),
+                    ends_at=_local(form.ends_at.data),
+                    capacity=form.capacity.data,
+                )
+                db.session.commit()
+            except PointsError as error:
+                db.session.rollback()
+                show_error(form, error)
+                status = 422
+            else:
+                flash(_("Activity published. Members of your community can sign up."), "success")
+                return redirect(url_for("activities.detail", activity_id=activity.id))
+        else:
+            for f in (form.starts_at, form.ends_at, form.capacity):
+                if f.errors:
+                    f.errors = [_("Fill this in.")]
+            flash(_("Please correct the marked fields and try again."), "error")
+            status = 422
+    return render_template("activities/new.html", form=form), status
+
+
+def _visible(activity_id: int):
+    try:
+        return events.visible_activity(activity_id, current_user)
+    except PointsError:
+        abort(404)
+
+
+@bp.get("/activities/<int:activity_id>")
+@login_required
+def detail(activity_id: int):
+    activity = _visible(activity_id)
+    runs = events.may_run(activity, current_user)
+    return render_template(
+        "activities/detail.html",
+        activity=activity,
+        signup=events.signup_of(activity, current_user),
+        runs=runs,
+        roster=events.roster(activity, actor=current_user) if runs else [],
+        taken=events.taken(activity),
+        now=utcnow(),
+    )
+
+
+def _activity_act(activity_id: int, action, success: str):
+    activity = _visible(activity_id)
+    try:
+        action(activity)
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+    else:
+        flash(success, "success")
+    return redirect(url_for("activities.detail", activity_id=activity_id))
+
+
+@bp.post("/activities/<int:activity_id>/signup")
+@login_required
+def sign_up(activity_id: int):
+    return _activity_act(
+        activity_id,
+        lambda a: events.sign_up(a, current_user),
+        _("You are signed up. Scan the organiser's code when you arrive."),
+    )
+
+
+@bp.post("/activities/<int:activity_id>/signup/cancel")
+@login_required
+def cancel_signup(activity_id: int):
+    return _activity_act(
+        activity_id, lambda a: events.cancel_signup(a, current_user), _("Your place is freed.")
+    )
+
+
+@bp.post("/activities/<int:activity_id>/roster")
+@login_required
+def tick_off(activity_id: int):
+    member_id = request.form.get("member_id", type=int)
+    return _activity_act(
+        activity_id,
+        lambda a: events.tick_off(a, member_id, actor=current_user),
+        _("Marked present."),
+    )
+
+
+@bp.post("/activities/<int:activity_id>/close")
+@login_required
+def close(activity_id: int):
+    activity = _visible(activity_id)
+    try:
+        made, approved, refused = events.close_activity(activity, actor=current_user)
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+    else:
+        if approved:
+            flash(_("%(n)s members were awarded their points.", n=len(approved)), "success")
+        waiting = len(made) - len(approved)
+        if waiting:
+            flash(_("%(n)s claims wait in the social workers' queue.", n=waiting), "success")
+        for claim_id, error in refused.items():
+            flash(
+                _(
+                    "Claim #%(id)s not approved: %(why)s",
+                    id=claim_id,
+                    why=translate_error(error.message),
+                ),
+                "error",
+            )
+    return redirect(url_for("activities.detail", activity_id=activity_id))
+
+
+@bp.get("/activities/<int:activity_id>/qr")
+@login_required
+def qr(activity_id: int):
+    """The organiser's screen: a fresh check-in code, renewed every minute."""
+    activity = _visible(activity_id)
+    try:
+        token = events.check_in_token(activity, actor=current_user)
+    except PointsError:
+        abort(403)
+    url = url_for("activities.check_in", token=token, _external=True)
+    svg = segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff")
+    return render_template("activities/qr.html", activity=activity, svg=svg, url=url)
+
+
+@bp.route("/activities/check-in", methods=["GET", "POST"])
+@login_required
+def check_in():
+    """Opened by scanning the organiser's code: one big button to confirm."""
+    token = request.values.get("token", "")
+    if request.method == "POST":
+        try:
+            signup = events.check_in(current_user, token)
+            db.session.commit()
+        except PointsError as error:
+            db.session.rollback()
+            show_error(None, error)
+        else:
+            flash(_("You are checked in. Thank you for coming!"), "success")
+            return redirect(url_for("activities.detail", activity_id=signup.activity_id))
+    return render_template("activities/check_in.html", token=token)
