@@ -170,7 +170,9 @@ def edit_type(code, *, actor: Member, changes: dict, now: datetime | None = None
     """Write the next version of a type with `changes` applied (admins only)."""
     if not actor.has_role("admin"):
         raise Forbidden("only admins may change the catalogue")
-    current = current_type(code)
+    current = current_type(code, missing_ok=True)
+    if current is None:
+        raise NotFound("is not an activity type of the catalogue", field="activity_type")
     unknown = set(changes) - set(RULE_FIELDS)
     if unknown:
         raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", field="changes")

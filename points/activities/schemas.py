@@ -32,6 +32,8 @@ class ActivityTypeOut(Schema):
     min_level = fields.String()
     evidence = fields.Boolean(metadata={"description": "a claim needs a photo"})
     approver = fields.String(metadata={"enum": ["social_worker", "admin"]})
+    active = fields.Boolean()
+    created_at = fields.DateTime()
 
 
 class ClaimRequest(_In):
@@ -156,3 +158,20 @@ class CloseOut(Schema):
     claims = fields.List(fields.Nested(ClaimOut))
     approved = fields.List(fields.Integer())
     refused = fields.List(fields.Nested(RefusalOut))
+
+
+class ActivityTypeChange(_In):
+    """Fields to change; the rest are copied from the current version."""
+
+    name_zh = fields.String()
+    name_en = fields.String()
+    description_zh = fields.String()
+    description_en = fields.String()
+    unit = fields.String()
+    points = fields.Integer(strict=True)
+    daily_cap = fields.Integer(strict=True, allow_none=True)
+    monthly_cap = fields.Integer(strict=True, allow_none=True)
+    min_level = fields.String()
+    evidence = fields.Boolean()
+    approver = fields.String()
+    active = fields.Boolean()

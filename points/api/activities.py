@@ -11,6 +11,7 @@ from points.activities import services as claims
 from points.activities.schemas import (
     ActivityOut,
     ActivityRequest,
+    ActivityTypeChange,
     ActivityTypeOut,
     BulkApproveOut,
     BulkApproveRequest,
@@ -26,7 +27,7 @@ from points.activities.schemas import (
     UploadOut,
 )
 from points.api.access import current_member
-from points.errors import InvalidInput
+from points.errors import InvalidInput, NotFound
 from points.extensions import db
 
 blp = Blueprint("activities_api", __name__, description="Earning points")
@@ -47,6 +48,26 @@ def _refusals(refused: dict) -> list[dict]:
 def activity_types():
     """The catalogue (积分事项): the current rule of every open activity type."""
     return catalogue.catalogue()
+
+
+@blp.patch("/activity-types/<code>")
+@blp.arguments(ActivityTypeChange)
+@blp.response(200, ActivityTypeOut)
+def edit_activity_type(changes, code: str):
+    """Admins: change a rule. This writes a new version; earlier awards keep theirs."""
+    version = catalogue.edit_type(code, actor=current_member(), changes=changes)
+    db.session.commit()
+    return version
+
+
+@blp.get("/activity-types/<code>/versions")
+@blp.response(200, ActivityTypeOut(many=True))
+def activity_type_versions(code: str):
+    """Every version of a type, newest first."""
+    found = catalogue.versions(code)
+    if not found:
+        raise NotFound("is not an activity type of the catalogue", field="activity_type")
+    return found
 
 
 # ---------------------------------------------------------------------------- claims

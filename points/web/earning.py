@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     IntegerField,
@@ -33,6 +34,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.validators import Optional
 
 from points.activities import catalogue, events
 from points.activities import services as claims
@@ -40,8 +42,10 @@ from points.database import utcnow
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.ledger import services as ledger
+from points.members.models import LEVELS
 from points.web.auth import _safe_next
 from points.web.forms import show_error
+from points.web.labels import LEVEL_NAMES
 from points.web.messages import translate_error
 from points.web.staff import staff_required
 
@@ -70,7 +74,62 @@ def types():
     grouped: dict = {}
     for t in catalogue.catalogue():
         grouped.setdefault(t.category, []).append(t)
-    return render_template("activities/types.html", grouped=grouped)
+    return render_template(
+        "activities/types.html",
+        grouped=grouped,
+        admin=current_user.is_authenticated and current_user.has_role("admin"),
+    )
+
+
+class TypeForm(FlaskForm):
+    points = IntegerField(_l("Points per unit"))
+    daily_cap = IntegerField(_l("Daily cap (points; empty for none)"), validators=[Optional()])
+    monthly_cap = IntegerField(_l("Monthly cap (points; empty for none)"), validators=[Optional()])
+    min_level = SelectField(_l("Lowest level that may claim"))
+    evidence = BooleanField(_l("A photo is needed"))
+    approver = SelectField(_l("Who approves"))
+    active = BooleanField(_l("Open for claims"))
+
+
+@bp.route("/activities/types/<code>/edit", methods=["GET", "POST"])
+@login_required
+def edit_type(code: str):
+    """Admins change a rule; the change is a new version (earlier awards keep theirs)."""
+    if not current_user.has_role("admin"):
+        abort(403)
+    current = catalogue.current_type(code, missing_ok=True) or abort(404)
+    form = TypeForm(obj=current)
+    form.min_level.choices = [(level, LEVEL_NAMES[level]) for level in LEVELS]
+    form.approver.choices = [
+        ("social_worker", _("A social worker of the member's community")),
+        ("admin", _("The street admin")),
+    ]
+    status = 200
+    if form.validate_on_submit():
+        changes = {
+            name: form[name].data
+            for name in ("points", "daily_cap", "monthly_cap", "min_level", "evidence")
+        }
+        changes.update(approver=form.approver.data, active=form.active.data)
+        try:
+            version = catalogue.edit_type(code, actor=current_user, changes=changes)
+            db.session.commit()
+        except PointsError as error:
+            db.session.rollback()
+            show_error(form, error)
+            status = 422
+        else:
+            flash(_("Saved as version %(n)s.", n=version.version), "success")
+            return redirect(url_for("activities.types"))
+    elif request.method == "POST":
+        flash(_("Please correct the marked fields and try again."), "error")
+        status = 422
+    return render_template(
+        "activities/edit_type.html",
+        form=form,
+        current=current,
+        versions=catalogue.versions(code),
+    ), status
 
 
 # ---------------------------------------------------------------------------- claims

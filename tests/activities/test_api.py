@@ -187,3 +187,22 @@ def test_an_activity_from_creation_to_award(client, social_worker, volunteer, ca
     early = client.post(f"/api/v1/activities/{activity_id}/close", headers=staff)
     assert early.status_code == 409
     assert client.get(f"/api/v1/activities/{activity_id}/roster", headers=mine).status_code == 403
+
+
+def test_admins_change_a_rule_as_a_new_version(client, make_member, social_worker, catalogue):
+    admin = api_token(client, make_member(role="admin", community=None).phone)
+    staff = api_token(client, social_worker.phone)
+    path = "/api/v1/activity-types/elder-companionship"
+    assert client.patch(path, json={"points": 9}, headers=staff).status_code == 403
+    assert client.patch(path + "x", json={"points": 9}, headers=admin).status_code == 404
+    bad = client.patch(path, json={"points": 0}, headers=admin)
+    assert bad.status_code == 422 and "points" in bad.get_json()["errors"]
+    changed = client.patch(path, json={"points": 9, "daily_cap": 18}, headers=admin)
+    assert changed.status_code == 200
+    assert (changed.get_json()["version"], changed.get_json()["points"]) == (2, 9)
+    versions = client.get(path + "/versions").get_json()
+    assert [(v["version"], v["points"]) for v in versions] == [(2, 9), (1, 8)]
+    closed = client.patch(path, json={"active": False}, headers=admin).get_json()
+    assert closed["version"] == 3
+    codes = {t["code"] for t in client.get("/api/v1/activity-types").get_json()}
+    assert "elder-companionship" not in codes

@@ -122,3 +122,36 @@ def test_the_catalogue_page_is_open_to_visitors_in_both_languages(client, catalo
     client.post("/language/en", data={"csrf_token": csrf_token(client, "/activities/types")})
     english = client.get("/activities/types").get_data(as_text=True)
     assert "Routine grid patrol" in english and "Ways to earn points" in english
+
+
+def test_an_admin_changes_a_rule_on_its_page(client, make_member, catalogue):
+    admin = make_member(role="admin", community=None)
+    sign_in(client, admin.phone)
+    path = "/activities/types/elder-companionship/edit"
+    page = client.get(path).get_data(as_text=True)
+    assert "v1" in page
+    answer = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "points": "10",
+            "daily_cap": "",
+            "monthly_cap": "200",
+            "min_level": "volunteer",
+            "approver": "social_worker",
+            "active": "y",
+        },
+        follow_redirects=True,
+    )
+    assert "已保存为第 2 版" in answer.get_data(as_text=True)
+    bad = client.post(
+        path,
+        data={
+            "csrf_token": csrf_token(client, path),
+            "points": "10",
+            "monthly_cap": "5",
+            "min_level": "volunteer",
+            "approver": "social_worker",
+        },
+    )
+    assert bad.status_code == 422
