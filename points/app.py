@@ -11,7 +11,7 @@ from flask import Flask
 
 from points.config import load_config
 from points.database import configure_engine
-from points.extensions import api, csrf, db, migrate
+from points.extensions import api, csrf, db, limiter, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,8 +44,10 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     api.init_app(app)
+    limiter.init_app(app)
     from points import housekeeping, identity
     from points.activities import services as activities
+    from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
 
     identity.init_app(app)
     housekeeping.init_app(app)

@@ -64,6 +64,14 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # this many minutes before the start and closes as long after the end.
         "CHECK_IN_TOKEN_SECONDS": int(os.environ.get("CHECK_IN_TOKEN_SECONDS", "300")),
         "CHECK_IN_OPENS_MINUTES": int(os.environ.get("CHECK_IN_OPENS_MINUTES", "30")),
+        # Marketplace: a space-use right credits the host's minutes when community staff
+        # confirm it ("staff") or as soon as it is redeemed ("instant").
+        "SPACE_RIGHTS_CONFIRM": os.environ.get("SPACE_RIGHTS_CONFIRM", "staff"),
+        # Wrong voucher codes typed at the counter, per staff member and per address.
+        "CONFIRM_WRONG_CODE_LIMIT": os.environ.get("CONFIRM_WRONG_CODE_LIMIT", "10 per minute"),
+        # Flask-Limiter's counters: in memory by default (nothing else to run); point it at
+        # Redis (redis://…) so several workers or machines share them.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # flask-smorest / OpenAPI
         "API_TITLE": "社区主理人 Points API",
         "API_VERSION": "v1",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from flask import current_app, request
 from flask_babel import Babel
-from flask_login import LoginManager
+from flask_limiter import Limiter
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
@@ -21,3 +23,36 @@ api = Api()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+def caller_key() -> str:
+    """Rate-limit key: the signed-in member, else the client's address."""
+    if current_user and current_user.is_authenticated:
+        return f"member:{current_user.get_id()}"
+    return f"addr:{request.remote_addr}"
+
+
+def address_key() -> str:
+    return f"addr:{request.remote_addr}"
+
+
+# Limits apply only where a view asks for one (no default limits).
+limiter = Limiter(key_func=caller_key)
+
+
+def _wrong_code(response) -> bool:
+    """Only failed look-ups (not found, malformed) count towards the wrong-code limit."""
+    return response.status_code in (404, 422)
+
+
+def limit_wrong_codes(view):
+    """Repeated wrong voucher codes from one staff member, or from one address, are slowed
+    down (CONFIRM_WRONG_CODE_LIMIT). The budget is shared by the counter page and the API."""
+    for key_func, scope in ((caller_key, "wrong-code-staff"), (address_key, "wrong-code-addr")):
+        view = limiter.shared_limit(
+            lambda: current_app.config["CONFIRM_WRONG_CODE_LIMIT"],
+            scope=scope,
+            key_func=key_func,
+            deduct_when=_wrong_code,
+        )(view)
+    return view

@@ -1,6 +1,6 @@
 """Work the application does by itself on a timer: voiding overdue holds, appointing hosts
-whose public notice has ended (and, as other domains land, expiring vouchers and releasing
-no-show bookings).
+whose public notice has ended, expiring vouchers not confirmed in time (and, when spaces
+land, releasing no-show bookings).
 
 No scheduler or broker is needed: before a request, at most once per
 `HOUSEKEEPING_INTERVAL_S` per process, the sweep runs in its own short transaction. A cron
@@ -16,12 +16,15 @@ from flask import Flask
 
 from points.extensions import db
 from points.ledger import services as ledger
+from points.marketplace import services as marketplace
 from points.members import applications
 
 
 def sweep(now=None) -> dict[str, int]:
     """Run every periodic job once; returns what each did. The caller commits."""
     return {
+        # Vouchers first: they return stock and leave their holds to the ledger's expiry.
+        "vouchers_expired": marketplace.expire_due(now=now),
         "holds_expired": len(ledger.expire_holds(now=now)),
         "hosts_appointed": applications.appoint_due(now=now),
     }

@@ -22,6 +22,7 @@ from points.database import utcnow
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.ledger import services as ledger
+from points.marketplace import services as market
 from points.members import services as members
 from points.members.models import Community, Course, Grid, Member
 
@@ -97,6 +98,18 @@ def load_activity_types(directory: Path = SEED_DIR) -> int:
     return len(types)
 
 
+def load_benefits(directory: Path = SEED_DIR) -> int:
+    """Providers (merchants, partner units, the communities) and their benefits."""
+    data = read("benefits.toml", directory)
+    for i, p in enumerate(data.get("providers") or []):
+        _entry("benefits.toml", f"providers[{i}] ({p.get('code')})", market.ensure_provider, **p)
+    offers = data.get("benefits") or []
+    for i, b in enumerate(offers):
+        where = f"benefits[{i}] ({b.get('title_zh')})"
+        _entry("benefits.toml", where, market.ensure_benefit, **b)
+    return len(offers)
+
+
 def _place(community: str | None, grid: str | None) -> tuple[int | None, int | None]:
     if community is None:
         return None, None
@@ -152,6 +165,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     load_places(directory)
     load_courses(directory)
     load_activity_types(directory)
+    load_benefits(directory)  # before the accounts: merchant staff name their merchant
     data = read("demo.toml", directory)
     password_hash = generate_password_hash(
         _entry("demo.toml", "password", members._password, data.get("password"))
@@ -226,6 +240,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     earnings += population["earnings"]
     ledger.post_transfers_bulk(earnings, actor_id=admins[0].id, now=now)
     _entry("demo.toml", "earning", _earning, [m for m, _ in created], now)
+    _entry("demo.toml", "spending", _spending, [m for m, _ in created], now)
     return {
         "accounts": len(created),
         "population": population["members"],
@@ -273,6 +288,21 @@ def _earning(accounts: list[Member], now) -> None:
             capacity=20,
             now=now,
         )
+
+
+def _spending(accounts: list[Member], now) -> None:
+    """The first volunteer holds a voucher of the first merchant, ready to confirm."""
+    volunteer = next((m for m in accounts if m.level == "volunteer" and not m.roles), None)
+    first = market.providers()[:1]
+    if volunteer is None or not first:
+        return
+    offers = [
+        b
+        for b in market.benefits(provider_id=first[0].id)
+        if b.min_level in ("resident", "volunteer") and b.per_member_limit is None
+    ]
+    if offers:
+        market.redeem(volunteer, benefit_id=offers[0].id, now=now)
 
 
 def _population(spec: dict, password_hash, grower, issuance, now) -> dict:

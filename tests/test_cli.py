@@ -125,6 +125,13 @@ def test_the_app_sweeps_by_itself_when_requests_arrive(db_url):
 
 
 def test_operators_create_staff_from_the_command_line(app, places):
+    from points.marketplace import services as market
+
+    noodles = market.ensure_provider(
+        code="binjiang-noodles", kind="merchant", name_zh="滨江面馆", name_en="Noodles"
+    )
+    shop_id = noodles.id
+    db.session.commit()
     runner = app.test_cli_runner()
     made = runner.invoke(
         args=[
@@ -155,14 +162,14 @@ def test_operators_create_staff_from_the_command_line(app, places):
             "--role",
             "merchant_staff",
             "--merchant",
-            "3",
+            str(shop_id),
         ]
     )
     assert shop.exit_code == 0, shop.output
     db.session.rollback()  # the commands ran in this test's app context; read afresh
     member = db.session.scalar(sa.select(Member).filter_by(phone="13911112222"))
     assert member.role_names == ["merchant_staff", "social_worker"]
-    assert member.community.name == "滨江社区" and member.merchant_ids == [3]
+    assert member.community.name == "滨江社区" and member.merchant_ids == [shop_id]
     for args, message in [
         (["--phone", "139", "--role", "admin"], "--phone: must be an 11-digit"),
         (["--phone", "13911113333", "--role", "admin"], "--password: is needed"),
@@ -173,6 +180,19 @@ def test_operators_create_staff_from_the_command_line(app, places):
         (
             ["--phone", "13911113333", "--role", "merchant_staff", "--password", "secret-99"],
             "merchant",
+        ),
+        (
+            [
+                "--phone",
+                "13911113333",
+                "--role",
+                "merchant_staff",
+                "--merchant",
+                "999",
+                "--password",
+                "secret-99",
+            ],
+            "is not a merchant here",
         ),
     ]:
         result = runner.invoke(args=["members", "create-staff", "--name", "某", *args])

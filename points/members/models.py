@@ -129,7 +129,10 @@ class MemberRole(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
     role: Mapped[str] = mapped_column(sa.String(20))
-    merchant_id: Mapped[int | None] = mapped_column(sa.Integer)
+    # The provider (points.marketplace) whose vouchers merchant staff confirm.
+    merchant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("providers.id", name="fk_member_roles_merchant")
+    )
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     member: Mapped[Member] = relationship(back_populates="roles")

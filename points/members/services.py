@@ -233,6 +233,12 @@ def grant_role(member: Member, role: str, *, merchant_id: int | None = None) -> 
         raise InvalidInput(f"must be one of {', '.join(ROLES)}", field="role")
     if (role == "merchant_staff") != (merchant_id is not None):
         raise InvalidInput("merchant staff need a merchant, and only they", field="merchant_id")
+    if merchant_id is not None:
+        # Providers belong to the marketplace, a layer above: look the row up by table name.
+        providers = sa.table("providers", sa.column("id"))
+        found = db.session.scalar(sa.select(providers.c.id).where(providers.c.id == merchant_id))
+        if found is None:
+            raise InvalidInput("is not a merchant here", field="merchant_id")
     for existing in member.roles:
         if existing.role == role and existing.merchant_id == merchant_id:
             return existing

@@ -13,12 +13,13 @@ def register_web(app: Flask) -> None:
         home,
         hosting,
         labels,
+        market,
         profile,
         staff,
         training,
     )
 
-    for module in (home, auth, profile, staff, hosting, assessments, training, earning):
+    for module in (home, auth, profile, staff, hosting, assessments, training, earning, market):
         app.register_blueprint(module.bp)
     labels.register(app)
 

@@ -487,7 +487,10 @@ def qr(activity_id: int):
     except PointsError:
         abort(403)
     url = url_for("activities.check_in", token=token, _external=True)
-    svg = segno.make(url, error="m").svg_inline(scale=8, dark="#000", light="#fff")
+    # A full QR code (never Micro QR, which phone cameras cannot read), scalable by CSS.
+    svg = segno.make_qr(url, error="m").svg_inline(
+        scale=8, dark="#000", light="#fff", omitsize=True
+    )
     return render_template("activities/qr.html", activity=activity, svg=svg, url=url)
 
 

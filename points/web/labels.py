@@ -77,6 +77,26 @@ KIND_NAMES = {
     "transfer": _l("Transfer"),
 }
 ACTIVITY_STATUS_NAMES = {"open": _l("Open"), "cancelled": _l("Cancelled"), "closed": _l("Held")}
+CATEGORY_NAMES = {
+    "haircut": _l("Haircuts"),
+    "meal": _l("Meals"),
+    "grocery": _l("Groceries"),
+    "health": _l("Health care"),
+    "class": _l("Classes"),
+    "repair": _l("Repairs"),
+    "household": _l("Household services"),
+    "ticket": _l("Tickets"),
+    "culture": _l("Culture"),
+    "fitness": _l("Fitness"),
+    "space_use": _l("Space-use rights"),
+    "publicity": _l("Publicity"),
+}
+VOUCHER_STATUS_NAMES = {
+    "held": _l("Not used yet"),
+    "confirmed": _l("Used"),
+    "cancelled": _l("Cancelled"),
+    "expired": _l("Expired"),
+}
 
 
 def register(app) -> None:
@@ -99,4 +119,6 @@ def register(app) -> None:
             "UNIT_NAMES": UNIT_NAMES,
             "KIND_NAMES": KIND_NAMES,
             "ACTIVITY_STATUS_NAMES": ACTIVITY_STATUS_NAMES,
+            "CATEGORY_NAMES": CATEGORY_NAMES,
+            "VOUCHER_STATUS_NAMES": VOUCHER_STATUS_NAMES,
         }

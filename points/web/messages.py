@@ -279,7 +279,93 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         lambda m: _("That member is not in this activity's community."),
     ),
     (re.compile(r"^this account is not active$"), lambda m: _("This account is closed for now.")),
+    # spending
+    (
+        re.compile(r"^type the 9-character code on the voucher$"),
+        lambda m: _("Type the 9 letters and digits on the voucher, e.g. ABC-DEF-GHJ."),
+    ),
+    (
+        re.compile(r"^no voucher with this code here; check the code$"),
+        lambda m: _("No voucher of yours has this code. Check the letters and try again."),
+    ),
+    (
+        re.compile(r"^already confirmed at (.+ UTC) by (.+)$"),
+        lambda m: _(
+            "Already used: confirmed at %(time)s by %(name)s.",
+            time=_local(m.group(1)),
+            name=m.group(2) if m.group(2) != "the system" else _("the system"),
+        ),
+    ),
+    (
+        re.compile(r"^this voucher was cancelled at (.+ UTC)$"),
+        lambda m: _("This voucher was cancelled at %(time)s.", time=_local(m.group(1))),
+    ),
+    (
+        re.compile(r"^this voucher expired at (.+ UTC)$"),
+        lambda m: _("This voucher expired at %(time)s.", time=_local(m.group(1))),
+    ),
+    (
+        re.compile(r"^this voucher was already used and cannot be cancelled$"),
+        lambda m: _("This voucher was already used, so it cannot be cancelled."),
+    ),
+    (re.compile(r"^sold out: no stock left$"), lambda m: _("Sold out: none left.")),
+    (
+        re.compile(r"^limit reached: (\d+) per (\w+) per member, you have (\d+)$"),
+        lambda m: _(
+            "You have reached the limit for this benefit: %(limit)s per member (%(period)s).",
+            limit=m.group(1),
+            period=_period(m.group(2)),
+        ),
+    ),
+    (
+        re.compile(r"^this benefit needs level (\w+) or above$"),
+        lambda m: _("This benefit is for %(level)s and above.", level=_level(m.group(1))),
+    ),
+    (
+        re.compile(r"^this benefit opens on (\S+)$"),
+        lambda m: _("This benefit opens on %(date)s.", date=m.group(1)),
+    ),
+    (
+        re.compile(r"^this benefit closed on (\S+)$"),
+        lambda m: _("This benefit closed on %(date)s.", date=m.group(1)),
+    ),
+    (re.compile(r"^no such benefit$"), lambda m: _("That benefit was not found.")),
+    (re.compile(r"^no such voucher$"), lambda m: _("That voucher was not found.")),
+    (re.compile(r"^must be a month like 2026-11$"), lambda m: _("Give the month like 2026-11.")),
+    (
+        re.compile(r"^only a merchant's staff (?:confirm its vouchers|see its vouchers)$"),
+        lambda m: _("Only the merchant's own staff can do this."),
+    ),
+    (
+        re.compile(r"^only (\d+) points? available, (\d+) needed$"),
+        lambda m: _(
+            "Not enough points: %(have)s available, %(need)s needed.",
+            have=m.group(1),
+            need=m.group(2),
+        ),
+    ),
 ]
+
+
+def _local(stamp: str) -> str:
+    """'2026-11-23 08:05 UTC' → the community's local time, in the member's format."""
+    from datetime import UTC, datetime
+
+    from flask_babel import format_datetime
+
+    moment = datetime.strptime(stamp, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC)
+    return format_datetime(moment, "short")
+
+
+def _period(code: str) -> str:
+    names = {
+        "day": _("a day"),
+        "week": _("a week"),
+        "month": _("a month"),
+        "year": _("a year"),
+        "ever": _("in all"),
+    }
+    return names.get(code, code)
 
 
 def _level(code: str) -> str:

@@ -1,0 +1,134 @@
+"""Spending over the API: benefits, redemptions with Idempotency-Key, and 核销 at the counter."""
+
+from __future__ import annotations
+
+from flask import request
+from flask_smorest import Blueprint
+
+from points.api.access import current_member
+from points.errors import Forbidden
+from points.extensions import db, limit_wrong_codes
+from points.marketplace import services as market
+from points.marketplace.schemas import (
+    BenefitOut,
+    BenefitsQuery,
+    ConfirmRequest,
+    CounterRedemptionOut,
+    MerchantStatementOut,
+    RedemptionOut,
+    RedemptionRequest,
+    StatementQuery,
+)
+
+blp = Blueprint("marketplace_api", __name__, description="Spending points")
+
+
+@blp.get("/benefits")
+@blp.arguments(BenefitsQuery, location="query")
+@blp.response(200, BenefitOut(many=True))
+def benefits(query):
+    """Benefits on offer; filters: category, provider, affordable now, host-only, text."""
+    from flask_login import current_user
+
+    member = current_user if current_user.is_authenticated else None
+    return market.benefits(
+        member,
+        category=query["category"],
+        provider_id=query["provider_id"],
+        affordable=query["affordable"],
+        host_only=query["host_only"],
+        search=query["q"],
+    )
+
+
+@blp.get("/benefits/<int:benefit_id>")
+@blp.response(200, BenefitOut)
+def benefit(benefit_id: int):
+    return market.get_benefit(benefit_id)
+
+
+IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 200},
+    "description": "The same key with the same body returns the first voucher again; "
+    "with a different body, 409 naming the fields that differ.",
+}
+
+
+@blp.post("/redemptions")
+@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.arguments(RedemptionRequest)
+@blp.response(201, RedemptionOut)
+def redeem(body):
+    """Redeem: stock is taken and the points held; the answer carries the voucher code.
+    Send `Idempotency-Key` to make a retry safe: the same key and body return this voucher."""
+    redemption = market.redeem(
+        current_member(),
+        benefit_id=body["benefit_id"],
+        quantity=body["quantity"],
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
+    db.session.commit()
+    return redemption
+
+
+@blp.get("/me/redemptions")
+@blp.response(200, RedemptionOut(many=True))
+def my_redemptions():
+    """My vouchers, newest first."""
+    return market.vouchers_of(current_member())
+
+
+@blp.get("/redemptions/<int:redemption_id>")
+@blp.response(200, RedemptionOut)
+def redemption(redemption_id: int):
+    return market.own_redemption(redemption_id, current_member())
+
+
+@blp.post("/redemptions/<int:redemption_id>/cancel")
+@blp.response(200, RedemptionOut)
+def cancel(redemption_id: int):
+    """Give back an unconfirmed voucher: the points and the stock return."""
+    member = current_member()
+    done = market.cancel(market.own_redemption(redemption_id, member), member=member)
+    db.session.commit()
+    return done
+
+
+@blp.post("/merchant/redemptions/confirm")
+@limit_wrong_codes
+@blp.arguments(ConfirmRequest)
+@blp.response(200, CounterRedemptionOut)
+def confirm(body):
+    """核销: confirm a voucher of your merchant by its code (typed or scanned)."""
+    done = market.confirm(body["code"], staff=current_member())
+    db.session.commit()
+    return done
+
+
+def _counter(member) -> list[int]:
+    ids = market.counter_providers(member)
+    if not ids:
+        raise Forbidden("only a merchant's staff see its vouchers")
+    return ids
+
+
+@blp.get("/merchant/redemptions")
+@blp.response(200, CounterRedemptionOut(many=True))
+def confirmed_today():
+    """Vouchers confirmed today at my merchant."""
+    ids = _counter(current_member())
+    return market.confirmed_on(ids, market.local_today())
+
+
+@blp.get("/merchant/statement")
+@blp.arguments(StatementQuery, location="query")
+@blp.response(200, MerchantStatementOut)
+def statement(query):
+    """The monthly statement: issued, confirmed, cancelled and expired vouchers, with points."""
+    ids = _counter(current_member())
+    month = query["month"] or market.local_today().strftime("%Y-%m")
+    lines, rows = market.month_statement(ids, month)
+    return {"month": month, "lines": lines, "vouchers": rows}

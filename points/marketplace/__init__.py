@@ -1,0 +1,1 @@
+"""Spending points: providers, benefits, redemptions (vouchers) and confirmation."""

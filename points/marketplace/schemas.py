@@ -1,0 +1,110 @@
+"""API shapes for benefits and vouchers. Input refuses unknown fields."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from marshmallow import RAISE, Schema, fields
+
+from points.marketplace.services import masked_name
+
+
+class _In(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+def _locale() -> str:
+    return str(get_locale() or "zh")
+
+
+class ProviderOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    kind = fields.String(metadata={"enum": ["merchant", "partner", "community"]})
+    name = fields.Function(lambda p: p.name(_locale()))
+    name_zh = fields.String()
+    name_en = fields.String()
+    address_zh = fields.String()
+
+
+class BenefitOut(Schema):
+    id = fields.Integer()
+    title = fields.Function(lambda b: b.title(_locale()))
+    title_zh = fields.String()
+    title_en = fields.String()
+    description = fields.Function(lambda b: b.description(_locale()))
+    merchant = fields.Nested(ProviderOut, attribute="provider")
+    category = fields.String()
+    points = fields.Integer()
+    stock = fields.Integer(
+        attribute="stock_left",
+        allow_none=True,
+        metadata={"description": "left; null means unlimited"},
+    )
+    stock_total = fields.Integer(allow_none=True)
+    per_member_limit = fields.Integer(allow_none=True)
+    limit_period = fields.String(allow_none=True)
+    valid_days = fields.Integer()
+    available_from = fields.Date(allow_none=True)
+    available_until = fields.Date(allow_none=True)
+    min_level = fields.String()
+    host_only = fields.Boolean()
+    space_minutes = fields.Integer(allow_none=True)
+
+
+class BenefitsQuery(_In):
+    category = fields.String(load_default=None)
+    provider_id = fields.Integer(load_default=None)
+    affordable = fields.Boolean(
+        load_default=False, metadata={"description": "only what my available points buy"}
+    )
+    host_only = fields.Boolean(load_default=False)
+    q = fields.String(load_default=None)
+
+
+class RedemptionRequest(_In):
+    benefit_id = fields.Integer(required=True, strict=True)
+    quantity = fields.Integer(load_default=1, strict=True)
+
+
+class RedemptionOut(Schema):
+    id = fields.Integer()
+    code = fields.String(metadata={"description": "9 characters; shown as ABC-DEF-GHJ"})
+    display_code = fields.String()
+    status = fields.String(metadata={"enum": ["held", "confirmed", "cancelled", "expired"]})
+    benefit_id = fields.Integer()
+    benefit_title = fields.Function(lambda r: r.benefit.title(_locale()))
+    merchant = fields.Function(lambda r: r.provider.name(_locale()))
+    quantity = fields.Integer()
+    points = fields.Integer()
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    confirmed_at = fields.DateTime(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+
+
+class CounterRedemptionOut(RedemptionOut):
+    """What the merchant sees: no phone number, a masked name."""
+
+    code = fields.String()
+    member = fields.Function(lambda r: masked_name(r.member.name))
+
+
+class ConfirmRequest(_In):
+    code = fields.String(required=True, metadata={"example": "ABC-DEF-GHJ"})
+
+
+class StatementQuery(_In):
+    month = fields.String(load_default=None, metadata={"example": "2026-11"})
+
+
+class StatementLineOut(Schema):
+    status = fields.String()
+    vouchers = fields.Integer()
+    points = fields.Integer()
+
+
+class MerchantStatementOut(Schema):
+    month = fields.String()
+    lines = fields.List(fields.Nested(StatementLineOut))
+    vouchers = fields.List(fields.Nested(CounterRedemptionOut))

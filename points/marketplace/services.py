@@ -1,0 +1,622 @@
+"""The benefits marketplace: redeem (stock + hold), confirm at the counter (核销), cancel,
+expire; space-use rights credited to the host's `space_minutes` wallet.
+
+Stock is taken by one conditional UPDATE (`stock_left >= quantity`), so it is never oversold;
+points are held by the ledger, so they are never overspent. Locks are always taken in the
+order voucher → benefit → ledger accounts, whichever path runs, so paths cannot deadlock.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+
+from points.database import lock_key, utcnow
+from points.errors import (
+    Conflict,
+    Forbidden,
+    IdempotencyConflict,
+    InvalidInput,
+    NotFound,
+)
+from points.extensions import db
+from points.ledger import services as ledger
+from points.marketplace.models import (
+    CATEGORIES,
+    LIMIT_PERIODS,
+    PROVIDER_KINDS,
+    Benefit,
+    Provider,
+    Redemption,
+)
+from points.members.models import LEVELS, Community, Member
+
+# Voucher codes: 9 characters from 31 that cannot be confused when read aloud or typed
+# (no 0/O, 1/I/L): 31^9 ≈ 2^44.6 codes, so a guess hits a live voucher almost never.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 9
+MAX_QUANTITY = 10
+MAX_KEY = 200
+CODE_SHAPE = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+
+
+def _local_date(moment: datetime) -> date:
+    return moment.astimezone(_zone()).date()
+
+
+def local_today(now: datetime | None = None) -> date:
+    return _local_date(now or utcnow())
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=_zone())
+
+
+# ---------------------------------------------------------------------------- catalogue
+
+
+def _text(value, field: str, limit: int, *, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidInput("is required", field=field)
+    if len(value.strip()) > limit:
+        raise InvalidInput(f"must be at most {limit} characters", field=field)
+    return value.strip()
+
+
+def _whole(value, field: str, low: int, high: int, *, optional: bool = False) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(f"must be a whole number from {low} to {high}", field=field)
+    return value
+
+
+def ensure_provider(*, code, kind, name_zh, name_en, community=None, address_zh=None) -> Provider:
+    """Create a provider unless its code exists (seed loading)."""
+    if not isinstance(code, str) or not re.match(r"^[a-z0-9][a-z0-9-]{0,39}$", code):
+        raise InvalidInput("must be lowercase letters, digits and hyphens", field="code")
+    found = db.session.scalar(sa.select(Provider).filter_by(code=code))
+    if found is not None:
+        return found
+    if kind not in PROVIDER_KINDS:
+        raise InvalidInput(f"must be one of {', '.join(PROVIDER_KINDS)}", field="kind")
+    community_id = None
+    if community is not None:
+        community_id = db.session.scalar(sa.select(Community.id).filter_by(name=community))
+        if community_id is None:
+            raise InvalidInput("is not a community here", field="community")
+    provider = Provider(
+        code=code,
+        kind=kind,
+        name_zh=_text(name_zh, "name_zh", 80),
+        name_en=_text(name_en, "name_en", 120),
+        community_id=community_id,
+        address_zh=_text(address_zh, "address_zh", 120, required=False),
+    )
+    db.session.add(provider)
+    db.session.flush()
+    return provider
+
+
+def ensure_benefit(
+    *,
+    provider,
+    category,
+    title_zh,
+    title_en,
+    points,
+    description_zh=None,
+    description_en=None,
+    stock=None,
+    per_member_limit=None,
+    limit_period=None,
+    valid_days=7,
+    min_level="volunteer",
+    space_minutes=None,
+    available_from=None,
+    available_until=None,
+) -> Benefit:
+    """Create a benefit unless the provider already offers one with this title (seed)."""
+    owner = db.session.scalar(sa.select(Provider).filter_by(code=provider))
+    if owner is None:
+        raise InvalidInput("is not a provider code", field="provider")
+    title_zh = _text(title_zh, "title_zh", 80)
+    found = db.session.scalar(sa.select(Benefit).filter_by(provider_id=owner.id, title_zh=title_zh))
+    if found is not None:
+        return found
+    if category not in CATEGORIES:
+        raise InvalidInput(f"must be one of {', '.join(CATEGORIES)}", field="category")
+    if min_level not in LEVELS:
+        raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="min_level")
+    if (per_member_limit is None) != (limit_period is None):
+        raise InvalidInput(
+            "give both per_member_limit and limit_period, or neither", field="limit_period"
+        )
+    if limit_period is not None and limit_period not in LIMIT_PERIODS:
+        raise InvalidInput(f"must be one of {', '.join(LIMIT_PERIODS)}", field="limit_period")
+    if (category == "space_use") != (space_minutes is not None):
+        raise InvalidInput(
+            "space-use rights, and only they, give space_minutes", field="space_minutes"
+        )
+    for name, value in (("available_from", available_from), ("available_until", available_until)):
+        if value is not None and not isinstance(value, date):
+            raise InvalidInput("must be a date", field=name)
+    stock = _whole(stock, "stock", 0, 1_000_000, optional=True)
+    benefit = Benefit(
+        provider_id=owner.id,
+        category=category,
+        title_zh=title_zh,
+        title_en=_text(title_en, "title_en", 160),
+        description_zh=_text(description_zh, "description_zh", 500, required=False),
+        description_en=_text(description_en, "description_en", 800, required=False),
+        points=_whole(points, "points", 1, 100_000),
+        stock_total=stock,
+        stock_left=stock,
+        per_member_limit=_whole(per_member_limit, "per_member_limit", 1, 100, optional=True),
+        limit_period=limit_period,
+        valid_days=_whole(valid_days, "valid_days", 1, 90),
+        min_level=min_level,
+        space_minutes=_whole(space_minutes, "space_minutes", 1, 100_000, optional=True),
+        available_from=available_from,
+        available_until=available_until,
+    )
+    db.session.add(benefit)
+    db.session.flush()
+    return benefit
+
+
+def get_benefit(benefit_id) -> Benefit:
+    found = db.session.get(Benefit, benefit_id) if isinstance(benefit_id, int) else None
+    if found is None or not found.active:
+        raise NotFound("no such benefit", field="benefit_id")
+    return found
+
+
+def providers() -> list[Provider]:
+    return list(db.session.scalars(sa.select(Provider).order_by(Provider.id)))
+
+
+def may_redeem(member: Member, benefit: Benefit) -> bool:
+    return LEVELS.index(member.level) >= LEVELS.index(benefit.min_level)
+
+
+def benefits(
+    member: Member | None = None,
+    *,
+    category: str | None = None,
+    provider_id: int | None = None,
+    affordable: bool = False,
+    host_only: bool = False,
+    search: str | None = None,
+    limit: int = 400,
+) -> list[Benefit]:
+    """Active benefits, filtered; `affordable` keeps what the member's available points buy."""
+    query = sa.select(Benefit).where(Benefit.active).order_by(Benefit.points, Benefit.id)
+    if category:
+        query = query.where(Benefit.category == category)
+    if provider_id:
+        query = query.where(Benefit.provider_id == provider_id)
+    if host_only:
+        query = query.where(Benefit.min_level == "host")
+    if search and search.strip():
+        # The text is matched literally (no LIKE wildcards), ignoring case.
+        escaped = re.sub(r"([\\%_])", r"\\\1", search.strip())
+        like = f"%{escaped}%"
+        query = query.where(
+            sa.or_(
+                Benefit.title_zh.ilike(like, escape="\\"),
+                Benefit.title_en.ilike(like, escape="\\"),
+            )
+        )
+    if affordable and member is not None:
+        available = ledger.balance_of(ledger.member_wallet(member.id)).available
+        allowed = LEVELS[: LEVELS.index(member.level) + 1]
+        today = local_today()
+        query = query.where(
+            Benefit.points <= available,
+            Benefit.min_level.in_(allowed),
+            sa.or_(Benefit.stock_left.is_(None), Benefit.stock_left > 0),
+            sa.or_(Benefit.available_from.is_(None), Benefit.available_from <= today),
+            sa.or_(Benefit.available_until.is_(None), Benefit.available_until >= today),
+        )
+    return list(db.session.scalars(query.limit(limit)))
+
+
+# ---------------------------------------------------------------------------- redeem
+
+
+def _period_start(period: str, now: datetime) -> datetime | None:
+    today = _local_date(now)
+    if period == "day":
+        return _start_of(today)
+    if period == "week":
+        return _start_of(today - timedelta(days=today.weekday()))
+    if period == "month":
+        return _start_of(today.replace(day=1))
+    if period == "year":
+        return _start_of(today.replace(month=1, day=1))
+    return None  # "ever"
+
+
+def _used(member_id: int, benefit: Benefit, now: datetime) -> int:
+    query = sa.select(sa.func.coalesce(sa.func.sum(Redemption.quantity), 0)).where(
+        Redemption.member_id == member_id,
+        Redemption.benefit_id == benefit.id,
+        Redemption.status.in_(("held", "confirmed")),
+    )
+    start = _period_start(benefit.limit_period, now)
+    if start is not None:
+        query = query.where(Redemption.created_at >= start)
+    return int(db.session.scalar(query))
+
+
+def _new_code() -> str:
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(sa.select(Redemption.id).filter_by(code=code)) is None:
+            return code
+
+
+def _key(value) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > MAX_KEY or not value.isprintable():
+        raise InvalidInput(
+            f"must be printable text of at most {MAX_KEY} characters", field="Idempotency-Key"
+        )
+    return value
+
+
+def _take_stock(benefit: Benefit, quantity: int) -> None:
+    if benefit.stock_left is None:
+        return
+    taken = db.session.execute(
+        sa.update(Benefit)
+        .where(Benefit.id == benefit.id, Benefit.stock_left >= quantity)
+        .values(stock_left=Benefit.stock_left - quantity)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        raise Conflict("sold out: no stock left", field="benefit_id")
+    db.session.expire(benefit, ["stock_left"])
+
+
+def _return_stock(redemption: Redemption) -> None:
+    db.session.execute(
+        sa.update(Benefit)
+        .where(Benefit.id == redemption.benefit_id, Benefit.stock_left.is_not(None))
+        .values(stock_left=Benefit.stock_left + redemption.quantity)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(redemption.benefit, ["stock_left"])
+
+
+def redeem(
+    member: Member,
+    *,
+    benefit_id,
+    quantity=1,
+    idempotency_key=None,
+    now: datetime | None = None,
+) -> Redemption:
+    """Take stock and hold the points; the member gets a voucher with a short code.
+
+    The same idempotency key with the same request returns the first voucher; with a
+    different request it is a conflict naming the fields that differ."""
+    now = now or utcnow()
+    key = _key(idempotency_key)
+    if key is not None:
+        lock_key(db.session, f"redemption:{member.id}:{key}")
+        earlier = db.session.scalar(
+            sa.select(Redemption).filter_by(member_id=member.id, idempotency_key=key)
+        )
+        if earlier is not None:
+            differing = [
+                name
+                for name, (first, again) in {
+                    "benefit_id": (earlier.benefit_id, benefit_id),
+                    "quantity": (earlier.quantity, quantity),
+                }.items()
+                if first != again
+            ]
+            if differing:
+                raise IdempotencyConflict(differing)
+            return earlier
+    quantity = _whole(quantity, "quantity", 1, MAX_QUANTITY)
+    benefit = get_benefit(benefit_id)
+    if member.status != "active":
+        raise Forbidden("this account is not active")
+    if not may_redeem(member, benefit):
+        raise Forbidden(f"this benefit needs level {benefit.min_level} or above")
+    today = _local_date(now)
+    if benefit.available_from and today < benefit.available_from:
+        raise Conflict(f"this benefit opens on {benefit.available_from.isoformat()}")
+    if benefit.available_until and today > benefit.available_until:
+        raise Conflict(f"this benefit closed on {benefit.available_until.isoformat()}")
+    if benefit.per_member_limit is not None:
+        # One member's redemptions of one benefit run one at a time.
+        lock_key(db.session, f"redeem-limit:{member.id}:{benefit.id}")
+        used = _used(member.id, benefit, now)
+        if used + quantity > benefit.per_member_limit:
+            raise Conflict(
+                f"limit reached: {benefit.per_member_limit} per {benefit.limit_period} "
+                f"per member, you have {used}",
+                field="quantity",
+            )
+    points = benefit.points * quantity
+    _take_stock(benefit, quantity)
+    expires_at = now + timedelta(days=benefit.valid_days)
+    hold = ledger.hold(
+        source=ledger.member_wallet(member.id),
+        destination=ledger.system_account(f"redeemed:{benefit.provider.code}"),
+        amount=points,
+        kind="redeem",
+        expires_at=expires_at,
+        actor_id=member.id,
+        memo=f"兑换 {benefit.title_zh} ×{quantity}",
+        now=now,
+    )
+    redemption = Redemption(
+        benefit_id=benefit.id,
+        provider_id=benefit.provider_id,
+        member_id=member.id,
+        quantity=quantity,
+        points=points,
+        code=_new_code(),
+        hold_id=hold.id,
+        status="held",
+        idempotency_key=key,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    db.session.add(redemption)
+    db.session.flush()
+    if benefit.category == "space_use" and current_app.config["SPACE_RIGHTS_CONFIRM"] == "instant":
+        _confirm(redemption, actor_id=None, now=now)
+    return redemption
+
+
+def get_redemption(redemption_id) -> Redemption:
+    found = db.session.get(Redemption, redemption_id) if isinstance(redemption_id, int) else None
+    if found is None:
+        raise NotFound("no such voucher", field="redemption")
+    return found
+
+
+def own_redemption(redemption_id, member: Member) -> Redemption:
+    found = get_redemption(redemption_id)
+    if found.member_id != member.id:
+        raise NotFound("no such voucher", field="redemption")
+    return found
+
+
+def _lock(redemption: Redemption) -> Redemption:
+    db.session.execute(sa.select(Redemption.id).filter_by(id=redemption.id).with_for_update())
+    db.session.refresh(redemption)
+    return redemption
+
+
+def _end(redemption: Redemption, status: str, now: datetime) -> Redemption:
+    """Cancel or expire: stock back first, then the points (the lock order), once. An
+    expired voucher's hold is past its own expiry: the ledger's expiry releases it."""
+    _return_stock(redemption)
+    if status == "cancelled":
+        ledger.void_hold(
+            redemption.hold_id, actor_id=redemption.member_id, reason="voucher cancelled", now=now
+        )
+    redemption.status = status
+    redemption.ended_at = now
+    db.session.flush()
+    return redemption
+
+
+def _ended_message(redemption: Redemption) -> str:
+    if redemption.status == "cancelled":
+        return f"this voucher was cancelled at {redemption.ended_at:%Y-%m-%d %H:%M} UTC"
+    return f"this voucher expired at {redemption.expires_at:%Y-%m-%d %H:%M} UTC"
+
+
+def cancel(redemption: Redemption, *, member: Member, now: datetime | None = None) -> Redemption:
+    """The member gives back an unconfirmed voucher: points and stock return."""
+    now = now or utcnow()
+    if redemption.member_id != member.id:
+        raise NotFound("no such voucher", field="redemption")
+    redemption = _lock(redemption)
+    if redemption.status == "cancelled":
+        return redemption
+    if redemption.status == "confirmed":
+        raise Conflict("this voucher was already used and cannot be cancelled")
+    if redemption.status == "expired" or redemption.expires_at <= now:
+        raise Conflict(_ended_message(redemption))
+    return _end(redemption, "cancelled", now)
+
+
+def expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Void vouchers not confirmed in time: points and stock come back. Returns how many."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Redemption)
+        .where(Redemption.status == "held", Redemption.expires_at <= now)
+        .order_by(Redemption.id)
+        .limit(limit)
+    ).all()
+    ended = 0
+    for redemption in due:
+        redemption = _lock(redemption)
+        if redemption.status == "held":
+            _end(redemption, "expired", now)
+            ended += 1
+    if ended:
+        ledger.expire_holds(now=now)
+    return ended
+
+
+# ---------------------------------------------------------------------------- confirm
+
+
+def normalise_code(value) -> str:
+    """What staff type: any case, spaces and hyphens allowed."""
+    if not isinstance(value, str):
+        raise InvalidInput("type the 9-character code on the voucher", field="code")
+    code = re.sub(r"[\s-]", "", value).upper()
+    if not CODE_SHAPE.match(code):
+        raise InvalidInput("type the 9-character code on the voucher", field="code")
+    return code
+
+
+def counter_providers(staff: Member) -> list[int]:
+    """Providers whose vouchers this member may confirm: their merchant's, and for social
+    workers the community's own (space-use rights, publicity), admins every community's."""
+    ids = set(staff.merchant_ids)
+    if staff.has_role("admin") or staff.has_role("social_worker"):
+        query = sa.select(Provider.id).where(Provider.kind == "community")
+        if not staff.has_role("admin"):
+            query = query.where(Provider.community_id == staff.community_id)
+        ids.update(db.session.scalars(query))
+    return sorted(ids)
+
+
+def _grant_space(redemption: Redemption, now: datetime) -> None:
+    minutes = redemption.benefit.space_minutes * redemption.quantity
+    grant = ledger.transfer(
+        kind="grant",
+        source=ledger.system_account("issuance", "space_minutes"),
+        destination=ledger.member_wallet(redemption.member_id, "space_minutes"),
+        amount=minutes,
+        memo=f"空间使用权 {redemption.benefit.title_zh} ×{redemption.quantity}",
+        idempotency_key=f"space-right:{redemption.id}",
+        now=now,
+    )
+    redemption.grant_id = grant.id
+
+
+def _confirm(redemption: Redemption, *, actor_id: int | None, now: datetime) -> Redemption:
+    posted = ledger.post_hold(redemption.hold_id, actor_id=actor_id, now=now)
+    redemption.status = "confirmed"
+    redemption.confirmed_at = now
+    redemption.confirmed_by = actor_id
+    redemption.transfer_id = posted.id
+    if redemption.benefit.category == "space_use":
+        _grant_space(redemption, now)
+    db.session.flush()
+    return redemption
+
+
+def confirm(code, *, staff: Member, now: datetime | None = None) -> Redemption:
+    """核销: staff of the providing merchant confirm a voucher by its code, once."""
+    now = now or utcnow()
+    code = normalise_code(code)
+    allowed = counter_providers(staff)
+    if not allowed:
+        raise Forbidden("only a merchant's staff confirm its vouchers")
+    redemption = db.session.scalar(
+        sa.select(Redemption).where(Redemption.code == code, Redemption.provider_id.in_(allowed))
+    )
+    if redemption is None:
+        raise NotFound("no voucher with this code here; check the code", field="code")
+    redemption = _lock(redemption)
+    if redemption.status == "confirmed":
+        who = redemption.confirmer.name if redemption.confirmer else "the system"
+        raise Conflict(
+            f"already confirmed at {redemption.confirmed_at:%Y-%m-%d %H:%M} UTC by {who}"
+        )
+    if redemption.status in ("cancelled", "expired") or redemption.expires_at <= now:
+        raise Conflict(_ended_message(redemption))
+    return _confirm(redemption, actor_id=staff.id, now=now)
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def vouchers_of(member: Member, *, limit: int = 100) -> list[Redemption]:
+    return list(
+        db.session.scalars(
+            sa.select(Redemption)
+            .filter_by(member_id=member.id)
+            .order_by(Redemption.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def confirmed_on(provider_ids: list[int], day: date) -> list[Redemption]:
+    start = _start_of(day)
+    return list(
+        db.session.scalars(
+            sa.select(Redemption)
+            .where(
+                Redemption.provider_id.in_(provider_ids),
+                Redemption.status == "confirmed",
+                Redemption.confirmed_at >= start,
+                Redemption.confirmed_at < start + timedelta(days=1),
+            )
+            .order_by(Redemption.confirmed_at.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    status: str
+    vouchers: int
+    points: int
+
+
+def month_bounds(month) -> tuple[datetime, datetime]:
+    if not isinstance(month, str) or not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", month):
+        raise InvalidInput("must be a month like 2026-11", field="month")
+    first = date(int(month[:4]), int(month[5:]), 1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return _start_of(first), _start_of(following)
+
+
+def month_statement(provider_ids: list[int], month: str):
+    """Vouchers issued, confirmed, cancelled and expired in a month, with their points, and
+    the vouchers themselves for export."""
+    start, end = month_bounds(month)
+    ours = Redemption.provider_id.in_(provider_ids)
+    moments = {
+        "issued": Redemption.created_at,
+        "confirmed": Redemption.confirmed_at,
+        "cancelled": Redemption.ended_at,
+        "expired": Redemption.ended_at,
+    }
+    lines = []
+    for status, moment in moments.items():
+        query = sa.select(
+            sa.func.count(), sa.func.coalesce(sa.func.sum(Redemption.points), 0)
+        ).where(ours, moment >= start, moment < end)
+        if status != "issued":
+            query = query.where(Redemption.status == status)
+        count, points = db.session.execute(query).one()
+        lines.append(StatementLine(status, int(count), int(points)))
+    rows = db.session.scalars(
+        sa.select(Redemption)
+        .where(
+            ours,
+            sa.or_(
+                sa.and_(Redemption.created_at >= start, Redemption.created_at < end),
+                sa.and_(Redemption.confirmed_at >= start, Redemption.confirmed_at < end),
+                sa.and_(Redemption.ended_at >= start, Redemption.ended_at < end),
+            ),
+        )
+        .order_by(Redemption.id)
+    ).all()
+    return lines, rows
+
+
+def masked_name(name: str) -> str:
+    """Merchants see 王** rather than a member's full name."""
+    return name[:1] + "*" * max(len(name) - 1, 1)

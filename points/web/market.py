@@ -1,0 +1,437 @@
+"""Spending pages: the benefits on offer, redeeming one, my vouchers with their QR code, and
+the merchant's counter (核销) with today's confirmations and the monthly statement."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from wtforms import HiddenField, SelectField, StringField
+
+from points.database import utcnow
+from points.errors import IdempotencyConflict, NotFound, PointsError
+from points.extensions import db, limit_wrong_codes
+from points.ledger import services as ledger
+from points.marketplace import services as market
+from points.marketplace.models import CATEGORIES, Redemption
+from points.web.forms import show_error
+from points.web.labels import VOUCHER_STATUS_NAMES
+
+bp = Blueprint("market", __name__)
+
+QUANTITIES = (1, 2, 3)
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+
+
+# ---------------------------------------------------------------------------- benefits
+
+
+@bp.get("/benefits")
+def benefit_list():
+    """Open to visitors; "I can afford it now" needs a signed-in member."""
+    member = current_user if current_user.is_authenticated else None
+    category = request.args.get("category", "")
+    filters = {
+        "category": category if category in CATEGORIES else "",
+        "provider": request.args.get("provider", type=int),
+        "affordable": member is not None and bool(request.args.get("affordable")),
+        "host_only": bool(request.args.get("host_only")),
+        "q": request.args.get("q", "").strip()[:80],
+    }
+    found = market.benefits(
+        member,
+        category=filters["category"] or None,
+        provider_id=filters["provider"],
+        affordable=filters["affordable"],
+        host_only=filters["host_only"],
+        search=filters["q"] or None,
+    )
+    return render_template(
+        "market/benefits.html",
+        benefits=found,
+        filters=filters,
+        categories=CATEGORIES,
+        providers=[p for p in market.providers() if p.active],
+        available=_available(member),
+        locale=_locale(),
+    )
+
+
+def _available(member) -> int | None:
+    if member is None:
+        return None
+    return ledger.balance_of(ledger.member_wallet(member.id)).available
+
+
+class RedeemForm(FlaskForm):
+    quantity = SelectField(
+        _l("How many"), coerce=int, choices=[str(n) for n in QUANTITIES], default=1
+    )
+    # A token made when the page is drawn: the same form sent twice makes one voucher.
+    key = HiddenField()
+
+
+def _benefit(benefit_id: int):
+    try:
+        return market.get_benefit(benefit_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/benefits/<int:benefit_id>")
+def benefit(benefit_id: int):
+    found = _benefit(benefit_id)
+    form = None
+    if current_user.is_authenticated and market.may_redeem(current_user, found):
+        form = RedeemForm(key=secrets.token_hex(16))
+        most = min(
+            QUANTITIES[-1],
+            found.per_member_limit or QUANTITIES[-1],
+            QUANTITIES[-1] if found.stock_left is None else found.stock_left,
+        )
+        form.quantity.choices = [str(n) for n in QUANTITIES if n <= most]
+    return render_template(
+        "market/benefit.html",
+        benefit=found,
+        form=form,
+        available=_available(current_user if current_user.is_authenticated else None),
+        locale=_locale(),
+    )
+
+
+@bp.post("/benefits/<int:benefit_id>/redeem")
+@login_required
+def redeem(benefit_id: int):
+    form = RedeemForm()
+    back = redirect(url_for("market.benefit", benefit_id=benefit_id))
+    if not form.validate_on_submit():
+        flash(_("Choose how many, then press Redeem again."), "error")
+        return back
+    try:
+        voucher = market.redeem(
+            current_user,
+            benefit_id=benefit_id,
+            quantity=form.quantity.data,
+            idempotency_key=form.key.data or None,
+        )
+        db.session.commit()
+    except IdempotencyConflict:
+        # The same page sent again with other choices (the back button): start afresh.
+        db.session.rollback()
+        flash(_("This form was already sent. Check My vouchers, then try again."), "error")
+        return back
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+        return back
+    flash(_("Redeemed. Show this code at the counter to use it."), "success")
+    return redirect(url_for("market.voucher", redemption_id=voucher.id))
+
+
+# ---------------------------------------------------------------------------- my vouchers
+
+
+@bp.get("/me/vouchers")
+@login_required
+def vouchers():
+    return render_template(
+        "market/vouchers.html",
+        vouchers=market.vouchers_of(current_user),
+        now=utcnow(),
+        locale=_locale(),
+    )
+
+
+def _own(redemption_id: int) -> Redemption:
+    try:
+        return market.own_redemption(redemption_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/me/vouchers/<int:redemption_id>")
+@login_required
+def voucher(redemption_id: int):
+    found = _own(redemption_id)
+    now = utcnow()
+    usable = found.status == "held" and found.expires_at > now
+    svg = None
+    if usable:
+        # make_qr, not make: a 9-character code would fit a Micro QR, which phone cameras
+        # and WeChat cannot read. A viewBox (omitsize) lets CSS draw it phone-wide.
+        code = segno.make_qr(found.code, error="m")
+        svg = code.svg_inline(scale=10, dark="#000", light="#fff", omitsize=True)
+    return render_template(
+        "market/voucher.html", voucher=found, svg=svg, usable=usable, now=now, locale=_locale()
+    )
+
+
+@bp.post("/me/vouchers/<int:redemption_id>/cancel")
+@login_required
+def cancel(redemption_id: int):
+    found = _own(redemption_id)
+    try:
+        market.cancel(found, member=current_user)
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+    else:
+        flash(_("Voucher cancelled. Its points are yours to use again."), "success")
+    return redirect(url_for("market.voucher", redemption_id=redemption_id))
+
+
+# ---------------------------------------------------------------------------- the counter
+
+
+class ConfirmForm(FlaskForm):
+    code = StringField(
+        _l("Voucher code"),
+        render_kw={
+            "autofocus": True,
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "class": "code-input",
+            "placeholder": "ABC-DEF-GHJ",
+        },
+    )
+
+
+def _counter() -> list[int]:
+    """The providers whose vouchers the signed-in member confirms; none → 403."""
+    ids = market.counter_providers(current_user)
+    if not ids:
+        abort(403)
+    return ids
+
+
+def _counter_names(ids: list[int]) -> list[str]:
+    return [p.name(_locale()) for p in market.providers() if p.id in ids]
+
+
+def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
+    return render_template(
+        "market/merchant.html",
+        form=form,
+        providers=_counter_names(ids),
+        confirmed=market.confirmed_on(ids, market.local_today()),
+        masked=market.masked_name,
+        locale=_locale(),
+    ), status
+
+
+@bp.get("/merchant")
+@login_required
+def merchant():
+    return _counter_page(ConfirmForm(), _counter())
+
+
+@bp.post("/merchant/confirm")
+@limit_wrong_codes
+@login_required
+def confirm():
+    ids = _counter()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _counter_page(form, ids, 400)
+    try:
+        done = market.confirm(form.code.data, staff=current_user)
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        show_error(form, error)
+        if error.status == 409:  # nothing to correct: clear the box for the next customer
+            form.code.data = ""
+        return _counter_page(form, ids, error.status)
+    flash(
+        _(
+            "Confirmed: %(benefit)s ×%(quantity)s for %(member)s (%(points)s points).",
+            benefit=done.benefit.title(_locale()),
+            quantity=done.quantity,
+            member=market.masked_name(done.member.name),
+            points=done.points,
+        ),
+        "success",
+    )
+    return redirect(url_for("market.merchant"))
+
+
+# ---------------------------------------------------------------------------- statement
+
+
+def _month() -> str:
+    """The month asked for; a malformed one is reported and the current month shown."""
+    current = market.local_today().strftime("%Y-%m")
+    month = request.args.get("month", "").strip()
+    if not month:
+        return current
+    try:
+        market.month_bounds(month)
+    except PointsError as error:
+        show_error(None, error)
+        return current
+    return month
+
+
+def _shift(month: str, months: int) -> str:
+    first = date(int(month[:4]), int(month[5:]), 1)
+    if months < 0:
+        return (first - timedelta(days=1)).strftime("%Y-%m")
+    return (first + timedelta(days=32)).strftime("%Y-%m")
+
+
+@bp.get("/merchant/statement")
+@login_required
+def statement():
+    ids = _counter()
+    month = _month()
+    lines, rows = market.month_statement(ids, month)
+    return render_template(
+        "market/statement.html",
+        month=month,
+        previous=_shift(month, -1),
+        following=_shift(month, 1),
+        lines=lines,
+        vouchers=rows,
+        providers=_counter_names(ids),
+        masked=market.masked_name,
+        locale=_locale(),
+    )
+
+
+def _headers() -> list[str]:
+    return [
+        _("Code"),
+        _("Benefit"),
+        _("Member"),
+        _("Quantity"),
+        _("Points"),
+        _("Status"),
+        _("Issued at"),
+        _("Confirmed at"),
+        _("Ended at"),
+    ]
+
+
+def _export_rows(rows: list[Redemption]) -> list[list]:
+    """One line per voucher; times are naive wall-clock times of the community."""
+
+    def local(moment: datetime | None) -> datetime | None:
+        return moment.astimezone(_zone()).replace(tzinfo=None) if moment else None
+
+    return [
+        [
+            r.display_code,
+            r.benefit.title(_locale()),
+            market.masked_name(r.member.name),
+            r.quantity,
+            r.points,
+            str(VOUCHER_STATUS_NAMES.get(r.status, r.status)),
+            local(r.created_at),
+            local(r.confirmed_at),
+            local(r.ended_at),
+        ]
+        for r in rows
+    ]
+
+
+def _export_name(ids: list[int], month: str, extension: str) -> str:
+    codes = [p.code for p in market.providers() if p.id in ids]
+    prefix = codes[0] if len(codes) == 1 else "vouchers"
+    return f"{prefix}-{month}.{extension}"
+
+
+def _inert(value):
+    """A text cell starting like a formula is kept as text (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+@bp.get("/merchant/statement.csv")
+@login_required
+def statement_csv():
+    ids = _counter()
+    month = _month()
+    _lines, rows = market.month_statement(ids, month)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_headers())
+    for row in _export_rows(rows):
+        writer.writerow(
+            [
+                "" if v is None else v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v
+                for v in map(_inert, row)
+            ]
+        )
+    # The byte-order mark tells Excel the file is UTF-8, so Chinese opens correctly.
+    data = ("\ufeff" + out.getvalue()).encode("utf-8")
+    return send_file(
+        io.BytesIO(data),
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=_export_name(ids, month, "csv"),
+    )
+
+
+@bp.get("/merchant/statement.xlsx")
+@login_required
+def statement_xlsx():
+    ids = _counter()
+    month = _month()
+    _lines, rows = market.month_statement(ids, month)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = month
+    sheet.append(_headers())
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in _export_rows(rows):
+        sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":  # text that looks like a formula stays text
+                cell.data_type = "s"
+            elif isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+    for letter, width in zip("ABCDEFGHI", (14, 30, 10, 8, 8, 10, 17, 17, 17), strict=True):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    out.seek(0)
+    return send_file(
+        out,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=_export_name(ids, month, "xlsx"),
+    )
