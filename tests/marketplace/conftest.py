@@ -6,8 +6,19 @@ import pytest
 
 from points.extensions import db
 from points.ledger import services as ledger
+from points.ledger.verify import verify_ledger
 from points.marketplace import services as market
 from points.members import services as members
+
+
+@pytest.fixture(autouse=True)
+def ledger_verifies_after_each_test(app):
+    """Whatever a marketplace test did, `ledger verify` passes afterwards."""
+    yield
+    with app.app_context():
+        report = verify_ledger()
+        db.session.remove()
+    assert report.ok, report.faults
 
 
 @pytest.fixture
