@@ -72,6 +72,12 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # Flask-Limiter's counters: in memory by default (nothing else to run); point it at
         # Redis (redis://…) so several workers or machines share them.
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Booking shared space: least notice (minutes), furthest ahead (days), the refund
+        # deadline before the start (hours) and the share refunded after it (percent).
+        "BOOKING_MIN_NOTICE_MINUTES": int(os.environ.get("BOOKING_MIN_NOTICE_MINUTES", "60")),
+        "BOOKING_MAX_ADVANCE_DAYS": int(os.environ.get("BOOKING_MAX_ADVANCE_DAYS", "60")),
+        "BOOKING_REFUND_HOURS": int(os.environ.get("BOOKING_REFUND_HOURS", "24")),
+        "BOOKING_LATE_REFUND_PERCENT": int(os.environ.get("BOOKING_LATE_REFUND_PERCENT", "50")),
         # flask-smorest / OpenAPI
         "API_TITLE": "社区主理人 Points API",
         "API_VERSION": "v1",

@@ -25,6 +25,7 @@ from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import services as members
 from points.members.models import Community, Course, Grid, Member
+from points.spaces import services as space_services
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 SYSTEM_ACCOUNTS = (
@@ -110,6 +111,14 @@ def load_benefits(directory: Path = SEED_DIR) -> int:
     return len(offers)
 
 
+def load_spaces(directory: Path = SEED_DIR) -> int:
+    """The community centres' shared spaces with hours and tier prices."""
+    rooms = read("spaces.toml", directory).get("spaces") or []
+    for i, r in enumerate(rooms):
+        _entry("spaces.toml", f"spaces[{i}] ({r.get('code')})", space_services.ensure_space, **r)
+    return len(rooms)
+
+
 def _place(community: str | None, grid: str | None) -> tuple[int | None, int | None]:
     if community is None:
         return None, None
@@ -166,6 +175,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     load_courses(directory)
     load_activity_types(directory)
     load_benefits(directory)  # before the accounts: merchant staff name their merchant
+    load_spaces(directory)
     data = read("demo.toml", directory)
     password_hash = generate_password_hash(
         _entry("demo.toml", "password", members._password, data.get("password"))

@@ -1,0 +1,1 @@
+"""Shared community space: spaces, opening hours, tier prices and bookings."""

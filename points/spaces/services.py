@@ -1,0 +1,469 @@
+"""Booking shared space: book on slot boundaries inside opening hours, pay space minutes
+first and then points, approve or reject bookings that need it, cancel with a refund rule.
+
+No two active bookings of a space overlap: the service looks first (for a clear message) and
+the database refuses what slips past (exclusion constraint / triggers), which a savepoint
+turns into the same conflict.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from points.database import utcnow
+from points.errors import Conflict, Forbidden, InvalidInput, NotFound
+from points.extensions import db
+from points.ledger import services as ledger
+from points.members import services as members
+from points.members.models import LEVELS, Community, Member
+from points.spaces.models import ACTIVE, TIERS, Booking, Space
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+# ---------------------------------------------------------------------------- spaces
+
+
+def _opening_hours(value) -> dict:
+    if not isinstance(value, dict) or set(value) - set(WEEKDAYS):
+        raise InvalidInput("must map mon … sun to lists of [open, close]", field="opening_hours")
+    hours = {}
+    for day in WEEKDAYS:
+        intervals = value.get(day, [])
+        checked = []
+        for pair in intervals:
+            if (
+                not isinstance(pair, list | tuple)
+                or len(pair) != 2
+                or not all(isinstance(t, str) and HHMM.match(t) for t in pair)
+                or _minutes(pair[0]) >= _minutes(pair[1])
+            ):
+                raise InvalidInput(
+                    f'{day}: each interval is ["08:00", "21:00"]', field="opening_hours"
+                )
+            checked.append([pair[0], pair[1]])
+        hours[day] = checked
+    return hours
+
+
+def ensure_space(
+    *,
+    code,
+    community,
+    name_zh,
+    name_en,
+    capacity,
+    opening_hours,
+    slot_minutes=30,
+    min_level="host",
+    needs_approval=False,
+    price_free=0,
+    price_low_fee=0,
+    price_market=0,
+) -> Space:
+    """Create a space unless its code exists (seed loading)."""
+    found = db.session.scalar(sa.select(Space).filter_by(code=code))
+    if found is not None:
+        return found
+    if not isinstance(code, str) or not re.match(r"^[a-z0-9][a-z0-9-]{0,39}$", code):
+        raise InvalidInput("must be lowercase letters, digits and hyphens", field="code")
+    community_id = db.session.scalar(sa.select(Community.id).filter_by(name=community))
+    if community_id is None:
+        raise InvalidInput("is not a community here", field="community")
+    if min_level not in LEVELS:
+        raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="min_level")
+    if slot_minutes not in (15, 30, 60):
+        raise InvalidInput("must be 15, 30 or 60", field="slot_minutes")
+    for name, value in (
+        ("capacity", capacity),
+        ("price_free", price_free),
+        ("price_low_fee", price_low_fee),
+        ("price_market", price_market),
+    ):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
+            raise InvalidInput("must be a whole number from 0 to 100000", field=name)
+    space = Space(
+        code=code,
+        community_id=community_id,
+        name_zh=name_zh,
+        name_en=name_en,
+        capacity=capacity,
+        slot_minutes=slot_minutes,
+        opening_hours=_opening_hours(opening_hours),
+        min_level=min_level,
+        needs_approval=bool(needs_approval),
+        price_free=price_free,
+        price_low_fee=price_low_fee,
+        price_market=price_market,
+    )
+    db.session.add(space)
+    db.session.flush()
+    return space
+
+
+def get_space(space_id) -> Space:
+    found = db.session.get(Space, space_id) if isinstance(space_id, int) else None
+    if found is None or not found.active:
+        raise NotFound("no such space", field="space_id")
+    return found
+
+
+def spaces(community_id: int | None = None) -> list[Space]:
+    query = sa.select(Space).where(Space.active).order_by(Space.id)
+    if community_id is not None:
+        query = query.where(Space.community_id == community_id)
+    return list(db.session.scalars(query))
+
+
+# ---------------------------------------------------------------------------- rules
+
+
+def _time(value, field: str) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidInput("must be a time like 2026-12-01T19:00+08:00", field=field) from None
+    if not isinstance(value, datetime):
+        raise InvalidInput("must be a time like 2026-12-01T19:00+08:00", field=field)
+    if value.tzinfo is None:
+        raise InvalidInput("must include the time zone offset, e.g. +08:00", field=field)
+    return value
+
+
+def check_slot(space: Space, start: datetime, end: datetime) -> None:
+    """On slot boundaries, inside one opening interval of one local day."""
+    if end <= start:
+        raise InvalidInput("must be after the start", field="end")
+    local_start, local_end = start.astimezone(_zone()), end.astimezone(_zone())
+    for field, moment in (("start", local_start), ("end", local_end)):
+        if (
+            moment.second
+            or moment.microsecond
+            or (moment.hour * 60 + moment.minute) % space.slot_minutes
+        ):
+            raise InvalidInput(f"must be on a {space.slot_minutes}-minute boundary", field=field)
+    end_minute = local_end.hour * 60 + local_end.minute
+    if local_end.date() != local_start.date():
+        if not (local_end.date() == local_start.date() + timedelta(days=1) and end_minute == 0):
+            raise InvalidInput("a booking stays within one day", field="end")
+        end_minute = 24 * 60
+    start_minute = local_start.hour * 60 + local_start.minute
+    day = WEEKDAYS[local_start.weekday()]
+    for opens, closes in space.opening_hours.get(day, []):
+        if _minutes(opens) <= start_minute and end_minute <= _minutes(closes):
+            return
+    raise InvalidInput("is outside the space's opening hours", field="start")
+
+
+@dataclass(frozen=True)
+class Price:
+    """What a booking costs: space minutes used first, then points for the rest."""
+
+    minutes: int
+    points: int
+
+
+def price(per_hour: int, duration_minutes: int, minutes_available: int) -> Price:
+    """Pure: space-use minutes pay first; the uncovered time costs points, rounded up."""
+    if per_hour == 0:
+        return Price(0, 0)
+    used = min(max(minutes_available, 0), duration_minutes)
+    return Price(used, math.ceil((duration_minutes - used) * per_hour / 60))
+
+
+def _overlapping(space_id: int, start: datetime, end: datetime):
+    return sa.select(Booking.id).where(
+        Booking.space_id == space_id,
+        Booking.status.in_(ACTIVE),
+        Booking.start_at < end,
+        Booking.end_at > start,
+    )
+
+
+# ---------------------------------------------------------------------------- booking
+
+
+def book(
+    host: Member,
+    *,
+    space_id,
+    start,
+    end,
+    tier,
+    title,
+    expected_attendance=0,
+    now: datetime | None = None,
+) -> Booking:
+    """Book `[start, end)`; confirmed at once, or pending with its cost held."""
+    now = now or utcnow()
+    space = get_space(space_id)
+    if host.status != "active":
+        raise Forbidden("this account is not active")
+    if LEVELS.index(host.level) < LEVELS.index(space.min_level):
+        raise Forbidden(f"this space is booked by level {space.min_level} or above")
+    if tier not in TIERS:
+        raise InvalidInput(f"must be one of {', '.join(TIERS)}", field="tier")
+    if not isinstance(title, str) or not title.strip() or len(title.strip()) > 80:
+        raise InvalidInput("is required (at most 80 characters)", field="title")
+    if (
+        isinstance(expected_attendance, bool)
+        or not isinstance(expected_attendance, int)
+        or not 0 <= expected_attendance <= space.capacity
+    ):
+        raise InvalidInput(f"must be from 0 to {space.capacity}", field="expected_attendance")
+    start, end = _time(start, "start"), _time(end, "end")
+    check_slot(space, start, end)
+    notice = timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
+    if start < now + notice:
+        raise InvalidInput(
+            "is too soon: book at least "
+            f"{current_app.config['BOOKING_MIN_NOTICE_MINUTES']} minutes ahead",
+            field="start",
+        )
+    if start > now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"]):
+        raise InvalidInput(
+            f"is too far ahead: at most {current_app.config['BOOKING_MAX_ADVANCE_DAYS']} days",
+            field="start",
+        )
+    if db.session.scalar(_overlapping(space.id, start, end).limit(1)) is not None:
+        raise Conflict("this time is already booked", field="start")
+
+    booking = Booking(
+        space_id=space.id,
+        host_id=host.id,
+        start_at=start,
+        end_at=end,
+        tier=tier,
+        title=title.strip(),
+        expected_attendance=expected_attendance,
+        status="pending" if space.needs_approval else "confirmed",
+        created_at=now,
+    )
+    try:
+        with db.session.begin_nested():  # the database's own no-overlap rule, as a conflict
+            db.session.add(booking)
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("this time is already booked", field="start") from None
+
+    duration = int((end - start).total_seconds() // 60)
+    minutes_wallet = ledger.member_wallet(host.id, "space_minutes")
+    cost = price(space.price(tier), duration, ledger.balance_of(minutes_wallet).available)
+    booking.cost_minutes, booking.cost_points = cost.minutes, cost.points
+    memo = f"空间预约 #{booking.id} {space.name_zh} {start.astimezone(_zone()):%m-%d %H:%M}"
+    legs = [
+        ("minutes", minutes_wallet, ledger.system_account("space", "space_minutes"), cost.minutes),
+        ("points", ledger.member_wallet(host.id), ledger.system_account("space"), cost.points),
+    ]
+    for asset, source, destination, amount in legs:
+        if not amount:
+            continue
+        if booking.status == "pending":
+            held = ledger.hold(
+                source=source,
+                destination=destination,
+                amount=amount,
+                kind="booking",
+                expires_at=start,
+                actor_id=host.id,
+                memo=memo,
+                now=now,
+            )
+            setattr(booking, f"{asset}_hold_id", held.id)
+        else:
+            moved = ledger.transfer(
+                kind="booking",
+                source=source,
+                destination=destination,
+                amount=amount,
+                actor_id=host.id,
+                memo=memo,
+                idempotency_key=f"booking:{booking.id}:{asset}",
+                now=now,
+            )
+            setattr(booking, f"{asset}_transfer_id", moved.id)
+    db.session.flush()
+    return booking
+
+
+def get_booking(booking_id) -> Booking:
+    found = db.session.get(Booking, booking_id) if isinstance(booking_id, int) else None
+    if found is None:
+        raise NotFound("no such booking", field="booking")
+    return found
+
+
+def own_booking(booking_id, host: Member) -> Booking:
+    found = get_booking(booking_id)
+    if found.host_id != host.id:
+        raise NotFound("no such booking", field="booking")
+    return found
+
+
+def _lock(booking: Booking) -> Booking:
+    db.session.execute(sa.select(Booking.id).filter_by(id=booking.id).with_for_update())
+    db.session.refresh(booking)
+    return booking
+
+
+def _require_manager(booking: Booking, actor: Member) -> None:
+    members.require_staff(actor)
+    if not actor.has_role("admin") and actor.community_id != booking.space.community_id:
+        raise Forbidden("this space is not in your community")
+
+
+def approve(booking: Booking, *, actor: Member, now: datetime | None = None) -> Booking:
+    now = now or utcnow()
+    _require_manager(booking, actor)
+    booking = _lock(booking)
+    if booking.status == "confirmed":
+        return booking
+    if booking.status != "pending":
+        raise Conflict(f"this booking is {booking.status}")
+    for asset in ("minutes", "points"):
+        hold_id = getattr(booking, f"{asset}_hold_id")
+        if hold_id is not None:
+            posted = ledger.post_hold(hold_id, actor_id=actor.id, now=now)
+            setattr(booking, f"{asset}_transfer_id", posted.id)
+    booking.status = "confirmed"
+    booking.decided_by = actor.id
+    db.session.flush()
+    return booking
+
+
+def _release_holds(booking: Booking, *, actor_id: int, reason: str, now: datetime) -> None:
+    for hold_id in (booking.minutes_hold_id, booking.points_hold_id):
+        if hold_id is not None and ledger.get_hold(hold_id).status == "pending":
+            if ledger.get_hold(hold_id).expires_at > now:
+                ledger.void_hold(hold_id, actor_id=actor_id, reason=reason, now=now)
+
+
+def reject(booking: Booking, *, actor: Member, reason, now: datetime | None = None) -> Booking:
+    now = now or utcnow()
+    _require_manager(booking, actor)
+    reason = members._reason(reason)
+    booking = _lock(booking)
+    if booking.status != "pending":
+        raise Conflict(f"this booking is {booking.status}")
+    _release_holds(booking, actor_id=actor.id, reason=reason, now=now)
+    booking.status, booking.ended_at, booking.end_reason = "rejected", now, reason
+    booking.decided_by = actor.id
+    db.session.flush()
+    return booking
+
+
+def cancel(booking: Booking, *, host: Member, now: datetime | None = None) -> Booking:
+    """Cancel: before the refund deadline everything comes back; after it, the configured
+    share; once the booking has begun it can no longer be cancelled."""
+    now = now or utcnow()
+    if booking.host_id != host.id:
+        raise NotFound("no such booking", field="booking")
+    booking = _lock(booking)
+    if booking.status == "cancelled":
+        return booking
+    if booking.status not in ACTIVE:
+        raise Conflict(f"this booking is {booking.status}")
+    if now >= booking.start_at:
+        raise Conflict("this booking has begun and can no longer be cancelled")
+    if booking.status == "pending":
+        _release_holds(booking, actor_id=host.id, reason="booking cancelled", now=now)
+    else:
+        deadline = booking.start_at - timedelta(hours=current_app.config["BOOKING_REFUND_HOURS"])
+        share = 100 if now < deadline else current_app.config["BOOKING_LATE_REFUND_PERCENT"]
+        _refund(booking, share, now)
+    booking.status, booking.ended_at, booking.end_reason = "cancelled", now, "cancelled by host"
+    db.session.flush()
+    return booking
+
+
+def _refund(booking: Booking, share: int, now: datetime) -> None:
+    legs = (
+        ("minutes", booking.cost_minutes, "space_minutes"),
+        ("points", booking.cost_points, "points"),
+    )
+    for asset, cost, ledger_asset in legs:
+        amount = cost * share // 100
+        if not amount:
+            continue
+        ledger.transfer(
+            kind="refund",
+            source=ledger.system_account("space", ledger_asset),
+            destination=ledger.member_wallet(booking.host_id, ledger_asset),
+            amount=amount,
+            actor_id=booking.host_id,
+            memo=f"取消空间预约 #{booking.id} 退回 {share}%",
+            idempotency_key=f"booking-refund:{booking.id}:{asset}",
+            now=now,
+        )
+        setattr(booking, f"refunded_{asset}", amount)
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime
+    end: datetime
+    free: bool
+
+
+def availability(space: Space, day) -> list[Slot]:
+    """Every slot of the space's opening hours on a local day, free or taken."""
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            raise InvalidInput("must be a date like 2026-12-01", field="date") from None
+    if not isinstance(day, date):
+        raise InvalidInput("must be a date like 2026-12-01", field="date")
+    zone = _zone()
+    day_start = datetime.combine(day, time(0), tzinfo=zone)
+    taken = db.session.execute(
+        sa.select(Booking.start_at, Booking.end_at).where(
+            Booking.space_id == space.id,
+            Booking.status.in_(ACTIVE),
+            Booking.start_at < day_start + timedelta(days=1),
+            Booking.end_at > day_start,
+        )
+    ).all()
+    slots = []
+    step = timedelta(minutes=space.slot_minutes)
+    for opens, closes in space.opening_hours.get(WEEKDAYS[day.weekday()], []):
+        moment = day_start + timedelta(minutes=_minutes(opens))
+        stop = day_start + timedelta(minutes=_minutes(closes))
+        while moment + step <= stop:
+            free = not any(s < moment + step and e > moment for s, e in taken)
+            slots.append(Slot(moment, moment + step, free))
+            moment += step
+    return slots
+
+
+def bookings_of(host: Member, *, limit: int = 100) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .filter_by(host_id=host.id)
+            .order_by(Booking.start_at.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,73 @@
+"""Spaces fixtures: an activity room open 08:00–21:00 every day, and hosts with balances."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from points.database import utcnow
+from points.extensions import db
+from points.ledger import services as ledger
+from points.spaces import services as spaces
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+EVERY_DAY = {day: [["08:00", "21:00"]] for day in spaces.WEEKDAYS}
+
+
+@pytest.fixture
+def room(ctx, places):
+    """活动室: 30-minute slots; 公益 free, 低偿 20 points an hour, 市场 60."""
+    made = spaces.ensure_space(
+        code="yunxi-activity-room",
+        community=places[0].name,
+        name_zh="活动室",
+        name_en="Activity room",
+        capacity=30,
+        opening_hours=EVERY_DAY,
+        price_low_fee=20,
+        price_market=60,
+    )
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def at():
+    """at(days, "HH:MM") → that local time `days` from today, aware."""
+
+    def make(days: int, hhmm: str) -> datetime:
+        day = utcnow().astimezone(SHANGHAI).date() + timedelta(days=days)
+        hours, minutes = map(int, hhmm.split(":"))
+        return datetime.combine(day, time(hours, minutes), tzinfo=SHANGHAI)
+
+    return make
+
+
+@pytest.fixture
+def make_host(make_member):
+    """make_host(points=0, minutes=0) → a community host with those balances."""
+
+    def make(points: int = 0, minutes: int = 0, **kw):
+        host = make_member(level="host", **kw)
+        for asset, amount in (("points", points), ("space_minutes", minutes)):
+            if amount:
+                ledger.transfer(
+                    kind="earn",
+                    source=ledger.system_account("issuance", asset),
+                    destination=ledger.member_wallet(host.id, asset),
+                    amount=amount,
+                )
+        db.session.commit()
+        return host
+
+    return make
+
+
+def balances(member) -> tuple[int, int]:
+    """(points available, space minutes available)."""
+    return (
+        ledger.balance_of(ledger.member_wallet(member.id)).available,
+        ledger.balance_of(ledger.member_wallet(member.id, "space_minutes")).available,
+    )
