@@ -68,6 +68,14 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int, synchronous: str) 
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+MAX_ID = 2**63 - 1
+
+
+def is_id(value) -> bool:
+    """A whole number that can be a row id on every database (bigger ones are not found)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
 def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 

@@ -38,7 +38,8 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def _load(member_id: str) -> Member | None:
-        member = db.session.get(Member, int(member_id)) if member_id.isdigit() else None
+        wellformed = member_id.isascii() and member_id.isdigit() and len(member_id) < 19
+        member = db.session.get(Member, int(member_id)) if wellformed else None
         return member if member is not None and member.is_active else None
 
     @login_manager.request_loader

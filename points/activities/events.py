@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from points.activities import services as claims
 from points.activities.catalogue import current_type, may_claim
 from points.activities.models import Activity, Claim, Signup
-from points.database import utcnow
+from points.database import is_id, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.members import services as members
@@ -80,6 +80,8 @@ def create_activity(
         raise InvalidInput("an activity lasts at most 12 hours", field="ends_at")
     if starts_at < now - timedelta(days=1):
         raise InvalidInput("cannot be in the past", field="starts_at")
+    if starts_at > now + timedelta(days=366):
+        raise InvalidInput("must be within a year from now", field="starts_at")
     if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= 1000:
         raise InvalidInput("must be a whole number from 1 to 1000", field="capacity")
     activity = Activity(
@@ -100,7 +102,7 @@ def create_activity(
 
 
 def get_activity(activity_id) -> Activity:
-    found = db.session.get(Activity, activity_id) if isinstance(activity_id, int) else None
+    found = db.session.get(Activity, activity_id) if is_id(activity_id) else None
     if found is None:
         raise NotFound("no such activity", field="activity")
     return found
@@ -271,7 +273,7 @@ def tick_off(activity: Activity, member_id, *, actor: Member, now: datetime | No
     _require_runner(activity, actor)
     if activity.status != "open":
         raise Conflict(f"this activity is {activity.status}")
-    member = members.get_member(member_id) if isinstance(member_id, int) else None
+    member = members.get_member(member_id) if is_id(member_id) else None
     if member is None or member.community_id != activity.community_id:
         raise NotFound("no such member in this activity's community", field="member")
     return _mark_present(activity, member, by=actor.id, now=now)
@@ -309,6 +311,8 @@ def close_activity(activity: Activity, *, actor: Member, now: datetime | None = 
     for signup in activity.signups:
         if signup.status != "signed_up" or signup.checked_in_at is None:
             continue
+        if signup.member.status != "active":
+            continue  # suspended or exited since: no claim (the roster still shows them)
         made.append(
             claims.submit_claim(
                 signup.member,

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from points.activities.catalogue import current_type, may_claim
 from points.activities.models import Activity, ActivityType, Claim, Evidence
-from points.database import lock_key, utcnow
+from points.database import is_id, lock_key, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.ledger import services as ledger
@@ -249,24 +250,41 @@ def submit_claim(
         status="submitted",
         created_at=now,
     )
-    db.session.add(claim)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(claim)
+            db.session.flush()
+    except IntegrityError:  # the same photo sent with two claims at once
+        raise InvalidInput("this photo already backs another claim", field="photo") from None
     return claim
 
 
 def get_claim(claim_id) -> Claim:
-    found = db.session.get(Claim, claim_id) if isinstance(claim_id, int) else None
+    found = db.session.get(Claim, claim_id) if is_id(claim_id) else None
     if found is None:
         raise NotFound("no such claim", field="claim")
     return found
 
 
+def manages(actor: Member, claim: Claim) -> bool:
+    """Admins everywhere; a social worker for claims made in their community (where the work
+    was done, even if the member has moved since)."""
+    if actor.has_role("admin"):
+        return True
+    return actor.has_role("social_worker") and actor.community_id == claim.community_id
+
+
+def _scope(actor: Member):
+    members.require_staff(actor)
+    if actor.has_role("admin"):
+        return sa.true()
+    return Claim.community_id == actor.community_id
+
+
 def visible_claim(claim_id, viewer: Member) -> Claim:
-    """The claim if the viewer owns it or manages its member; otherwise not found."""
+    """The claim if the viewer owns it or manages it; otherwise not found."""
     claim = get_claim(claim_id)
-    if claim.member_id == viewer.id or (
-        viewer.is_staff and members.can_manage(viewer, claim.member)
-    ):
+    if claim.member_id == viewer.id or manages(viewer, claim):
         return claim
     raise NotFound("no such claim", field="claim")
 
@@ -275,7 +293,8 @@ def _require_approver(claim: Claim, actor: Member) -> None:
     members.require_staff(actor)
     if actor.id == claim.member_id:
         raise Forbidden("nobody approves their own claim")
-    members.require_manager(actor, claim.member)
+    if not manages(actor, claim):
+        raise Forbidden("this member is not in your community")
     if claim.activity_type.approver == "admin" and not actor.has_role("admin"):
         raise Forbidden("this activity type is approved by the street admin")
 
@@ -348,7 +367,9 @@ def reject_claim(claim: Claim, *, actor: Member, reason, now: datetime | None = 
 def reverse_claim(claim: Claim, *, actor: Member, reason, now: datetime | None = None) -> Claim:
     """Take an award back with a reversing transfer; the statement shows both, and why."""
     now = now or utcnow()
-    members.require_manager(actor, claim.member)
+    members.require_staff(actor)
+    if not manages(actor, claim):
+        raise Forbidden("this member is not in your community")
     reason = members._reason(reason)
     lock_key(db.session, f"claims-of:{claim.member_id}")
     claim = _lock_claim(claim)
@@ -409,7 +430,7 @@ def queue(
     limit: int = 200,
 ) -> list[Claim]:
     """Claims of members the actor manages, oldest first (the longest waiting on top)."""
-    scope = members.staff_scope(actor)
+    scope = _scope(actor)
     query = (
         sa.select(Claim)
         .join(Member, Member.id == Claim.member_id)
@@ -435,7 +456,7 @@ def queue_count(actor: Member) -> int:
         sa.select(sa.func.count())
         .select_from(Claim)
         .join(Member, Member.id == Claim.member_id)
-        .where(members.staff_scope(actor), Claim.status == "submitted")
+        .where(_scope(actor), Claim.status == "submitted")
     )
 
 

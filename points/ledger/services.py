@@ -1128,7 +1128,7 @@ def balance_of(account: Account | int, *, now: datetime | None = None) -> Balanc
 def _cursor(value: str | None) -> int | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not value.isdigit() or len(value) > 18:
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{1,18}", value):
         raise InvalidInput("is not a cursor this statement gave out", field="cursor")
     return int(value)
 

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from points.database import lock_key, utcnow
+from points.database import is_id, lock_key, utcnow
 from points.errors import (
     Conflict,
     Forbidden,
+    HoldNotPending,
     IdempotencyConflict,
     InvalidInput,
     NotFound,
@@ -178,7 +179,7 @@ def ensure_benefit(
 
 
 def get_benefit(benefit_id) -> Benefit:
-    found = db.session.get(Benefit, benefit_id) if isinstance(benefit_id, int) else None
+    found = db.session.get(Benefit, benefit_id) if is_id(benefit_id) else None
     if found is None or not found.active:
         raise NotFound("no such benefit", field="benefit_id")
     return found
@@ -207,7 +208,7 @@ def benefits(
     if category:
         query = query.where(Benefit.category == category)
     if provider_id:
-        query = query.where(Benefit.provider_id == provider_id)
+        query = query.where(Benefit.provider_id == (provider_id if is_id(provider_id) else 0))
     if host_only:
         query = query.where(Benefit.min_level == "host")
     if search and search.strip():
@@ -389,7 +390,7 @@ def redeem(
 
 
 def get_redemption(redemption_id) -> Redemption:
-    found = db.session.get(Redemption, redemption_id) if isinstance(redemption_id, int) else None
+    found = db.session.get(Redemption, redemption_id) if is_id(redemption_id) else None
     if found is None:
         raise NotFound("no such voucher", field="redemption")
     return found
@@ -413,6 +414,8 @@ def _end(redemption: Redemption, status: str, now: datetime) -> Redemption:
     expired voucher's hold is past its own expiry: the ledger's expiry releases it."""
     _return_stock(redemption)
     if status == "cancelled":
+        if ledger.get_hold(redemption.hold_id).status != "pending":
+            raise Conflict(_ended_message(redemption))
         ledger.void_hold(
             redemption.hold_id, actor_id=redemption.member_id, reason="voucher cancelled", now=now
         )
@@ -446,15 +449,19 @@ def cancel(redemption: Redemption, *, member: Member, now: datetime | None = Non
 def expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
     """Void vouchers not confirmed in time: points and stock come back. Returns how many."""
     now = now or utcnow()
-    due = db.session.scalars(
-        sa.select(Redemption)
+    # Never wait on a voucher someone is cancelling or confirming (no lock cycle with them):
+    # skip it; the next sweep takes it if it is still due.
+    due_ids = db.session.scalars(
+        sa.select(Redemption.id)
         .where(Redemption.status == "held", Redemption.expires_at <= now)
         .order_by(Redemption.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     ).all()
     ended = 0
-    for redemption in due:
-        redemption = _lock(redemption)
+    for redemption_id in due_ids:
+        redemption = db.session.get(Redemption, redemption_id)
+        db.session.refresh(redemption)
         if redemption.status == "held":
             _end(redemption, "expired", now)
             ended += 1
@@ -503,7 +510,10 @@ def _grant_space(redemption: Redemption, now: datetime) -> None:
 
 
 def _confirm(redemption: Redemption, *, actor_id: int | None, now: datetime) -> Redemption:
-    posted = ledger.post_hold(redemption.hold_id, actor_id=actor_id, now=now)
+    try:
+        posted = ledger.post_hold(redemption.hold_id, actor_id=actor_id, now=now)
+    except HoldNotPending:  # the ledger expired it a moment ago: the voucher has expired
+        raise Conflict(_ended_message(redemption)) from None
     redemption.status = "confirmed"
     redemption.confirmed_at = now
     redemption.confirmed_by = actor_id
@@ -575,7 +585,7 @@ class StatementLine:
 
 
 def month_bounds(month) -> tuple[datetime, datetime]:
-    if not isinstance(month, str) or not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", month):
+    if not isinstance(month, str) or not re.match(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", month):
         raise InvalidInput("must be a month like 2026-11", field="month")
     first = date(int(month[:4]), int(month[5:]), 1)
     following = (first + timedelta(days=32)).replace(day=1)

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from points.database import utcnow
+from points.database import is_id, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from points.extensions import db
 from points.ledger import services as ledger
@@ -127,7 +127,7 @@ def _place(community_id, grid_id) -> tuple[int | None, int | None]:
 
 
 def get_member(member_id: int) -> Member:
-    member = db.session.get(Member, member_id)
+    member = db.session.get(Member, member_id) if is_id(member_id) else None
     if member is None:
         raise NotFound("no such member", field="member")
     return member

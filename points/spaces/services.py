@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from points.database import utcnow
+from points.database import is_id, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
 from points.ledger import services as ledger
@@ -120,7 +120,7 @@ def ensure_space(
 
 
 def get_space(space_id) -> Space:
-    found = db.session.get(Space, space_id) if isinstance(space_id, int) else None
+    found = db.session.get(Space, space_id) if is_id(space_id) else None
     if found is None or not found.active:
         raise NotFound("no such space", field="space_id")
     return found
@@ -231,7 +231,8 @@ def book(
     ):
         raise InvalidInput(f"must be from 0 to {space.capacity}", field="expected_attendance")
     start, end = _time(start, "start"), _time(end, "end")
-    check_slot(space, start, end)
+    if not now - timedelta(days=1) < end < now + timedelta(days=400):
+        raise InvalidInput("must be within the booking window", field="end")
     notice = timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
     if start < now + notice:
         raise InvalidInput(
@@ -244,6 +245,7 @@ def book(
             f"is too far ahead: at most {current_app.config['BOOKING_MAX_ADVANCE_DAYS']} days",
             field="start",
         )
+    check_slot(space, start, end)
     if db.session.scalar(_overlapping(space.id, start, end).limit(1)) is not None:
         raise Conflict("this time is already booked", field="start")
 
@@ -306,7 +308,7 @@ def book(
 
 
 def get_booking(booking_id) -> Booking:
-    found = db.session.get(Booking, booking_id) if isinstance(booking_id, int) else None
+    found = db.session.get(Booking, booking_id) if is_id(booking_id) else None
     if found is None:
         raise NotFound("no such booking", field="booking")
     return found

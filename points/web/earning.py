@@ -4,6 +4,7 @@ and scheduled activities with sign-up, QR check-in and the roster."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -292,7 +293,7 @@ def reverse(claim_id: int):
 @bp.post("/staff/claims/approve")
 @staff_required
 def approve_selected():
-    ids = [int(v) for v in request.form.getlist("claim") if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("claim") if re.fullmatch(r"[0-9]{1,18}", v)]
     if not ids:
         flash(_("Tick the claims to approve first."), "error")
         return _back_to_queue()
