@@ -68,6 +68,11 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int, synchronous: str) 
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def one_of(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK constraint: `column IN ('a', 'b')`."""
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
 MAX_ID = 2**63 - 1
 
 

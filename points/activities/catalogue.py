@@ -16,6 +16,7 @@ from points.database import utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
 from points.members.models import LEVELS, Member
+from points.validate import text, whole
 
 CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 MAX_POINTS = 1000
@@ -43,26 +44,6 @@ def _code(value, field: str = "code") -> str:
     return value
 
 
-def _text(value, field: str, limit: int, *, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidInput("is required", field=field)
-    if len(value.strip()) > limit:
-        raise InvalidInput(f"must be at most {limit} characters", field=field)
-    return value.strip()
-
-
-def _whole(value, field: str, *, optional: bool = False) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("must be a whole number", field=field)
-    if not 1 <= value <= MAX_POINTS * 100:
-        raise InvalidInput(f"must be between 1 and {MAX_POINTS * 100}", field=field)
-    return value
-
-
 def _choice(value, field: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise InvalidInput(f"must be one of {', '.join(choices)}", field=field)
@@ -86,18 +67,18 @@ def _rule(values: dict) -> dict:
     """Validate a whole rule; the errors name the field."""
     rule = {
         "category_id": _category(values.get("category")).id,
-        "name_zh": _text(values.get("name_zh"), "name_zh", 80),
-        "name_en": _text(values.get("name_en"), "name_en", 120),
-        "description_zh": _text(
-            values.get("description_zh"), "description_zh", 500, required=False
-        ),
-        "description_en": _text(
-            values.get("description_en"), "description_en", 500, required=False
-        ),
+        "name_zh": text(values.get("name_zh"), "name_zh", 80),
+        "name_en": text(values.get("name_en"), "name_en", 120),
+        "description_zh": text(values.get("description_zh"), "description_zh", 500, required=False),
+        "description_en": text(values.get("description_en"), "description_en", 500, required=False),
         "unit": _choice(values.get("unit"), "unit", UNITS),
-        "points": _whole(values.get("points"), "points"),
-        "daily_cap": _whole(values.get("daily_cap"), "daily_cap", optional=True),
-        "monthly_cap": _whole(values.get("monthly_cap"), "monthly_cap", optional=True),
+        "points": whole(values.get("points"), "points", 1, MAX_POINTS),
+        "daily_cap": whole(
+            values.get("daily_cap"), "daily_cap", 1, MAX_POINTS * 100, optional=True
+        ),
+        "monthly_cap": whole(
+            values.get("monthly_cap"), "monthly_cap", 1, MAX_POINTS * 100, optional=True
+        ),
         "min_level": _choice(values.get("min_level", "volunteer"), "min_level", LEVELS),
         "evidence": _flag(values.get("evidence", False), "evidence"),
         "approver": _choice(values.get("approver", "social_worker"), "approver", APPROVERS),
@@ -123,8 +104,8 @@ def ensure_category(*, code, name_zh, name_en, position: int = 0) -> ActivityCat
     if found is None:
         found = ActivityCategory(code=code, position=position)
         db.session.add(found)
-    found.name_zh = _text(name_zh, "name_zh", 80)
-    found.name_en = _text(name_en, "name_en", 120)
+    found.name_zh = text(name_zh, "name_zh", 80)
+    found.name_en = text(name_en, "name_en", 120)
     db.session.flush()
     return found
 

@@ -24,29 +24,9 @@ from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsErr
 from points.extensions import db
 from points.members import services as members
 from points.members.models import Member
+from points.validate import aware_time, text
 
 CHECK_IN_SALT = "activity-check-in"
-
-
-def _text(value, field: str, limit: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("is required", field=field)
-    if len(value.strip()) > limit:
-        raise InvalidInput(f"must be at most {limit} characters", field=field)
-    return value.strip()
-
-
-def _time(value, field: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise InvalidInput("must be a time like 2026-05-01T09:00+08:00", field=field) from None
-    if not isinstance(value, datetime):
-        raise InvalidInput("must be a time like 2026-05-01T09:00+08:00", field=field)
-    if value.tzinfo is None:
-        raise InvalidInput("must include the time zone offset, e.g. +08:00", field=field)
-    return value
 
 
 def may_organise(member: Member) -> bool:
@@ -73,7 +53,7 @@ def create_activity(
     version = current_type(activity_type)
     if not version.active:
         raise InvalidInput("is no longer open for claims", field="activity_type")
-    starts_at, ends_at = _time(starts_at, "starts_at"), _time(ends_at, "ends_at")
+    starts_at, ends_at = aware_time(starts_at, "starts_at"), aware_time(ends_at, "ends_at")
     if ends_at <= starts_at:
         raise InvalidInput("must be after the start", field="ends_at")
     if ends_at - starts_at > timedelta(hours=12):
@@ -88,8 +68,8 @@ def create_activity(
         activity_type_id=version.id,
         community_id=organiser.community_id,
         organiser_id=organiser.id,
-        title=_text(title, "title", 80),
-        place=_text(place, "place", 80),
+        title=text(title, "title", 80),
+        place=text(place, "place", 80),
         starts_at=starts_at,
         ends_at=ends_at,
         capacity=capacity,

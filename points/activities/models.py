@@ -21,7 +21,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from points.database import UTCDateTime, utcnow
+from points.database import UTCDateTime, one_of, utcnow
 from points.extensions import db
 from points.members.models import LEVELS, Community, Member
 
@@ -30,10 +30,6 @@ APPROVERS = ("social_worker", "admin")
 CLAIM_STATUSES = ("submitted", "approved", "rejected", "reversed")
 ACTIVITY_STATUSES = ("open", "cancelled", "closed")
 SIGNUP_STATUSES = ("signed_up", "cancelled")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class ActivityCategory(db.Model):
@@ -59,9 +55,9 @@ class ActivityType(db.Model):
             sqlite_where=sa.text("is_current"),
             postgresql_where=sa.text("is_current"),
         ),
-        sa.CheckConstraint(_in("unit", UNITS), name="ck_activity_types_unit"),
-        sa.CheckConstraint(_in("min_level", LEVELS), name="ck_activity_types_level"),
-        sa.CheckConstraint(_in("approver", APPROVERS), name="ck_activity_types_approver"),
+        sa.CheckConstraint(one_of("unit", UNITS), name="ck_activity_types_unit"),
+        sa.CheckConstraint(one_of("min_level", LEVELS), name="ck_activity_types_level"),
+        sa.CheckConstraint(one_of("approver", APPROVERS), name="ck_activity_types_approver"),
         sa.CheckConstraint("points > 0", name="ck_activity_types_points"),
         sa.CheckConstraint(
             "daily_cap IS NULL OR daily_cap >= points", name="ck_activity_types_daily_cap"
@@ -117,7 +113,7 @@ class Activity(db.Model):
 
     __tablename__ = "activities"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", ACTIVITY_STATUSES), name="ck_activities_status"),
+        sa.CheckConstraint(one_of("status", ACTIVITY_STATUSES), name="ck_activities_status"),
         sa.CheckConstraint("ends_at > starts_at", name="ck_activities_time"),
         sa.CheckConstraint("capacity > 0", name="ck_activities_capacity"),
         sa.Index("ix_activities_community_start", "community_id", "starts_at"),
@@ -145,7 +141,7 @@ class Signup(db.Model):
     __tablename__ = "signups"
     __table_args__ = (
         sa.UniqueConstraint("activity_id", "member_id", name="uq_signups"),
-        sa.CheckConstraint(_in("status", SIGNUP_STATUSES), name="ck_signups_status"),
+        sa.CheckConstraint(one_of("status", SIGNUP_STATUSES), name="ck_signups_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -166,7 +162,7 @@ class Claim(db.Model):
 
     __tablename__ = "claims"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", CLAIM_STATUSES), name="ck_claims_status"),
+        sa.CheckConstraint(one_of("status", CLAIM_STATUSES), name="ck_claims_status"),
         sa.CheckConstraint("quantity_tenths > 0", name="ck_claims_quantity"),
         # An award is a transfer; an approved or reversed claim always has one.
         sa.CheckConstraint(

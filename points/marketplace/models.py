@@ -18,7 +18,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from points.database import UTCDateTime, utcnow
+from points.database import UTCDateTime, one_of, utcnow
 from points.extensions import db
 from points.members.models import LEVELS, Community, Member
 
@@ -41,13 +41,9 @@ LIMIT_PERIODS = ("day", "week", "month", "year", "ever")
 REDEMPTION_STATUSES = ("held", "confirmed", "cancelled", "expired")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Provider(db.Model):
     __tablename__ = "providers"
-    __table_args__ = (sa.CheckConstraint(_in("kind", PROVIDER_KINDS), name="ck_providers_kind"),)
+    __table_args__ = (sa.CheckConstraint(one_of("kind", PROVIDER_KINDS), name="ck_providers_kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
@@ -67,8 +63,8 @@ class Provider(db.Model):
 class Benefit(db.Model):
     __tablename__ = "benefits"
     __table_args__ = (
-        sa.CheckConstraint(_in("category", CATEGORIES), name="ck_benefits_category"),
-        sa.CheckConstraint(_in("min_level", LEVELS), name="ck_benefits_level"),
+        sa.CheckConstraint(one_of("category", CATEGORIES), name="ck_benefits_category"),
+        sa.CheckConstraint(one_of("min_level", LEVELS), name="ck_benefits_level"),
         sa.CheckConstraint("points > 0", name="ck_benefits_points"),
         sa.CheckConstraint("stock_left IS NULL OR stock_left >= 0", name="ck_benefits_stock"),
         sa.CheckConstraint(
@@ -78,7 +74,7 @@ class Benefit(db.Model):
             "(per_member_limit IS NULL) = (limit_period IS NULL)", name="ck_benefits_limit"
         ),
         sa.CheckConstraint(
-            "limit_period IS NULL OR " + _in("limit_period", LIMIT_PERIODS),
+            "limit_period IS NULL OR " + one_of("limit_period", LIMIT_PERIODS),
             name="ck_benefits_limit_period",
         ),
         sa.CheckConstraint("valid_days BETWEEN 1 AND 90", name="ck_benefits_valid_days"),
@@ -128,7 +124,7 @@ class Redemption(db.Model):
 
     __tablename__ = "redemptions"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", REDEMPTION_STATUSES), name="ck_redemptions_status"),
+        sa.CheckConstraint(one_of("status", REDEMPTION_STATUSES), name="ck_redemptions_status"),
         sa.CheckConstraint("quantity BETWEEN 1 AND 10", name="ck_redemptions_quantity"),
         sa.CheckConstraint("points > 0", name="ck_redemptions_points"),
         sa.CheckConstraint(

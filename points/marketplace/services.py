@@ -37,6 +37,7 @@ from points.marketplace.models import (
     Redemption,
 )
 from points.members.models import LEVELS, Community, Member
+from points.validate import text, whole
 
 # Voucher codes: 9 characters from 31 that cannot be confused when read aloud or typed
 # (no 0/O, 1/I/L): 31^9 ≈ 2^44.6 codes, so a guess hits a live voucher almost never.
@@ -66,24 +67,6 @@ def _start_of(day: date) -> datetime:
 # ---------------------------------------------------------------------------- catalogue
 
 
-def _text(value, field: str, limit: int, *, required: bool = True) -> str:
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidInput("is required", field=field)
-    if len(value.strip()) > limit:
-        raise InvalidInput(f"must be at most {limit} characters", field=field)
-    return value.strip()
-
-
-def _whole(value, field: str, low: int, high: int, *, optional: bool = False) -> int | None:
-    if value is None and optional:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"must be a whole number from {low} to {high}", field=field)
-    return value
-
-
 def ensure_provider(*, code, kind, name_zh, name_en, community=None, address_zh=None) -> Provider:
     """Create a provider unless its code exists (seed loading)."""
     if not isinstance(code, str) or not re.match(r"^[a-z0-9][a-z0-9-]{0,39}$", code):
@@ -101,10 +84,10 @@ def ensure_provider(*, code, kind, name_zh, name_en, community=None, address_zh=
     provider = Provider(
         code=code,
         kind=kind,
-        name_zh=_text(name_zh, "name_zh", 80),
-        name_en=_text(name_en, "name_en", 120),
+        name_zh=text(name_zh, "name_zh", 80),
+        name_en=text(name_en, "name_en", 120),
         community_id=community_id,
-        address_zh=_text(address_zh, "address_zh", 120, required=False),
+        address_zh=text(address_zh, "address_zh", 120, required=False),
     )
     db.session.add(provider)
     db.session.flush()
@@ -133,7 +116,7 @@ def ensure_benefit(
     owner = db.session.scalar(sa.select(Provider).filter_by(code=provider))
     if owner is None:
         raise InvalidInput("is not a provider code", field="provider")
-    title_zh = _text(title_zh, "title_zh", 80)
+    title_zh = text(title_zh, "title_zh", 80)
     found = db.session.scalar(sa.select(Benefit).filter_by(provider_id=owner.id, title_zh=title_zh))
     if found is not None:
         return found
@@ -154,22 +137,22 @@ def ensure_benefit(
     for name, value in (("available_from", available_from), ("available_until", available_until)):
         if value is not None and not isinstance(value, date):
             raise InvalidInput("must be a date", field=name)
-    stock = _whole(stock, "stock", 0, 1_000_000, optional=True)
+    stock = whole(stock, "stock", 0, 1_000_000, optional=True)
     benefit = Benefit(
         provider_id=owner.id,
         category=category,
         title_zh=title_zh,
-        title_en=_text(title_en, "title_en", 160),
-        description_zh=_text(description_zh, "description_zh", 500, required=False),
-        description_en=_text(description_en, "description_en", 800, required=False),
-        points=_whole(points, "points", 1, 100_000),
+        title_en=text(title_en, "title_en", 160),
+        description_zh=text(description_zh, "description_zh", 500, required=False),
+        description_en=text(description_en, "description_en", 800, required=False),
+        points=whole(points, "points", 1, 100_000),
         stock_total=stock,
         stock_left=stock,
-        per_member_limit=_whole(per_member_limit, "per_member_limit", 1, 100, optional=True),
+        per_member_limit=whole(per_member_limit, "per_member_limit", 1, 100, optional=True),
         limit_period=limit_period,
-        valid_days=_whole(valid_days, "valid_days", 1, 90),
+        valid_days=whole(valid_days, "valid_days", 1, 90),
         min_level=min_level,
-        space_minutes=_whole(space_minutes, "space_minutes", 1, 100_000, optional=True),
+        space_minutes=whole(space_minutes, "space_minutes", 1, 100_000, optional=True),
         available_from=available_from,
         available_until=available_until,
     )
@@ -335,7 +318,7 @@ def redeem(
             if differing:
                 raise IdempotencyConflict(differing)
             return earlier
-    quantity = _whole(quantity, "quantity", 1, MAX_QUANTITY)
+    quantity = whole(quantity, "quantity", 1, MAX_QUANTITY)
     benefit = get_benefit(benefit_id)
     if member.status != "active":
         raise Forbidden("this account is not active")

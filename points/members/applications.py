@@ -16,22 +16,15 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from points import validate
 from points.database import utcnow
-from points.errors import Conflict, Forbidden, InvalidInput, NotFound
+from points.errors import Conflict, Forbidden, NotFound
 from points.extensions import db
 from points.members import progression
 from points.members import services as members
 from points.members.models import HostApplication, Member, Objection
 
 OPEN = ("submitted", "selected")
-
-
-def _text(value, field: str, limit: int) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("is required", field=field)
-    if len(value.strip()) > limit:
-        raise InvalidInput(f"must be at most {limit} characters", field=field)
-    return value.strip()
 
 
 def get_application(application_id: int) -> HostApplication:
@@ -52,8 +45,8 @@ def latest_application(member: Member) -> HostApplication | None:
 
 def apply(member: Member, *, programme_title, proposal, now: datetime | None = None):
     """A community talent applies to become a host with a programme proposal."""
-    title = _text(programme_title, "programme_title", 80)
-    text = _text(proposal, "proposal", 2000)
+    title = validate.text(programme_title, "programme_title", 80)
+    text = validate.text(proposal, "proposal", 2000)
     if member.level != "talent" or member.status != "active":
         raise Forbidden("only community talents may apply to become hosts")
     if db.session.scalar(
@@ -101,7 +94,7 @@ def review(
         application.decision_reason = reason.strip() if isinstance(reason, str) else ""
         application.notice_ends_at = now + timedelta(days=members.rules().notice_days)
     else:
-        application.decision_reason = _text(reason, "reason", 500)
+        application.decision_reason = validate.text(reason, "reason", 500)
         application.status = "declined"
     db.session.flush()
     return application
@@ -123,7 +116,7 @@ def object_to(
     objection = Objection(
         application_id=application.id,
         lodged_by=member.id,
-        reason=_text(reason, "reason", 500),
+        reason=validate.text(reason, "reason", 500),
         created_at=now,
     )
     db.session.add(objection)
@@ -140,7 +133,7 @@ def resolve_objection(
     if objection.status != "open":
         raise Conflict(f"this objection is already {objection.status}", field="objection")
     now = now or utcnow()
-    objection.resolution = _text(note, "note", 500)
+    objection.resolution = validate.text(note, "note", 500)
     objection.status = "upheld" if uphold else "dismissed"
     objection.resolved_by, objection.resolved_at = actor.id, now
     if uphold and application.status == "selected":

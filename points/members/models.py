@@ -20,17 +20,13 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from points.database import UTCDateTime, utcnow
+from points.database import UTCDateTime, one_of, utcnow
 from points.extensions import db
 
 LEVELS = ("resident", "volunteer", "talent", "host")
 STATUSES = ("active", "suspended", "exited")
 ROLES = ("social_worker", "admin", "merchant_staff")
 TIERS = ("basic", "specialised", "leadership")
-
-
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
 class Street(db.Model):
@@ -66,8 +62,8 @@ class Grid(db.Model):
 class Member(UserMixin, db.Model):
     __tablename__ = "members"
     __table_args__ = (
-        sa.CheckConstraint(_in("level", LEVELS), name="ck_members_level"),
-        sa.CheckConstraint(_in("status", STATUSES), name="ck_members_status"),
+        sa.CheckConstraint(one_of("level", LEVELS), name="ck_members_level"),
+        sa.CheckConstraint(one_of("status", STATUSES), name="ck_members_status"),
         sa.Index("ix_members_community_level", "community_id", "level"),
     )
 
@@ -118,7 +114,7 @@ class Member(UserMixin, db.Model):
 class MemberRole(db.Model):
     __tablename__ = "member_roles"
     __table_args__ = (
-        sa.CheckConstraint(_in("role", ROLES), name="ck_member_roles_role"),
+        sa.CheckConstraint(one_of("role", ROLES), name="ck_member_roles_role"),
         sa.CheckConstraint(
             "(role = 'merchant_staff') = (merchant_id IS NOT NULL)",
             name="ck_member_roles_merchant",
@@ -172,7 +168,7 @@ class ApiToken(db.Model):
 
 class Course(db.Model):
     __tablename__ = "courses"
-    __table_args__ = (sa.CheckConstraint(_in("tier", TIERS), name="ck_courses_tier"),)
+    __table_args__ = (sa.CheckConstraint(one_of("tier", TIERS), name="ck_courses_tier"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
@@ -206,7 +202,7 @@ class Skill(db.Model):
 
     __tablename__ = "skills"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", SKILL_STATUSES), name="ck_skills_status"),
+        sa.CheckConstraint(one_of("status", SKILL_STATUSES), name="ck_skills_status"),
         sa.Index("ix_skills_status_category", "status", "category"),
     )
 
@@ -233,7 +229,7 @@ class HostApplication(db.Model):
 
     __tablename__ = "host_applications"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", APPLICATION_STATUSES), name="ck_host_apps_status"),
+        sa.CheckConstraint(one_of("status", APPLICATION_STATUSES), name="ck_host_apps_status"),
         sa.CheckConstraint(
             "status NOT IN ('selected', 'appointed') OR notice_ends_at IS NOT NULL",
             name="ck_host_apps_notice",
@@ -275,7 +271,7 @@ class Objection(db.Model):
 
     __tablename__ = "objections"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", OBJECTION_STATUSES), name="ck_objections_status"),
+        sa.CheckConstraint(one_of("status", OBJECTION_STATUSES), name="ck_objections_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -301,7 +297,7 @@ class Assessment(db.Model):
     __tablename__ = "assessments"
     __table_args__ = (
         sa.UniqueConstraint("member_id", "quarter", name="uq_assessments_member_quarter"),
-        sa.CheckConstraint(_in("colour", ASSESSMENT_COLOURS), name="ck_assessments_colour"),
+        sa.CheckConstraint(one_of("colour", ASSESSMENT_COLOURS), name="ck_assessments_colour"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,7 +18,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from points.database import UTCDateTime, utcnow
+from points.database import UTCDateTime, one_of, utcnow
 from points.extensions import db
 from points.members.models import LEVELS, Community, Member
 
@@ -27,14 +27,10 @@ BOOKING_STATUSES = ("pending", "confirmed", "cancelled", "rejected")
 ACTIVE = ("pending", "confirmed")
 
 
-def _in(column: str, values: tuple[str, ...]) -> str:
-    return f"{column} IN ({', '.join(repr(v) for v in values)})"
-
-
 class Space(db.Model):
     __tablename__ = "spaces"
     __table_args__ = (
-        sa.CheckConstraint(_in("min_level", LEVELS), name="ck_spaces_level"),
+        sa.CheckConstraint(one_of("min_level", LEVELS), name="ck_spaces_level"),
         sa.CheckConstraint("slot_minutes IN (15, 30, 60)", name="ck_spaces_slot"),
         sa.CheckConstraint(
             "price_free >= 0 AND price_low_fee >= 0 AND price_market >= 0",
@@ -74,8 +70,8 @@ class Space(db.Model):
 class Booking(db.Model):
     __tablename__ = "bookings"
     __table_args__ = (
-        sa.CheckConstraint(_in("status", BOOKING_STATUSES), name="ck_bookings_status"),
-        sa.CheckConstraint(_in("tier", TIERS), name="ck_bookings_tier"),
+        sa.CheckConstraint(one_of("status", BOOKING_STATUSES), name="ck_bookings_status"),
+        sa.CheckConstraint(one_of("tier", TIERS), name="ck_bookings_tier"),
         sa.CheckConstraint("end_at > start_at", name="ck_bookings_time"),
         sa.CheckConstraint("cost_points >= 0 AND cost_minutes >= 0", name="ck_bookings_cost"),
         sa.Index("ix_bookings_space_start", "space_id", "start_at"),

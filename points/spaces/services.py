@@ -25,6 +25,7 @@ from points.ledger import services as ledger
 from points.members import services as members
 from points.members.models import LEVELS, Community, Member
 from points.spaces.models import ACTIVE, TIERS, Booking, Space
+from points.validate import aware_time
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
@@ -136,19 +137,6 @@ def spaces(community_id: int | None = None) -> list[Space]:
 # ---------------------------------------------------------------------------- rules
 
 
-def _time(value, field: str) -> datetime:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            raise InvalidInput("must be a time like 2026-12-01T19:00+08:00", field=field) from None
-    if not isinstance(value, datetime):
-        raise InvalidInput("must be a time like 2026-12-01T19:00+08:00", field=field)
-    if value.tzinfo is None:
-        raise InvalidInput("must include the time zone offset, e.g. +08:00", field=field)
-    return value
-
-
 def check_slot(space: Space, start: datetime, end: datetime) -> None:
     """On slot boundaries, inside one opening interval of one local day."""
     if end <= start:
@@ -230,7 +218,7 @@ def book(
         or not 0 <= expected_attendance <= space.capacity
     ):
         raise InvalidInput(f"must be from 0 to {space.capacity}", field="expected_attendance")
-    start, end = _time(start, "start"), _time(end, "end")
+    start, end = aware_time(start, "start"), aware_time(end, "end")
     if not now - timedelta(days=1) < end < now + timedelta(days=400):
         raise InvalidInput("must be within the booking window", field="end")
     notice = timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])

@@ -263,6 +263,10 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     ),
     (re.compile(r"^cannot be in the past$"), lambda m: _("The start cannot be in the past.")),
     (
+        re.compile(r"^must be within a year from now$"),
+        lambda m: _("Schedule activities up to a year ahead."),
+    ),
+    (
         re.compile(r"^must be a whole number from 1 to 1000$"),
         lambda m: _("Enter a whole number from 1 to 1000."),
     ),
