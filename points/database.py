@@ -85,6 +85,15 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+def lock_row(session: Session, row):
+    """Re-read an ORM row under a row lock (FOR UPDATE on PostgreSQL; SQLite's transaction
+    already holds the write lock). Locks only the row's own table, never joined ones."""
+    model = type(row)
+    session.execute(sa.select(model.id).where(model.id == row.id).with_for_update())
+    session.refresh(row)
+    return row
+
+
 def lock_key(session: Session, key: str) -> None:
     """Serialise transactions that use the same idempotency key (PostgreSQL advisory lock)."""
     if is_postgresql(session):

@@ -19,7 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from points.activities import services as claims
 from points.activities.catalogue import current_type, may_claim
 from points.activities.models import Activity, Claim, Signup
-from points.database import is_id, utcnow
+from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.members import services as members
@@ -121,12 +121,6 @@ def upcoming(viewer: Member, *, now: datetime | None = None, limit: int = 50) ->
     return list(db.session.scalars(query))
 
 
-def _lock_activity(activity: Activity) -> Activity:
-    db.session.execute(sa.select(Activity.id).filter_by(id=activity.id).with_for_update())
-    db.session.refresh(activity)
-    return activity
-
-
 def signup_of(activity: Activity, member: Member) -> Signup | None:
     return db.session.scalar(
         sa.select(Signup).filter_by(activity_id=activity.id, member_id=member.id)
@@ -150,7 +144,7 @@ def sign_up(activity: Activity, member: Member, *, now: datetime | None = None) 
         raise NotFound("no such activity", field="activity")
     if not may_claim(member, activity.activity_type):
         raise Forbidden(f"this activity needs level {activity.activity_type.min_level} or above")
-    activity = _lock_activity(activity)
+    activity = lock_row(db.session, activity)
     if activity.status != "open":
         raise Conflict(f"this activity is {activity.status}")
     if now >= activity.ends_at:
@@ -279,7 +273,7 @@ def close_activity(activity: Activity, *, actor: Member, now: datetime | None = 
     (claims made, claims approved, {claim id: refusal})."""
     now = now or utcnow()
     _require_runner(activity, actor)
-    activity = _lock_activity(activity)
+    activity = lock_row(db.session, activity)
     if activity.status != "open":
         raise Conflict(f"this activity is already {activity.status}")
     if now < activity.ends_at:
@@ -321,7 +315,7 @@ def close_activity(activity: Activity, *, actor: Member, now: datetime | None = 
 
 def cancel_activity(activity: Activity, *, actor: Member) -> Activity:
     _require_runner(activity, actor)
-    activity = _lock_activity(activity)
+    activity = lock_row(db.session, activity)
     if activity.status != "open":
         raise Conflict(f"this activity is already {activity.status}")
     activity.status = "cancelled"

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from points.activities.catalogue import current_type, may_claim
 from points.activities.models import Activity, ActivityType, Claim, Evidence
-from points.database import is_id, lock_key, utcnow
+from points.database import is_id, lock_key, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.ledger import services as ledger
@@ -299,13 +299,6 @@ def _require_approver(claim: Claim, actor: Member) -> None:
         raise Forbidden("this activity type is approved by the street admin")
 
 
-def _lock_claim(claim: Claim) -> Claim:
-    """Re-read the claim under a row lock (PostgreSQL) — SQLite already holds the write lock."""
-    db.session.execute(sa.select(Claim.id).filter_by(id=claim.id).with_for_update())
-    db.session.refresh(claim)
-    return claim
-
-
 def award_memo(claim: Claim) -> str:
     t = claim.activity_type
     unit = "小时" if t.unit == "hour" else "次"
@@ -319,7 +312,7 @@ def approve_claim(claim: Claim, *, actor: Member, now: datetime | None = None) -
     _require_approver(claim, actor)
     # One member's approvals run one at a time, so the cap check sees every earlier award.
     lock_key(db.session, f"claims-of:{claim.member_id}")
-    claim = _lock_claim(claim)
+    claim = lock_row(db.session, claim)
     if claim.status == "approved":
         return claim
     if claim.status != "submitted":
@@ -351,7 +344,7 @@ def reject_claim(claim: Claim, *, actor: Member, reason, now: datetime | None = 
     """Reject with a reason the member will read; the claim stays visible."""
     _require_approver(claim, actor)
     reason = members._reason(reason)
-    claim = _lock_claim(claim)
+    claim = lock_row(db.session, claim)
     if claim.status == "rejected":
         return claim
     if claim.status != "submitted":
@@ -372,7 +365,7 @@ def reverse_claim(claim: Claim, *, actor: Member, reason, now: datetime | None =
         raise Forbidden("this member is not in your community")
     reason = members._reason(reason)
     lock_key(db.session, f"claims-of:{claim.member_id}")
-    claim = _lock_claim(claim)
+    claim = lock_row(db.session, claim)
     if claim.status != "approved":
         raise Conflict(f"only an approved claim can be reversed; this one is {claim.status}")
     reversal = ledger.reverse_transfer(

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from points.database import is_id, lock_key, utcnow
+from points.database import is_id, lock_key, lock_row, utcnow
 from points.errors import (
     Conflict,
     Forbidden,
@@ -386,12 +386,6 @@ def own_redemption(redemption_id, member: Member) -> Redemption:
     return found
 
 
-def _lock(redemption: Redemption) -> Redemption:
-    db.session.execute(sa.select(Redemption.id).filter_by(id=redemption.id).with_for_update())
-    db.session.refresh(redemption)
-    return redemption
-
-
 def _end(redemption: Redemption, status: str, now: datetime) -> Redemption:
     """Cancel or expire: stock back first, then the points (the lock order), once. An
     expired voucher's hold is past its own expiry: the ledger's expiry releases it."""
@@ -419,7 +413,7 @@ def cancel(redemption: Redemption, *, member: Member, now: datetime | None = Non
     now = now or utcnow()
     if redemption.member_id != member.id:
         raise NotFound("no such voucher", field="redemption")
-    redemption = _lock(redemption)
+    redemption = lock_row(db.session, redemption)
     if redemption.status == "cancelled":
         return redemption
     if redemption.status == "confirmed":
@@ -519,7 +513,7 @@ def confirm(code, *, staff: Member, now: datetime | None = None) -> Redemption:
     )
     if redemption is None:
         raise NotFound("no voucher with this code here; check the code", field="code")
-    redemption = _lock(redemption)
+    redemption = lock_row(db.session, redemption)
     if redemption.status == "confirmed":
         who = redemption.confirmer.name if redemption.confirmer else "the system"
         raise Conflict(

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from points.database import is_id, utcnow
+from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
 from points.ledger import services as ledger
@@ -309,12 +309,6 @@ def own_booking(booking_id, host: Member) -> Booking:
     return found
 
 
-def _lock(booking: Booking) -> Booking:
-    db.session.execute(sa.select(Booking.id).filter_by(id=booking.id).with_for_update())
-    db.session.refresh(booking)
-    return booking
-
-
 def _require_manager(booking: Booking, actor: Member) -> None:
     members.require_staff(actor)
     if not actor.has_role("admin") and actor.community_id != booking.space.community_id:
@@ -324,7 +318,7 @@ def _require_manager(booking: Booking, actor: Member) -> None:
 def approve(booking: Booking, *, actor: Member, now: datetime | None = None) -> Booking:
     now = now or utcnow()
     _require_manager(booking, actor)
-    booking = _lock(booking)
+    booking = lock_row(db.session, booking)
     if booking.status == "confirmed":
         return booking
     if booking.status != "pending":
@@ -351,7 +345,7 @@ def reject(booking: Booking, *, actor: Member, reason, now: datetime | None = No
     now = now or utcnow()
     _require_manager(booking, actor)
     reason = members._reason(reason)
-    booking = _lock(booking)
+    booking = lock_row(db.session, booking)
     if booking.status != "pending":
         raise Conflict(f"this booking is {booking.status}")
     _release_holds(booking, actor_id=actor.id, reason=reason, now=now)
@@ -367,7 +361,7 @@ def cancel(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
     now = now or utcnow()
     if booking.host_id != host.id:
         raise NotFound("no such booking", field="booking")
-    booking = _lock(booking)
+    booking = lock_row(db.session, booking)
     if booking.status == "cancelled":
         return booking
     if booking.status not in ACTIVE:

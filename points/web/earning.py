@@ -45,7 +45,7 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.members.models import LEVELS
 from points.web.auth import _safe_next
-from points.web.forms import show_error
+from points.web.forms import commit_or_show, show_error
 from points.web.labels import LEVEL_NAMES
 from points.web.messages import translate_error
 from points.web.staff import staff_required
@@ -249,14 +249,7 @@ def _claim_in_scope(claim_id: int):
 
 
 def _act(action, success: str):
-    try:
-        action()
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
-        flash(success, "success")
+    commit_or_show(action, success)
     return _back_to_queue()
 
 
@@ -410,14 +403,7 @@ def detail(activity_id: int):
 
 def _activity_act(activity_id: int, action, success: str):
     activity = _visible(activity_id)
-    try:
-        action(activity)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
-        flash(success, "success")
+    commit_or_show(lambda: action(activity), success)
     return redirect(url_for("activities.detail", activity_id=activity_id))
 
 

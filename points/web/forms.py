@@ -7,7 +7,22 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from points.errors import PointsError
+from points.extensions import db
 from points.web.messages import translate_error
+
+
+def commit_or_show(action, success: str) -> bool:
+    """Run `action`, commit and flash `success`; on a PointsError roll back and show it.
+    Returns whether it succeeded (the caller redirects either way)."""
+    try:
+        action()
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+        return False
+    flash(success, "success")
+    return True
 
 
 def show_error(form: FlaskForm | None, error: PointsError) -> None:

@@ -15,7 +15,7 @@ from points.errors import PointsError
 from points.extensions import db
 from points.members import applications
 from points.members.models import Objection
-from points.web.forms import show_error
+from points.web.forms import commit_or_show, show_error
 from points.web.staff import staff_required
 
 bp = Blueprint("hosting", __name__)
@@ -88,14 +88,7 @@ def queue():
 
 
 def _staff_act(action, success: str):
-    try:
-        action()
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
-        flash(success, "success")
+    commit_or_show(action, success)
     return redirect(url_for("hosting.queue"))
 
 

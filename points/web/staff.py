@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,7 +14,7 @@ from points.errors import PointsError
 from points.extensions import db
 from points.members import services as members
 from points.members.models import LEVELS, Community, Course, Member, Skill
-from points.web.forms import show_error
+from points.web.forms import commit_or_show
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 50
@@ -99,14 +99,7 @@ def member_detail(member_id: int):
 
 def _act(member_id: int, action, success: str):
     member = _member_in_scope(member_id)
-    try:
-        action(member)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
-        flash(success, "success")
+    commit_or_show(lambda: action(member), success)
     return redirect(url_for("staff.member_detail", member_id=member.id))
 
 
