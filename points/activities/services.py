@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from points.activities.catalogue import current_type, may_claim
-from points.activities.models import Activity, ActivityType, Claim, Evidence
+from points.activities.models import Activity, ActivityCategory, ActivityType, Claim, Evidence
 from points.database import is_id, lock_key, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
@@ -435,8 +435,6 @@ def queue(
     if status != "all":
         query = query.where(Claim.status == status)
     if category:
-        from points.activities.models import ActivityCategory
-
         query = query.join(ActivityCategory).where(ActivityCategory.code == category)
     if search:
         like = f"%{search.strip()}%"

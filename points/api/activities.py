@@ -3,7 +3,7 @@ scheduled activities with check-in."""
 
 from __future__ import annotations
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_smorest import Blueprint
 
 from points.activities import catalogue, events
@@ -214,8 +214,6 @@ def cancel_signup(activity_id: int):
 @blp.response(200, CheckInCodeOut)
 def check_in_code(activity_id: int):
     """Organisers: a fresh check-in code (show it as a QR code; it expires)."""
-    from flask import current_app
-
     actor = current_member()
     token = events.check_in_token(events.visible_activity(activity_id, actor), actor=actor)
     return {

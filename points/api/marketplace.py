@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request
+from flask_login import current_user
 from flask_smorest import Blueprint
 
 from points.api.access import current_member
@@ -28,8 +29,6 @@ blp = Blueprint("marketplace_api", __name__, description="Spending points")
 @blp.response(200, BenefitOut(many=True))
 def benefits(query):
     """Benefits on offer; filters: category, provider, affordable now, host-only, text."""
-    from flask_login import current_user
-
     member = current_user if current_user.is_authenticated else None
     return market.benefits(
         member,
