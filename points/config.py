@@ -78,6 +78,18 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "BOOKING_MAX_ADVANCE_DAYS": int(os.environ.get("BOOKING_MAX_ADVANCE_DAYS", "60")),
         "BOOKING_REFUND_HOURS": int(os.environ.get("BOOKING_REFUND_HOURS", "24")),
         "BOOKING_LATE_REFUND_PERCENT": int(os.environ.get("BOOKING_LATE_REFUND_PERCENT", "50")),
+        # Hours one host may book per local week across all spaces (0: no quota).
+        "BOOKING_WEEKLY_QUOTA_HOURS": int(os.environ.get("BOOKING_WEEKLY_QUOTA_HOURS", "12")),
+        # Check-in opens this long before the start; a booking not checked in this long
+        # after the start is released as a no-show.
+        "BOOKING_CHECK_IN_EARLY_MINUTES": int(
+            os.environ.get("BOOKING_CHECK_IN_EARLY_MINUTES", "15")
+        ),
+        "BOOKING_NO_SHOW_MINUTES": int(os.environ.get("BOOKING_NO_SHOW_MINUTES", "15")),
+        # How long a waiting host has to accept a freed slot before it goes to the next.
+        "BOOKING_OFFER_MINUTES": int(os.environ.get("BOOKING_OFFER_MINUTES", "120")),
+        # Weekly recurrence: at most this many occurrences in one request.
+        "BOOKING_MAX_WEEKS": int(os.environ.get("BOOKING_MAX_WEEKS", "12")),
         # flask-smorest / OpenAPI
         "API_TITLE": "社区主理人 Points API",
         "API_VERSION": "v1",

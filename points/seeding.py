@@ -113,9 +113,12 @@ def load_benefits(directory: Path = SEED_DIR) -> int:
 
 def load_spaces(directory: Path = SEED_DIR) -> int:
     """The community centres' shared spaces with hours and tier prices."""
-    rooms = read("spaces.toml", directory).get("spaces") or []
+    data = read("spaces.toml", directory)
+    rooms = data.get("spaces") or []
     for i, r in enumerate(rooms):
         _entry("spaces.toml", f"spaces[{i}] ({r.get('code')})", space_services.ensure_space, **r)
+    for i, c in enumerate(data.get("closures") or []):
+        _entry("spaces.toml", f"closures[{i}]", space_services.ensure_closure, **c)
     return len(rooms)
 
 

@@ -13,7 +13,7 @@ approval holds what it costs (ledger holds); approval posts them, rejection void
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,8 +23,18 @@ from points.extensions import db
 from points.members.models import LEVELS, Community, Member
 
 TIERS = ("free", "low_fee", "market")
-BOOKING_STATUSES = ("pending", "confirmed", "cancelled", "rejected")
+# offered: held for a waiting host to accept; lapsed: an offer not taken up in time;
+# no_show: released by the application when nobody checked in.
+BOOKING_STATUSES = ("pending", "confirmed", "cancelled", "rejected", "offered", "lapsed", "no_show")
 ACTIVE = ("pending", "confirmed")
+# What keeps a slot taken: the database refuses overlaps among these.
+BLOCKING = ("pending", "confirmed", "offered")
+WAIT_STATUSES = ("waiting", "offered", "booked", "lapsed", "withdrawn")
+DEFAULT_DAY_PARTS = [
+    {"name_zh": "上午", "name_en": "Morning", "start": "00:00", "end": "12:00"},
+    {"name_zh": "午间", "name_en": "Midday", "start": "12:00", "end": "17:00"},
+    {"name_zh": "晚间", "name_en": "Evening", "start": "17:00", "end": "24:00"},
+]
 
 
 class Space(db.Model):
@@ -53,6 +63,8 @@ class Space(db.Model):
     price_low_fee: Mapped[int] = mapped_column(sa.Integer, default=0)
     price_market: Mapped[int] = mapped_column(sa.Integer, default=0)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # [{"name_zh", "name_en", "start": "HH:MM", "end": "HH:MM"}, …] for utilisation reports.
+    day_parts: Mapped[list] = mapped_column(sa.JSON, default=lambda: list(DEFAULT_DAY_PARTS))
 
     community: Mapped[Community] = relationship()
 
@@ -100,6 +112,78 @@ class Booking(db.Model):
     end_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     refunded_points: Mapped[int] = mapped_column(sa.Integer, default=0)
     refunded_minutes: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Weekly occurrences booked together share a series id.
+    series_id: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    # Bumped by each edit that re-prices the booking (keys its ledger movements).
+    revision: Mapped[int] = mapped_column(sa.Integer, default=0)
+    offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     space: Mapped[Space] = relationship(lazy="joined")
     host: Mapped[Member] = relationship(foreign_keys=[host_id])
+
+    def local_start(self, zone) -> datetime:
+        return self.start_at.astimezone(zone)
+
+
+class SpaceClosure(db.Model):
+    """Days a space (or, with no space, every space of the community) cannot be booked."""
+
+    __tablename__ = "space_closures"
+    __table_args__ = (sa.CheckConstraint("ends_on >= starts_on", name="ck_space_closures_days"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"))
+    space_id: Mapped[int | None] = mapped_column(sa.ForeignKey("spaces.id"))
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    reason_zh: Mapped[str] = mapped_column(sa.String(80))
+    reason_en: Mapped[str] = mapped_column(sa.String(120), default="")
+
+    def reason(self, locale: str) -> str:
+        return self.reason_en if locale.startswith("en") and self.reason_en else self.reason_zh
+
+
+class SpaceWait(db.Model):
+    """A host waiting for a taken time; offered it (as an `offered` booking) when it frees."""
+
+    __tablename__ = "space_waits"
+    __table_args__ = (
+        sa.CheckConstraint(one_of("status", WAIT_STATUSES), name="ck_space_waits_status"),
+        sa.CheckConstraint(one_of("tier", TIERS), name="ck_space_waits_tier"),
+        sa.CheckConstraint("end_at > start_at", name="ck_space_waits_time"),
+        sa.Index("ix_space_waits_space", "space_id", "status", "start_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int] = mapped_column(sa.ForeignKey("spaces.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tier: Mapped[str] = mapped_column(sa.String(8))
+    title: Mapped[str] = mapped_column(sa.String(80))
+    expected_attendance: Mapped[int] = mapped_column(sa.Integer, default=0)
+    status: Mapped[str] = mapped_column(sa.String(10), default="waiting")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    booking_id: Mapped[int | None] = mapped_column(sa.ForeignKey("bookings.id"))
+
+    space: Mapped[Space] = relationship(lazy="joined")
+    booking: Mapped[Booking | None] = relationship()
+
+
+class CalendarFeed(db.Model):
+    """The secret address of an iCalendar feed of one space or one host's bookings."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(space_id IS NULL) <> (member_id IS NULL)", name="ck_calendar_feeds_owner"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    space_id: Mapped[int | None] = mapped_column(sa.ForeignKey("spaces.id"), unique=True)
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"), unique=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,7 +24,15 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.members import services as members
 from points.members.models import LEVELS, Community, Member
-from points.spaces.models import ACTIVE, TIERS, Booking, Space
+from points.spaces.models import (
+    ACTIVE,
+    BLOCKING,
+    DEFAULT_DAY_PARTS,
+    TIERS,
+    Booking,
+    Space,
+    SpaceClosure,
+)
 from points.validate import aware_time
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -65,6 +73,28 @@ def _opening_hours(value) -> dict:
     return hours
 
 
+def _day_parts(value) -> list[dict]:
+    """[{name_zh, name_en, start, end}, …]: named, ordered, non-overlapping local times."""
+    if value is None:
+        return list(DEFAULT_DAY_PARTS)
+    message = 'each day-part is {name_zh, name_en, start: "08:00", end: "12:00"}, in order'
+    if not isinstance(value, list) or not value:
+        raise InvalidInput(message, field="day_parts")
+    parts, last_end = [], 0
+    for part in value:
+        if (
+            not isinstance(part, dict)
+            or set(part) != {"name_zh", "name_en", "start", "end"}
+            or not all(isinstance(part[k], str) and part[k].strip() for k in part)
+            or not all(HHMM.match(part[k]) for k in ("start", "end"))
+            or not last_end <= _minutes(part["start"]) < _minutes(part["end"])
+        ):
+            raise InvalidInput(message, field="day_parts")
+        last_end = _minutes(part["end"])
+        parts.append({k: part[k].strip() for k in ("name_zh", "name_en", "start", "end")})
+    return parts
+
+
 def ensure_space(
     *,
     code,
@@ -79,6 +109,7 @@ def ensure_space(
     price_free=0,
     price_low_fee=0,
     price_market=0,
+    day_parts=None,
 ) -> Space:
     """Create a space unless its code exists (seed loading)."""
     found = db.session.scalar(sa.select(Space).filter_by(code=code))
@@ -114,6 +145,7 @@ def ensure_space(
         price_free=price_free,
         price_low_fee=price_low_fee,
         price_market=price_market,
+        day_parts=_day_parts(day_parts),
     )
     db.session.add(space)
     db.session.flush()
@@ -132,6 +164,82 @@ def spaces(community_id: int | None = None) -> list[Space]:
     if community_id is not None:
         query = query.where(Space.community_id == community_id)
     return list(db.session.scalars(query))
+
+
+def _day(value, field: str) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("must be a date like 2026-12-01", field=field) from None
+
+
+def ensure_closure(*, community, starts_on, ends_on, reason_zh, reason_en="", space=None):
+    """A closed stretch of days for one space, or for every space of a community (seed)."""
+    community_id = db.session.scalar(sa.select(Community.id).filter_by(name=community))
+    if community_id is None:
+        raise InvalidInput("is not a community here", field="community")
+    space_id = None
+    if space is not None:
+        space_id = db.session.scalar(
+            sa.select(Space.id).filter_by(code=space, community_id=community_id)
+        )
+        if space_id is None:
+            raise InvalidInput("is not a space of this community", field="space")
+    first, last = _day(starts_on, "starts_on"), _day(ends_on, "ends_on")
+    if last < first:
+        raise InvalidInput("must not be before starts_on", field="ends_on")
+    if not isinstance(reason_zh, str) or not 0 < len(reason_zh.strip()) <= 80:
+        raise InvalidInput("is required (at most 80 characters)", field="reason_zh")
+    found = db.session.scalar(
+        sa.select(SpaceClosure).filter_by(
+            community_id=community_id, space_id=space_id, starts_on=first, ends_on=last
+        )
+    )
+    if found is not None:
+        return found
+    closure = SpaceClosure(
+        community_id=community_id,
+        space_id=space_id,
+        starts_on=first,
+        ends_on=last,
+        reason_zh=reason_zh.strip(),
+        reason_en=str(reason_en or "").strip()[:120],
+    )
+    db.session.add(closure)
+    db.session.flush()
+    return closure
+
+
+def closures(space: Space, first: date, last: date) -> dict[date, SpaceClosure]:
+    """The closed local days of `space` between `first` and `last` inclusive."""
+    rows = db.session.scalars(
+        sa.select(SpaceClosure).where(
+            SpaceClosure.community_id == space.community_id,
+            sa.or_(SpaceClosure.space_id.is_(None), SpaceClosure.space_id == space.id),
+            SpaceClosure.starts_on <= last,
+            SpaceClosure.ends_on >= first,
+        )
+    )
+    closed = {}
+    for row in rows:
+        day = max(row.starts_on, first)
+        while day <= min(row.ends_on, last):
+            closed.setdefault(day, row)
+            day += timedelta(days=1)
+    return closed
+
+
+def opening(space: Space, day: date) -> list[tuple[datetime, datetime]]:
+    """The aware [open, close) intervals of a local day, none when the space is closed."""
+    if closures(space, day, day):
+        return []
+    day_start = datetime.combine(day, time(0), tzinfo=_zone())
+    return [
+        (day_start + timedelta(minutes=_minutes(o)), day_start + timedelta(minutes=_minutes(c)))
+        for o, c in space.opening_hours.get(WEEKDAYS[day.weekday()], [])
+    ]
 
 
 # ---------------------------------------------------------------------------- rules
@@ -155,6 +263,11 @@ def check_slot(space: Space, start: datetime, end: datetime) -> None:
             raise InvalidInput("a booking stays within one day", field="end")
         end_minute = 24 * 60
     start_minute = local_start.hour * 60 + local_start.minute
+    closed = closures(space, local_start.date(), local_start.date())
+    if closed:
+        raise InvalidInput(
+            f"the space is closed that day ({closed[local_start.date()].reason_zh})", field="start"
+        )
     day = WEEKDAYS[local_start.weekday()]
     for opens, closes in space.opening_hours.get(day, []):
         if _minutes(opens) <= start_minute and end_minute <= _minutes(closes):
@@ -181,7 +294,7 @@ def price(per_hour: int, duration_minutes: int, minutes_available: int) -> Price
 def _overlapping(space_id: int, start: datetime, end: datetime):
     return sa.select(Booking.id).where(
         Booking.space_id == space_id,
-        Booking.status.in_(ACTIVE),
+        Booking.status.in_(BLOCKING),
         Booking.start_at < end,
         Booking.end_at > start,
     )
@@ -413,28 +526,19 @@ class Slot:
 
 def availability(space: Space, day) -> list[Slot]:
     """Every slot of the space's opening hours on a local day, free or taken."""
-    if isinstance(day, str):
-        try:
-            day = date.fromisoformat(day)
-        except ValueError:
-            raise InvalidInput("must be a date like 2026-12-01", field="date") from None
-    if not isinstance(day, date):
-        raise InvalidInput("must be a date like 2026-12-01", field="date")
-    zone = _zone()
-    day_start = datetime.combine(day, time(0), tzinfo=zone)
+    day = _day(day, "date")
+    day_start = datetime.combine(day, time(0), tzinfo=_zone())
     taken = db.session.execute(
         sa.select(Booking.start_at, Booking.end_at).where(
             Booking.space_id == space.id,
-            Booking.status.in_(ACTIVE),
+            Booking.status.in_(BLOCKING),
             Booking.start_at < day_start + timedelta(days=1),
             Booking.end_at > day_start,
         )
     ).all()
     slots = []
     step = timedelta(minutes=space.slot_minutes)
-    for opens, closes in space.opening_hours.get(WEEKDAYS[day.weekday()], []):
-        moment = day_start + timedelta(minutes=_minutes(opens))
-        stop = day_start + timedelta(minutes=_minutes(closes))
+    for moment, stop in opening(space, day):
         while moment + step <= stop:
             free = not any(s < moment + step and e > moment for s, e in taken)
             slots.append(Slot(moment, moment + step, free))
