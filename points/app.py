@@ -48,12 +48,15 @@ def register_extensions(app: Flask) -> None:
     from points import housekeeping, identity
     from points.activities import services as activities
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
+    from points.spaces import attendance, waitlist
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
 
     identity.init_app(app)
     housekeeping.init_app(app)
     # Domains that measure what members do feed the ladder and the assessment.
     activities.register_measures()
+    attendance.register_measures()
+    waitlist.register()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """Work the application does by itself on a timer: voiding overdue holds, appointing hosts
-whose public notice has ended, expiring vouchers not confirmed in time (and, when spaces
-land, releasing no-show bookings).
+whose public notice has ended, expiring vouchers not confirmed in time, releasing no-show
+bookings, passing lapsed waitlist offers on, and rejecting bookings never approved.
 
 No scheduler or broker is needed: before a request, at most once per
 `HOUSEKEEPING_INTERVAL_S` per process, the sweep runs in its own short transaction. A cron
@@ -18,6 +18,8 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.marketplace import services as marketplace
 from points.members import applications
+from points.spaces import attendance, waitlist
+from points.spaces import services as spaces
 
 
 def sweep(now=None) -> dict[str, int]:
@@ -27,6 +29,10 @@ def sweep(now=None) -> dict[str, int]:
         "vouchers_expired": marketplace.expire_due(now=now),
         "holds_expired": len(ledger.expire_holds(now=now)),
         "hosts_appointed": applications.appoint_due(now=now),
+        # Bookings: no-shows free their time, which may go to the waitlist at once.
+        "bookings_no_show": attendance.release_no_shows(now=now),
+        "offers_lapsed": waitlist.lapse_offers(now=now),
+        "bookings_unapproved": spaces.expire_unapproved(now=now),
     }
 
 

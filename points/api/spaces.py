@@ -6,14 +6,21 @@ from flask_smorest import Blueprint
 
 from points.api.access import current_member
 from points.extensions import db
+from points.spaces import attendance, series, waitlist
 from points.spaces import services as spaces
 from points.spaces.schemas import (
     AvailabilityQuery,
+    BookingChangeRequest,
     BookingDecisionRequest,
     BookingOut,
     BookingRequest,
+    SeriesOut,
+    SeriesRequest,
     SlotOut,
+    SpaceCheckInRequest,
     SpaceOut,
+    WaitOut,
+    WaitRequest,
 )
 
 blp = Blueprint("spaces_api", __name__, description="Booking shared space")
@@ -42,6 +49,100 @@ def book(body):
     booking = spaces.book(current_member(), **body)
     db.session.commit()
     return booking
+
+
+@blp.post("/bookings/series")
+@blp.arguments(SeriesRequest)
+@blp.response(201, SeriesOut)
+def book_weekly(body):
+    """The same time each week for `weeks` weeks. `skip_conflicts` false: every week or none
+    (409 naming the weeks that cannot be booked); true: the weeks that can be, and `skipped`
+    says which were not and why. Each occurrence can be cancelled alone."""
+    done = series.book_weekly(current_member(), **body)
+    db.session.commit()
+    return done
+
+
+@blp.patch("/bookings/<int:booking_id>")
+@blp.arguments(BookingChangeRequest)
+@blp.response(200, BookingOut)
+def change(body, booking_id: int):
+    """Change a booking before it begins. A new time, space or tier re-prices it (paid in
+    full back, charged anew) and, where the space needs approval, makes it pending again."""
+    host = current_member()
+    done = spaces.change(spaces.own_booking(booking_id, host), host=host, **body)
+    db.session.commit()
+    return done
+
+
+@blp.post("/bookings/<int:booking_id>/check-in")
+@blp.response(200, BookingOut)
+def check_in(booking_id: int):
+    """The host (from 15 minutes before the start) or community staff check a booking in."""
+    done = attendance.check_in(spaces.get_booking(booking_id), actor=current_member())
+    db.session.commit()
+    return done
+
+
+@blp.post("/spaces/check-in")
+@blp.arguments(SpaceCheckInRequest)
+@blp.response(200, BookingOut)
+def check_in_here(body):
+    """Scan the QR code at the space: checks in your booking there that is due now."""
+    done = attendance.check_in_here(attendance.space_of_code(body["code"]), current_member())
+    db.session.commit()
+    return done
+
+
+@blp.get("/bookings/queue")
+@blp.response(200, BookingOut(many=True))
+def queue():
+    """Social workers: bookings awaiting approval in their community (admin: all)."""
+    return spaces.pending_for(current_member())
+
+
+@blp.post("/waits")
+@blp.arguments(WaitRequest)
+@blp.response(201, WaitOut)
+def wait(body):
+    """Wait for a taken time; when it frees you are offered it (see /me/bookings, status
+    `offered`, and accept it before `offer_expires_at`)."""
+    entry = waitlist.wait(current_member(), **body)
+    db.session.commit()
+    return entry
+
+
+@blp.get("/me/waits")
+@blp.response(200, WaitOut(many=True))
+def my_waits():
+    return waitlist.waits_of(current_member())
+
+
+@blp.post("/waits/<int:wait_id>/withdraw")
+@blp.response(200, WaitOut)
+def withdraw(wait_id: int):
+    entry = waitlist.withdraw(wait_id, host=current_member())
+    db.session.commit()
+    return entry
+
+
+@blp.post("/bookings/<int:booking_id>/accept")
+@blp.response(200, BookingOut)
+def accept(booking_id: int):
+    """Accept an offered slot: it is paid (or held for approval) like a new booking."""
+    host = current_member()
+    done = waitlist.accept(spaces.own_booking(booking_id, host), host=host)
+    db.session.commit()
+    return done
+
+
+@blp.post("/bookings/<int:booking_id>/decline")
+@blp.response(200, BookingOut)
+def decline(booking_id: int):
+    host = current_member()
+    done = waitlist.decline(spaces.own_booking(booking_id, host), host=host)
+    db.session.commit()
+    return done
 
 
 @blp.get("/me/bookings")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask_babel import get_locale
 from marshmallow import RAISE, Schema, fields
 
+from points.spaces.models import BOOKING_STATUSES, WAIT_STATUSES
+
 
 class _In(Schema):
     class Meta:
@@ -51,15 +53,72 @@ class BookingRequest(_In):
 class BookingOut(Schema):
     id = fields.Integer()
     space_id = fields.Integer()
+    host_id = fields.Integer()
     start = fields.DateTime(attribute="start_at")
     end = fields.DateTime(attribute="end_at")
     tier = fields.String()
     title = fields.String()
-    status = fields.String(metadata={"enum": ["pending", "confirmed", "cancelled", "rejected"]})
+    expected_attendance = fields.Integer()
+    status = fields.String(metadata={"enum": list(BOOKING_STATUSES)})
     points = fields.Integer(attribute="cost_points")
     space_minutes = fields.Integer(attribute="cost_minutes")
     refunded_points = fields.Integer()
     refunded_minutes = fields.Integer()
+    series_id = fields.String(allow_none=True)
+    checked_in_at = fields.DateTime(allow_none=True)
+    offer_expires_at = fields.DateTime(
+        allow_none=True, metadata={"description": "an offered slot must be accepted by then"}
+    )
+    end_reason = fields.String()
+
+
+class SeriesRequest(BookingRequest):
+    weeks = fields.Integer(required=True, strict=True, metadata={"example": 8})
+    skip_conflicts = fields.Boolean(
+        load_default=False,
+        metadata={"description": "book the weeks that can be; false: all weeks or none"},
+    )
+
+
+class SkippedOut(Schema):
+    date = fields.Date(attribute="day")
+    reason = fields.String()
+
+
+class SeriesOut(Schema):
+    series_id = fields.String()
+    bookings = fields.List(fields.Nested(BookingOut))
+    skipped = fields.List(fields.Nested(SkippedOut))
+
+
+class BookingChangeRequest(_In):
+    space_id = fields.Integer(strict=True)
+    start = fields.String()
+    end = fields.String()
+    tier = fields.String(metadata={"enum": ["free", "low_fee", "market"]})
+    title = fields.String()
+    expected_attendance = fields.Integer(strict=True)
+
+
+class SpaceCheckInRequest(_In):
+    code = fields.String(required=True, metadata={"description": "the code in the QR at the door"})
+
+
+class WaitRequest(BookingRequest):
+    pass
+
+
+class WaitOut(Schema):
+    id = fields.Integer()
+    space_id = fields.Integer()
+    start = fields.DateTime(attribute="start_at")
+    end = fields.DateTime(attribute="end_at")
+    tier = fields.String()
+    title = fields.String()
+    status = fields.String(metadata={"enum": list(WAIT_STATUSES)})
+    booking_id = fields.Integer(
+        allow_none=True, metadata={"description": "the offered booking, when offered"}
+    )
 
 
 class BookingDecisionRequest(_In):

@@ -303,19 +303,26 @@ def _overlapping(space_id: int, start: datetime, end: datetime):
 # ---------------------------------------------------------------------------- booking
 
 
-def book(
-    host: Member,
-    *,
-    space_id,
-    start,
-    end,
-    tier,
-    title,
-    expected_attendance=0,
-    now: datetime | None = None,
-) -> Booking:
-    """Book `[start, end)`; confirmed at once, or pending with its cost held."""
-    now = now or utcnow()
+@dataclass(frozen=True)
+class Request:
+    """A checked booking request: what `book`, edits, recurrence and the waitlist share."""
+
+    space: Space
+    start: datetime
+    end: datetime
+    tier: str
+    title: str
+    expected_attendance: int
+
+    @property
+    def minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
+
+
+def check_request(
+    host: Member, *, space_id, start, end, tier, title, expected_attendance=0, now: datetime
+) -> Request:
+    """Every rule a booking must meet that does not depend on other bookings."""
     space = get_space(space_id)
     if host.status != "active":
         raise Forbidden("this account is not active")
@@ -323,59 +330,105 @@ def book(
         raise Forbidden(f"this space is booked by level {space.min_level} or above")
     if tier not in TIERS:
         raise InvalidInput(f"must be one of {', '.join(TIERS)}", field="tier")
-    if not isinstance(title, str) or not title.strip() or len(title.strip()) > 80:
-        raise InvalidInput("is required (at most 80 characters)", field="title")
-    if (
-        isinstance(expected_attendance, bool)
-        or not isinstance(expected_attendance, int)
-        or not 0 <= expected_attendance <= space.capacity
-    ):
-        raise InvalidInput(f"must be from 0 to {space.capacity}", field="expected_attendance")
+    title = _title(title)
+    _attendance(expected_attendance, space)
     start, end = aware_time(start, "start"), aware_time(end, "end")
-    if not now - timedelta(days=1) < end < now + timedelta(days=400):
+    if not now - timedelta(days=1) < end < now + timedelta(days=800):
         raise InvalidInput("must be within the booking window", field="end")
-    notice = timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
-    if start < now + notice:
-        raise InvalidInput(
-            "is too soon: book at least "
-            f"{current_app.config['BOOKING_MIN_NOTICE_MINUTES']} minutes ahead",
-            field="start",
-        )
-    if start > now + timedelta(days=current_app.config["BOOKING_MAX_ADVANCE_DAYS"]):
-        raise InvalidInput(
-            f"is too far ahead: at most {current_app.config['BOOKING_MAX_ADVANCE_DAYS']} days",
-            field="start",
-        )
+    _check_notice(start, now)
     check_slot(space, start, end)
-    if db.session.scalar(_overlapping(space.id, start, end).limit(1)) is not None:
-        raise Conflict("this time is already booked", field="start")
+    return Request(space, start, end, tier, title, expected_attendance)
 
-    booking = Booking(
-        space_id=space.id,
-        host_id=host.id,
-        start_at=start,
-        end_at=end,
-        tier=tier,
-        title=title.strip(),
-        expected_attendance=expected_attendance,
-        status="pending" if space.needs_approval else "confirmed",
-        created_at=now,
-    )
+
+def _title(value) -> str:
+    if not isinstance(value, str) or not value.strip() or len(value.strip()) > 80:
+        raise InvalidInput("is required (at most 80 characters)", field="title")
+    return value.strip()
+
+
+def _attendance(value, space: Space) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= space.capacity:
+        raise InvalidInput(f"must be from 0 to {space.capacity}", field="expected_attendance")
+    return value
+
+
+def _check_notice(start: datetime, now: datetime) -> None:
+    notice = current_app.config["BOOKING_MIN_NOTICE_MINUTES"]
+    if start < now + timedelta(minutes=notice):
+        raise InvalidInput(f"is too soon: book at least {notice} minutes ahead", field="start")
+    advance = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
+    if start > now + timedelta(days=advance):
+        raise InvalidInput(f"is too far ahead: at most {advance} days", field="start")
+
+
+def week_of(moment: datetime) -> tuple[datetime, datetime]:
+    """The local week (Monday 00:00 to the next Monday) holding `moment`, aware."""
+    local = moment.astimezone(_zone()).date()
+    monday = datetime.combine(local - timedelta(days=local.weekday()), time(0), tzinfo=_zone())
+    return monday, monday + timedelta(days=7)
+
+
+def _check_quota(host: Member, request: Request, *, other_than: int | None = None) -> None:
+    """At most BOOKING_WEEKLY_QUOTA_HOURS of active bookings per host per local week. The
+    caller holds the host's row lock, so two bookings at once cannot both squeeze in."""
+    quota = current_app.config["BOOKING_WEEKLY_QUOTA_HOURS"]
+    if not quota:
+        return
+    monday, next_monday = week_of(request.start)
+    rows = db.session.execute(
+        sa.select(Booking.start_at, Booking.end_at).where(
+            Booking.host_id == host.id,
+            Booking.status.in_(ACTIVE),
+            Booking.start_at >= monday,
+            Booking.start_at < next_monday,
+            Booking.id != (other_than or 0),
+        )
+    ).all()
+    used = sum(int((e - s).total_seconds() // 60) for s, e in rows)
+    if used + request.minutes > quota * 60:
+        raise InvalidInput(
+            f"would pass your weekly quota of {quota} hours "
+            f"(already booked that week: {used / 60:g} hours)",
+            field="start",
+        )
+
+
+def _insert(booking: Booking) -> None:
+    """Add or move a booking; the database's own no-overlap rule surfaces as a conflict."""
     try:
-        with db.session.begin_nested():  # the database's own no-overlap rule, as a conflict
+        with db.session.begin_nested():
             db.session.add(booking)
             db.session.flush()
     except IntegrityError:
         raise Conflict("this time is already booked", field="start") from None
 
-    duration = int((end - start).total_seconds() // 60)
-    minutes_wallet = ledger.member_wallet(host.id, "space_minutes")
-    cost = price(space.price(tier), duration, ledger.balance_of(minutes_wallet).available)
+
+def _key(booking: Booking, what: str) -> str:
+    """Ledger idempotency key of one movement of this booking at its current revision."""
+    suffix = f":r{booking.revision}" if booking.revision else ""
+    return f"{what}:{booking.id}{suffix}"
+
+
+def _pay(booking: Booking, *, now: datetime) -> None:
+    """Charge what the booking costs: held while pending, moved at once when confirmed."""
+    space = booking.space or get_space(booking.space_id)
+    minutes_wallet = ledger.member_wallet(booking.host_id, "space_minutes")
+    duration = int((booking.end_at - booking.start_at).total_seconds() // 60)
+    cost = price(space.price(booking.tier), duration, ledger.balance_of(minutes_wallet).available)
     booking.cost_minutes, booking.cost_points = cost.minutes, cost.points
-    memo = f"空间预约 #{booking.id} {space.name_zh} {start.astimezone(_zone()):%m-%d %H:%M}"
+    booking.points_hold_id = booking.minutes_hold_id = None
+    booking.points_transfer_id = booking.minutes_transfer_id = None
+    memo = (
+        f"空间预约 #{booking.id} {space.name_zh} {booking.start_at.astimezone(_zone()):%m-%d %H:%M}"
+    )
     legs = [
         ("minutes", minutes_wallet, ledger.system_account("space", "space_minutes"), cost.minutes),
-        ("points", ledger.member_wallet(host.id), ledger.system_account("space"), cost.points),
+        (
+            "points",
+            ledger.member_wallet(booking.host_id),
+            ledger.system_account("space"),
+            cost.points,
+        ),
     ]
     for asset, source, destination, amount in legs:
         if not amount:
@@ -386,8 +439,8 @@ def book(
                 destination=destination,
                 amount=amount,
                 kind="booking",
-                expires_at=start,
-                actor_id=host.id,
+                expires_at=booking.start_at,
+                actor_id=booking.host_id,
                 memo=memo,
                 now=now,
             )
@@ -398,13 +451,115 @@ def book(
                 source=source,
                 destination=destination,
                 amount=amount,
-                actor_id=host.id,
+                actor_id=booking.host_id,
                 memo=memo,
-                idempotency_key=f"booking:{booking.id}:{asset}",
+                idempotency_key=_key(booking, "booking") + f":{asset}",
                 now=now,
             )
             setattr(booking, f"{asset}_transfer_id", moved.id)
     db.session.flush()
+
+
+def book(
+    host: Member,
+    *,
+    space_id,
+    start,
+    end,
+    tier,
+    title,
+    expected_attendance=0,
+    series_id: str | None = None,
+    now: datetime | None = None,
+) -> Booking:
+    """Book `[start, end)`; confirmed at once, or pending with its cost held."""
+    now = now or utcnow()
+    request = check_request(
+        host,
+        space_id=space_id,
+        start=start,
+        end=end,
+        tier=tier,
+        title=title,
+        expected_attendance=expected_attendance,
+        now=now,
+    )
+    if db.session.scalar(_overlapping(request.space.id, request.start, request.end).limit(1)):
+        raise Conflict("this time is already booked", field="start")
+    host = lock_row(db.session, host)
+    _check_quota(host, request)
+    booking = Booking(
+        space_id=request.space.id,
+        host_id=host.id,
+        start_at=request.start,
+        end_at=request.end,
+        tier=request.tier,
+        title=request.title,
+        expected_attendance=request.expected_attendance,
+        status="pending" if request.space.needs_approval else "confirmed",
+        series_id=series_id,
+        created_at=now,
+    )
+    _insert(booking)
+    _pay(booking, now=now)
+    return booking
+
+
+def change(
+    booking: Booking,
+    *,
+    host: Member,
+    now: datetime | None = None,
+    **changes,
+) -> Booking:
+    """Edit a booking before it begins. A new time or space re-prices it (what was paid
+    comes back in full, the new cost is charged) and, where the space needs approval,
+    sends it back to the approval queue; a new title or attendance changes only those."""
+    now = now or utcnow()
+    if booking.host_id != host.id:
+        raise NotFound("no such booking", field="booking")
+    unknown = set(changes) - {"space_id", "start", "end", "title", "expected_attendance", "tier"}
+    if unknown:
+        raise InvalidInput("cannot be changed", field=sorted(unknown)[0])
+    booking = lock_row(db.session, booking)
+    if booking.status not in ACTIVE:
+        raise Conflict(f"this booking is {booking.status}")
+    if now >= booking.start_at:
+        raise Conflict("this booking has begun and can no longer be changed")
+    wanted = {
+        "space_id": booking.space_id,
+        "start": booking.start_at,
+        "end": booking.end_at,
+        "tier": booking.tier,
+        "title": booking.title,
+        "expected_attendance": booking.expected_attendance,
+    } | {k: v for k, v in changes.items() if v is not None}
+    moves = (
+        wanted["space_id"] != booking.space_id
+        or aware_time(wanted["start"], "start") != booking.start_at
+        or aware_time(wanted["end"], "end") != booking.end_at
+        or wanted["tier"] != booking.tier
+    )
+    if not moves:
+        booking.title = _title(wanted["title"])
+        booking.expected_attendance = _attendance(wanted["expected_attendance"], booking.space)
+        db.session.flush()
+        return booking
+    request = check_request(host, now=now, **wanted)
+    host = lock_row(db.session, host)
+    _check_quota(host, request, other_than=booking.id)
+    _give_back(booking, share=100, reason="booking changed", now=now)
+    was = (booking.space_id, booking.start_at, booking.end_at)
+    booking.revision += 1
+    booking.space_id, booking.space = request.space.id, request.space
+    booking.start_at, booking.end_at = request.start, request.end
+    booking.tier, booking.title = request.tier, request.title
+    booking.expected_attendance = request.expected_attendance
+    booking.status = "pending" if request.space.needs_approval else "confirmed"
+    booking.decided_by = None
+    _insert(booking)
+    _pay(booking, now=now)
+    _freed(*was, now)
     return booking
 
 
@@ -422,20 +577,22 @@ def own_booking(booking_id, host: Member) -> Booking:
     return found
 
 
-def _require_manager(booking: Booking, actor: Member) -> None:
+def require_manager(space: Space, actor: Member) -> None:
     members.require_staff(actor)
-    if not actor.has_role("admin") and actor.community_id != booking.space.community_id:
+    if not actor.has_role("admin") and actor.community_id != space.community_id:
         raise Forbidden("this space is not in your community")
 
 
 def approve(booking: Booking, *, actor: Member, now: datetime | None = None) -> Booking:
     now = now or utcnow()
-    _require_manager(booking, actor)
+    require_manager(booking.space, actor)
     booking = lock_row(db.session, booking)
     if booking.status == "confirmed":
         return booking
     if booking.status != "pending":
         raise Conflict(f"this booking is {booking.status}")
+    if now >= booking.start_at:
+        raise Conflict("this booking's time has passed; it can no longer be approved")
     for asset in ("minutes", "points"):
         hold_id = getattr(booking, f"{asset}_hold_id")
         if hold_id is not None:
@@ -454,17 +611,62 @@ def _release_holds(booking: Booking, *, actor_id: int, reason: str, now: datetim
                 ledger.void_hold(hold_id, actor_id=actor_id, reason=reason, now=now)
 
 
+def _give_back(booking: Booking, *, share: int, reason: str, now: datetime) -> None:
+    """Undo what the booking charged: void its holds, or refund `share` % of its cost."""
+    if booking.status == "pending":
+        _release_holds(booking, actor_id=booking.host_id, reason=reason, now=now)
+        return
+    if booking.status != "confirmed":
+        return
+    legs = (
+        ("minutes", booking.cost_minutes, "space_minutes"),
+        ("points", booking.cost_points, "points"),
+    )
+    for asset, cost, ledger_asset in legs:
+        amount = cost * share // 100
+        if not amount:
+            continue
+        ledger.transfer(
+            kind="refund",
+            source=ledger.system_account("space", ledger_asset),
+            destination=ledger.member_wallet(booking.host_id, ledger_asset),
+            amount=amount,
+            actor_id=booking.host_id,
+            memo=f"空间预约 #{booking.id} 退回 {share}%（{reason}）",
+            idempotency_key=_key(booking, "booking-refund") + f":{asset}",
+            now=now,
+        )
+        if reason == "booking cancelled":
+            setattr(booking, f"refunded_{asset}", amount)
+
+
+def _end(booking: Booking, status: str, reason: str, now: datetime) -> None:
+    """Close a booking; its time is free again, and offered to whoever waits for it."""
+    booking.status, booking.ended_at, booking.end_reason = status, now, reason
+    db.session.flush()
+    _freed(booking.space_id, booking.start_at, booking.end_at, now)
+
+
+# Called with (space_id, start, end, now) whenever time in a space stops being held (the
+# waitlist registers itself here at start-up, so the arrows keep pointing one way).
+_on_freed: list = []
+
+
+def _freed(space_id: int, start: datetime, end: datetime, now: datetime) -> None:
+    for hook in _on_freed:
+        hook(space_id, max(start, now), end, now)
+
+
 def reject(booking: Booking, *, actor: Member, reason, now: datetime | None = None) -> Booking:
     now = now or utcnow()
-    _require_manager(booking, actor)
+    require_manager(booking.space, actor)
     reason = members._reason(reason)
     booking = lock_row(db.session, booking)
     if booking.status != "pending":
         raise Conflict(f"this booking is {booking.status}")
     _release_holds(booking, actor_id=actor.id, reason=reason, now=now)
-    booking.status, booking.ended_at, booking.end_reason = "rejected", now, reason
     booking.decided_by = actor.id
-    db.session.flush()
+    _end(booking, "rejected", reason, now)
     return booking
 
 
@@ -481,37 +683,25 @@ def cancel(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
         raise Conflict(f"this booking is {booking.status}")
     if now >= booking.start_at:
         raise Conflict("this booking has begun and can no longer be cancelled")
-    if booking.status == "pending":
-        _release_holds(booking, actor_id=host.id, reason="booking cancelled", now=now)
-    else:
-        deadline = booking.start_at - timedelta(hours=current_app.config["BOOKING_REFUND_HOURS"])
-        share = 100 if now < deadline else current_app.config["BOOKING_LATE_REFUND_PERCENT"]
-        _refund(booking, share, now)
-    booking.status, booking.ended_at, booking.end_reason = "cancelled", now, "cancelled by host"
-    db.session.flush()
+    deadline = booking.start_at - timedelta(hours=current_app.config["BOOKING_REFUND_HOURS"])
+    share = 100 if now < deadline else current_app.config["BOOKING_LATE_REFUND_PERCENT"]
+    _give_back(booking, share=share, reason="booking cancelled", now=now)
+    _end(booking, "cancelled", "cancelled by host", now)
     return booking
 
 
-def _refund(booking: Booking, share: int, now: datetime) -> None:
-    legs = (
-        ("minutes", booking.cost_minutes, "space_minutes"),
-        ("points", booking.cost_points, "points"),
-    )
-    for asset, cost, ledger_asset in legs:
-        amount = cost * share // 100
-        if not amount:
-            continue
-        ledger.transfer(
-            kind="refund",
-            source=ledger.system_account("space", ledger_asset),
-            destination=ledger.member_wallet(booking.host_id, ledger_asset),
-            amount=amount,
-            actor_id=booking.host_id,
-            memo=f"取消空间预约 #{booking.id} 退回 {share}%",
-            idempotency_key=f"booking-refund:{booking.id}:{asset}",
-            now=now,
-        )
-        setattr(booking, f"refunded_{asset}", amount)
+def expire_unapproved(now: datetime | None = None) -> int:
+    """Pending bookings whose start has come without a decision are rejected (their holds
+    lapse at the start by themselves)."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        sa.select(Booking)
+        .where(Booking.status == "pending", Booking.start_at <= now)
+        .with_for_update(skip_locked=True, of=Booking)
+    ).all()
+    for booking in due:
+        _end(booking, "rejected", "not approved before the start", now)
+    return len(due)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -555,3 +745,17 @@ def bookings_of(host: Member, *, limit: int = 100) -> list[Booking]:
             .limit(limit)
         )
     )
+
+
+def pending_for(actor: Member) -> list[Booking]:
+    """The approval queue: pending bookings of the actor's community (admin: all)."""
+    members.require_staff(actor)
+    query = (
+        sa.select(Booking)
+        .join(Space, Space.id == Booking.space_id)
+        .where(Booking.status == "pending")
+        .order_by(Booking.start_at)
+    )
+    if not actor.has_role("admin"):
+        query = query.where(Space.community_id == actor.community_id)
+    return list(db.session.scalars(query))

@@ -1,0 +1,119 @@
+"""Weekly recurrence: one request books the same local time for N weeks.
+
+Every occurrence is checked as a booking of its own (slot, hours, closures, notice, quota,
+overlap, price). "All or nothing" books every week or none and names the weeks that cannot
+be booked; "skip conflicts" books the weeks that can and reports the skipped ones. Each
+occurrence is an ordinary booking that can be cancelled alone; they share a `series_id`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+
+from points.database import utcnow
+from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
+from points.extensions import db
+from points.members.models import Member
+from points.spaces import services
+from points.spaces.models import Booking
+from points.validate import aware_time
+
+
+@dataclass(frozen=True)
+class Skipped:
+    day: date
+    reason: str
+
+
+@dataclass
+class SeriesResult:
+    series_id: str
+    bookings: list[Booking] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def _weeks(value) -> int:
+    limit = current_app.config["BOOKING_MAX_WEEKS"]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise InvalidInput(f"must be a whole number from 1 to {limit}", field="weeks")
+    return value
+
+
+def _reason(error: PointsError) -> str:
+    messages = [m for ms in error.errors.values() for m in ms] or [error.message]
+    return "; ".join(messages)
+
+
+def book_weekly(
+    host: Member,
+    *,
+    weeks,
+    skip_conflicts: bool = False,
+    start,
+    end,
+    now: datetime | None = None,
+    **booking,
+) -> SeriesResult:
+    """Book `[start, end)` and the same local time in each of the following weeks."""
+    now = now or utcnow()
+    weeks = _weeks(weeks)
+    if not isinstance(skip_conflicts, bool):
+        raise InvalidInput("must be true or false", field="skip_conflicts")
+    start, end = aware_time(start, "start"), aware_time(end, "end")
+    zone = services._zone()
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    result = SeriesResult(series_id=uuid.uuid4().hex)
+    first_error: PointsError | None = None
+    for week in range(weeks):
+        shift = timedelta(days=7 * week)
+        # Shift local wall time, so a series keeps its hour across a daylight-saving change.
+        occurrence_start = (local_start.replace(tzinfo=None) + shift).replace(tzinfo=zone)
+        occurrence_end = (local_end.replace(tzinfo=None) + shift).replace(tzinfo=zone)
+        try:
+            with db.session.begin_nested():
+                made = services.book(
+                    host,
+                    start=occurrence_start,
+                    end=occurrence_end,
+                    series_id=result.series_id,
+                    now=now,
+                    **booking,
+                )
+        except PointsError as error:
+            if isinstance(error, Forbidden | NotFound) or (
+                week == 0 and not isinstance(error, Conflict) and not _about_the_date(error)
+            ):
+                raise  # a bad request (tier, title, space, level …), not a bad week
+            first_error = first_error or error
+            result.skipped.append(Skipped(occurrence_start.date(), _reason(error)))
+            continue
+        result.bookings.append(made)
+    if result.skipped and not skip_conflicts:
+        days = ", ".join(f"{s.day:%Y-%m-%d} ({s.reason})" for s in result.skipped)
+        raise Conflict(
+            f"these weeks cannot be booked: {days}",
+            errors={"start": [f"{s.day:%Y-%m-%d}: {s.reason}" for s in result.skipped]},
+        )
+    if not result.bookings:
+        assert first_error is not None
+        raise first_error
+    return result
+
+
+def _about_the_date(error: PointsError) -> bool:
+    """Refusals that another week might not meet (closed, too soon, quota, funds)."""
+    return set(error.errors) <= {"start", "end"} or not error.errors
+
+
+def series(series_id: str, host: Member) -> list[Booking]:
+    return list(
+        db.session.scalars(
+            db.select(Booking)
+            .filter_by(series_id=series_id, host_id=host.id)
+            .order_by(Booking.start_at)
+        )
+    )
