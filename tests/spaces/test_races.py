@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -46,3 +48,91 @@ def test_32_requests_for_one_slot_make_exactly_one_booking(app, mode, overlap, r
         assert active == 1
         report = verify_ledger()
         assert report.ok, report.faults
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_one_host_booking_many_slots_at_once_stays_within_the_weekly_quota(
+    app, mode, room, make_host, at
+):
+    """16 one-hour bookings at once, each in a different free slot, quota 3 hours → 3."""
+    app.config["BOOKING_WEEKLY_QUOTA_HOURS"] = 3
+    monday = at(7, "08:00") - timedelta(days=at(7, "08:00").weekday())
+    host_id, room_id = make_host(points=1000).id, room.id
+    db.session.commit()
+
+    def attempt(i):
+        start = monday + timedelta(days=i % 7, hours=i // 7 * 2)
+        return spaces.book(
+            members.get_member(host_id),
+            space_id=room_id,
+            start=start,
+            end=start + timedelta(hours=1),
+            tier="low_fee",
+            title="配额",
+        ).id
+
+    outcomes = race(app, attempt, 16, mode)
+    assert tally(outcomes) == {"ok": 3, "InvalidInput": 13}, outcomes
+    with app.app_context():
+        report = verify_ledger()
+        assert report.ok, report.faults
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(Booking).where(Booking.host_id == host_id)
+            )
+            == 3
+        )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_32_hosts_accepting_and_booking_a_freed_slot_at_once_make_one_booking(
+    app, mode, room, make_host, at
+):
+    """A slot offered to a waiting host: the offer holds it against 31 others booking it."""
+    from points.spaces import waitlist
+
+    holder, waiting = make_host(points=100), make_host(points=100)
+    others = [make_host(points=100).id for _ in range(31)]
+    taken = spaces.book(
+        holder,
+        space_id=room.id,
+        start=at(2, "10:00"),
+        end=at(2, "11:00"),
+        tier="low_fee",
+        title="占用",
+    )
+    db.session.commit()
+    waitlist.wait(
+        waiting,
+        space_id=room.id,
+        start=at(2, "10:00"),
+        end=at(2, "11:00"),
+        tier="low_fee",
+        title="等候",
+    )
+    spaces.cancel(taken, host=holder)
+    db.session.commit()
+    offer_id, waiting_id, room_id = (
+        db.session.scalar(sa.select(Booking.id).where(Booking.host_id == waiting.id)),
+        waiting.id,
+        room.id,
+    )
+    db.session.commit()
+
+    def attempt(i):
+        if i == 0:
+            return waitlist.accept(
+                spaces.get_booking(offer_id), host=members.get_member(waiting_id)
+            ).id
+        return spaces.book(
+            members.get_member(others[i - 1]),
+            space_id=room_id,
+            start=at(2, "10:00"),
+            end=at(2, "11:00"),
+            tier="low_fee",
+            title="抢",
+        ).id
+
+    outcomes = race(app, attempt, 32, mode)
+    assert outcomes[0] == ("ok", offer_id), outcomes[0]
+    assert tally(outcomes) == {"ok": 1, "Conflict": 31}, outcomes
