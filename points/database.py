@@ -88,6 +88,7 @@ def is_postgresql(session: Session) -> bool:
 def lock_row(session: Session, row):
     """Re-read an ORM row under a row lock (FOR UPDATE on PostgreSQL; SQLite's transaction
     already holds the write lock). Locks only the row's own table, never joined ones."""
+    row = getattr(row, "_get_current_object", lambda: row)()  # Flask-Login's current_user
     model = type(row)
     session.execute(sa.select(model.id).where(model.id == row.id).with_for_update())
     session.refresh(row)

@@ -759,3 +759,24 @@ def pending_for(actor: Member) -> list[Booking]:
     if not actor.has_role("admin"):
         query = query.where(Space.community_id == actor.community_id)
     return list(db.session.scalars(query))
+
+
+def may_book(member: Member, space: Space) -> bool:
+    """Whether the member's level lets them book this space (the form says so up front)."""
+    return member.status == "active" and LEVELS.index(member.level) >= LEVELS.index(
+        space.min_level
+    )
+
+
+def bookings_between(actor: Member, start: datetime, end: datetime) -> list[Booking]:
+    """Staff: the active bookings of their community's spaces starting in [start, end)."""
+    members.require_staff(actor)
+    query = (
+        sa.select(Booking)
+        .join(Space, Space.id == Booking.space_id)
+        .where(Booking.status.in_(ACTIVE), Booking.start_at >= start, Booking.start_at < end)
+        .order_by(Booking.start_at, Space.id)
+    )
+    if not actor.has_role("admin"):
+        query = query.where(Space.community_id == actor.community_id)
+    return list(db.session.scalars(query))

@@ -15,11 +15,13 @@ def register_web(app: Flask) -> None:
         labels,
         market,
         profile,
+        spaces,
         staff,
         training,
     )
 
-    for module in (home, auth, profile, staff, hosting, assessments, training, earning, market):
+    pages = (home, auth, profile, staff, hosting, assessments, training, earning, market, spaces)
+    for module in pages:
         app.register_blueprint(module.bp)
     labels.register(app)
 

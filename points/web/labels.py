@@ -98,6 +98,29 @@ VOUCHER_STATUS_NAMES = {
     "expired": _l("Expired"),
 }
 
+# 公益 / 低偿 / 市场: the street office's three service tiers for shared space.
+SERVICE_TIER_NAMES = {
+    "free": _l("公益 Free"),
+    "low_fee": _l("低偿 Low fee"),
+    "market": _l("市场 Market"),
+}
+BOOKING_STATUS_NAMES = {
+    "pending": _l("Waiting for approval"),
+    "confirmed": _l("Booked"),
+    "cancelled": _l("Cancelled"),
+    "rejected": _l("Not approved"),
+    "offered": _l("Offered to you: accept it"),
+    "lapsed": _l("Offer lapsed"),
+    "no_show": _l("Released: not checked in"),
+}
+WAIT_STATUS_NAMES = {
+    "waiting": _l("Waiting"),
+    "offered": _l("Offered to you"),
+    "booked": _l("Booked"),
+    "lapsed": _l("Lapsed"),
+    "withdrawn": _l("Withdrawn"),
+}
+
 
 def register(app) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
@@ -118,6 +141,9 @@ def register(app) -> None:
             "CLAIM_STATUS_NAMES": CLAIM_STATUS_NAMES,
             "UNIT_NAMES": UNIT_NAMES,
             "KIND_NAMES": KIND_NAMES,
+            "SERVICE_TIER_NAMES": SERVICE_TIER_NAMES,
+            "BOOKING_STATUS_NAMES": BOOKING_STATUS_NAMES,
+            "WAIT_STATUS_NAMES": WAIT_STATUS_NAMES,
             "ACTIVITY_STATUS_NAMES": ACTIVITY_STATUS_NAMES,
             "CATEGORY_NAMES": CATEGORY_NAMES,
             "VOUCHER_STATUS_NAMES": VOUCHER_STATUS_NAMES,

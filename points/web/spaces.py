@@ -1,0 +1,438 @@
+"""Shared-space pages: the spaces, a week of free and taken slots per space, the booking
+form (once or weekly), my bookings and waits, the approval queue and check-in at the door."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import segno
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.validators import NumberRange, Optional
+
+from points.database import utcnow
+from points.errors import InvalidInput, NotFound, PointsError
+from points.extensions import db
+from points.spaces import attendance, series, waitlist
+from points.spaces import services as spaces
+from points.spaces.models import ACTIVE, TIERS, Booking, Space
+from points.web.forms import commit_or_show, show_error
+from points.web.labels import SERVICE_TIER_NAMES
+
+bp = Blueprint("spaces", __name__)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+
+
+def _locale() -> str:
+    return str(get_locale())
+
+
+def _space(space_id: int) -> Space:
+    try:
+        return spaces.get_space(space_id)
+    except NotFound:
+        abort(404)
+
+
+def _today() -> date:
+    return utcnow().astimezone(_zone()).date()
+
+
+# ---------------------------------------------------------------------------- browsing
+
+
+@bp.get("/spaces")
+@login_required
+def space_list():
+    return render_template(
+        "spaces/list.html", spaces=spaces.spaces(), locale=_locale(), tiers=TIERS
+    )
+
+
+def _monday(value: str | None) -> date:
+    try:
+        day = date.fromisoformat(value) if value else _today()
+    except ValueError:
+        day = _today()
+    if not date(2000, 1, 1) <= day <= date(2099, 12, 31):
+        day = _today()
+    return day - timedelta(days=day.weekday())
+
+
+@bp.get("/spaces/<int:space_id>")
+@login_required
+def week(space_id: int):
+    """Seven days of slots, free or taken; a free slot opens the booking form."""
+    space = _space(space_id)
+    monday = _monday(request.args.get("week"))
+    days = [monday + timedelta(days=i) for i in range(7)]
+    closed = spaces.closures(space, days[0], days[-1])
+    now = utcnow()
+    return render_template(
+        "spaces/week.html",
+        space=space,
+        days=[(d, spaces.availability(space, d), closed.get(d)) for d in days],
+        monday=monday,
+        previous=monday - timedelta(days=7),
+        following=monday + timedelta(days=7),
+        now=now,
+        may_book=spaces.may_book(current_user, space),
+        locale=_locale(),
+    )
+
+
+# ---------------------------------------------------------------------------- booking form
+
+
+def _times(space: Space) -> list[str]:
+    """Every slot boundary the space is ever open at, as HH:MM."""
+    minutes = set()
+    for intervals in space.opening_hours.values():
+        for opens, closes in intervals:
+            first, last = spaces._minutes(opens), spaces._minutes(closes)
+            minutes.update(range(first, last + 1, space.slot_minutes))
+    return [f"{m // 60:02d}:{m % 60:02d}" for m in sorted(minutes)]
+
+
+class BookForm(FlaskForm):
+    day = DateField(_l("Date"))
+    start = SelectField(_l("From"), validate_choice=False)
+    end = SelectField(_l("Until"), validate_choice=False)
+    tier = SelectField(_l("Kind of use"))
+    title = StringField(_l("What is it for (programme title)"))
+    expected_attendance = IntegerField(
+        _l("Expected attendance"), default=10, validators=[Optional(), NumberRange(0, 10_000)]
+    )
+    weeks = IntegerField(
+        _l("Repeat weekly for how many weeks (1: just this once)"),
+        default=1,
+        validators=[Optional(), NumberRange(1, 52)],
+    )
+    skip_conflicts = BooleanField(_l("If some weeks are taken, book the others anyway"))
+
+
+def _moment(day: date, hhmm: str, field: str) -> datetime:
+    try:
+        hours, minutes = (int(part) for part in hhmm.split(":"))
+        if hours == 24 and minutes == 0:
+            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=_zone())
+        return datetime.combine(day, time(hours, minutes), tzinfo=_zone())
+    except (AttributeError, ValueError):
+        raise InvalidInput("choose a time from the list", field=field) from None
+
+
+def _form_for(space: Space, form: BookForm) -> BookForm:
+    form.start.choices = form.end.choices = _times(space)
+    form.tier.choices = [(t, SERVICE_TIER_NAMES[t]) for t in TIERS]
+    return form
+
+
+def _prefill(space: Space, form: BookForm) -> None:
+    """From the week page: ?start=<ISO> of the slot pressed."""
+    try:
+        # A hand-typed "+08:00" arrives as a space.
+        given = request.args.get("start", "").replace(" ", "+")
+        start = datetime.fromisoformat(given).astimezone(_zone())
+    except ValueError:
+        return
+    form.day.data = start.date()
+    form.start.data = f"{start:%H:%M}"
+    end = start + timedelta(minutes=max(space.slot_minutes, 60))
+    form.end.data = "24:00" if end.date() != start.date() else f"{end:%H:%M}"
+
+
+def _request_fields(space: Space, form: BookForm) -> dict:
+    if form.day.data is None:
+        raise InvalidInput("must be a date like 2026-12-01", field="day")
+    return {
+        "space_id": space.id,
+        "start": _moment(form.day.data, form.start.data, "start"),
+        "end": _moment(form.day.data, form.end.data, "end"),
+        "tier": form.tier.data,
+        "title": form.title.data or "",
+        "expected_attendance": form.expected_attendance.data or 0,
+    }
+
+
+@bp.route("/spaces/<int:space_id>/book", methods=["GET", "POST"])
+@login_required
+def book(space_id: int):
+    space = _space(space_id)
+    form = _form_for(space, BookForm())
+    if request.method == "GET":
+        _prefill(space, form)
+    elif form.validate_on_submit():
+        try:
+            fields = _request_fields(space, form)
+            if request.form.get("action") == "wait":
+                waitlist.wait(current_user, **fields)
+                db.session.commit()
+                flash(
+                    _(
+                        "You are on the waiting list. If the time frees, it is offered to you "
+                        "here first; accept it in time."
+                    ),
+                    "success",
+                )
+                return redirect(url_for("spaces.mine"))
+            weeks = form.weeks.data or 1
+            if weeks == 1:
+                made = spaces.book(current_user, **fields)
+                db.session.commit()
+                flash(_booked_message(made), "success")
+                return redirect(url_for("spaces.mine"))
+            done = series.book_weekly(
+                current_user, weeks=weeks, skip_conflicts=form.skip_conflicts.data, **fields
+            )
+            db.session.commit()
+            flash(
+                _("Booked %(n)s weeks.", n=len(done.bookings)) + " " + _skipped(done.skipped),
+                "success",
+            )
+            return redirect(url_for("spaces.mine"))
+        except PointsError as error:
+            db.session.rollback()
+            show_error(form, error)
+    else:
+        flash(_("Please correct the marked fields and try again."), "error")
+    return render_template(
+        "spaces/book.html",
+        space=space,
+        form=form,
+        may_book=spaces.may_book(current_user, space),
+        locale=_locale(),
+    )
+
+
+def _booked_message(booking: Booking) -> str:
+    if booking.status == "pending":
+        return _("Sent for approval. What it costs is set aside until a social worker decides.")
+    return _("Booked. Check in at the space from 15 minutes before the start.")
+
+
+def _skipped(skipped: list[series.Skipped]) -> str:
+    if not skipped:
+        return ""
+    days = ", ".join(f"{s.day:%m-%d}" for s in skipped)
+    return _("Skipped because they could not be booked: %(days)s.", days=days)
+
+
+# ---------------------------------------------------------------------------- my bookings
+
+
+@bp.get("/me/bookings")
+@login_required
+def mine():
+    now = utcnow()
+    booked = spaces.bookings_of(current_user, limit=200)
+    return render_template(
+        "spaces/mine.html",
+        upcoming=[b for b in booked if b.end_at > now and b.status in (*ACTIVE, "offered")][::-1],
+        past=[b for b in booked if not (b.end_at > now and b.status in (*ACTIVE, "offered"))],
+        waits=waitlist.waits_of(current_user),
+        now=now,
+        check_in_open=lambda b: attendance.window(b)[0] <= now < attendance.window(b)[1],
+        refund_deadline=lambda b: (
+            b.start_at - timedelta(hours=current_app.config["BOOKING_REFUND_HOURS"])
+        ),
+        late_share=current_app.config["BOOKING_LATE_REFUND_PERCENT"],
+        locale=_locale(),
+    )
+
+
+def _own(booking_id: int) -> Booking:
+    try:
+        return spaces.own_booking(booking_id, current_user)
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/me/bookings/<int:booking_id>/cancel")
+@login_required
+def cancel(booking_id: int):
+    found = _own(booking_id)
+    commit_or_show(
+        lambda: spaces.cancel(found, host=current_user),
+        _("Cancelled. Any refund is back in your balance."),
+    )
+    return redirect(url_for("spaces.mine"))
+
+
+@bp.post("/me/bookings/<int:booking_id>/check-in")
+@login_required
+def check_in(booking_id: int):
+    found = _own(booking_id)
+    commit_or_show(lambda: attendance.check_in(found, actor=current_user), _("Checked in. Enjoy!"))
+    return redirect(url_for("spaces.mine"))
+
+
+@bp.post("/me/bookings/<int:booking_id>/accept")
+@login_required
+def accept(booking_id: int):
+    found = _own(booking_id)
+    commit_or_show(
+        lambda: waitlist.accept(found, host=current_user), _("The time is yours: booked.")
+    )
+    return redirect(url_for("spaces.mine"))
+
+
+@bp.post("/me/bookings/<int:booking_id>/decline")
+@login_required
+def decline(booking_id: int):
+    found = _own(booking_id)
+    commit_or_show(
+        lambda: waitlist.decline(found, host=current_user),
+        _("Declined. The time goes to the next host waiting."),
+    )
+    return redirect(url_for("spaces.mine"))
+
+
+@bp.post("/me/waits/<int:wait_id>/withdraw")
+@login_required
+def withdraw(wait_id: int):
+    try:
+        waitlist.withdraw(wait_id, host=current_user)
+        db.session.commit()
+    except NotFound:
+        abort(404)
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+    else:
+        flash(_("You left the waiting list."), "success")
+    return redirect(url_for("spaces.mine"))
+
+
+class ChangeForm(BookForm):
+    weeks = None
+    skip_conflicts = None
+
+
+@bp.route("/me/bookings/<int:booking_id>/change", methods=["GET", "POST"])
+@login_required
+def change(booking_id: int):
+    found = _own(booking_id)
+    if found.status not in ACTIVE or found.start_at <= utcnow():
+        flash(_("This booking can no longer be changed."), "error")
+        return redirect(url_for("spaces.mine"))
+    start, end = found.start_at.astimezone(_zone()), found.end_at.astimezone(_zone())
+    form = _form_for(found.space, ChangeForm())
+    if request.method == "GET":
+        form.day.data, form.start.data = start.date(), f"{start:%H:%M}"
+        form.end.data = "24:00" if end.date() != start.date() else f"{end:%H:%M}"
+        form.tier.data, form.title.data = found.tier, found.title
+        form.expected_attendance.data = found.expected_attendance
+    elif form.validate_on_submit():
+        try:
+            fields = _request_fields(found.space, form)
+            fields.pop("space_id")
+            changed = spaces.change(found, host=current_user, **fields)
+            db.session.commit()
+            flash(
+                _("Changed. It needs approval again.")
+                if changed.status == "pending"
+                else _("Changed."),
+                "success",
+            )
+            return redirect(url_for("spaces.mine"))
+        except PointsError as error:
+            db.session.rollback()
+            show_error(form, error)
+    return render_template(
+        "spaces/change.html", booking=found, space=found.space, form=form, locale=_locale()
+    )
+
+
+# ---------------------------------------------------------------------------- staff
+
+
+@bp.get("/bookings/queue")
+@login_required
+def queue():
+    if not current_user.is_staff:
+        abort(403)
+    today = _today()
+    first = datetime.combine(today, time(0), tzinfo=_zone())
+    return render_template(
+        "spaces/queue.html",
+        pending=spaces.pending_for(current_user),
+        today=spaces.bookings_between(current_user, first, first + timedelta(days=1)),
+        now=utcnow(),
+        locale=_locale(),
+    )
+
+
+def _managed(booking_id: int) -> Booking:
+    try:
+        found = spaces.get_booking(booking_id)
+    except NotFound:
+        abort(404)
+    if not current_user.is_staff:
+        abort(403)
+    return found
+
+
+@bp.post("/bookings/<int:booking_id>/approve")
+@login_required
+def approve(booking_id: int):
+    found = _managed(booking_id)
+    commit_or_show(lambda: spaces.approve(found, actor=current_user), _("Approved."))
+    return redirect(url_for("spaces.queue"))
+
+
+@bp.post("/bookings/<int:booking_id>/reject")
+@login_required
+def reject(booking_id: int):
+    found = _managed(booking_id)
+    commit_or_show(
+        lambda: spaces.reject(found, actor=current_user, reason=request.form.get("reason", "")),
+        _("Not approved. The host gets back what was set aside."),
+    )
+    return redirect(url_for("spaces.queue"))
+
+
+@bp.post("/bookings/<int:booking_id>/staff-check-in")
+@login_required
+def staff_check_in(booking_id: int):
+    found = _managed(booking_id)
+    commit_or_show(lambda: attendance.check_in(found, actor=current_user), _("Checked in."))
+    return redirect(url_for("spaces.queue"))
+
+
+@bp.get("/spaces/<int:space_id>/door")
+@login_required
+def door(space_id: int):
+    """A poster for the door: hosts scan it to check in."""
+    space = _space(space_id)
+    try:
+        spaces.require_manager(space, current_user)
+    except PointsError:
+        abort(403)
+    url = url_for("spaces.scan", code=attendance.space_code(space), _external=True)
+    svg = segno.make_qr(url, error="m").svg_inline(scale=10, omitsize=True)
+    return render_template("spaces/door.html", space=space, svg=svg, url=url, locale=_locale())
+
+
+@bp.route("/spaces/check-in/<code>", methods=["GET", "POST"])
+@login_required
+def scan(code: str):
+    """Where the door's QR code leads: one button checks in the booking due now."""
+    try:
+        space = attendance.space_of_code(code)
+    except PointsError:
+        abort(404)
+    if request.method == "POST":
+        if commit_or_show(
+            lambda: attendance.check_in_here(space, current_user), _("Checked in. Enjoy!")
+        ):
+            return redirect(url_for("spaces.mine"))
+    return render_template("spaces/scan.html", space=space, code=code, locale=_locale())
