@@ -25,6 +25,7 @@ from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import services as members
 from points.members.models import Community, Course, Grid, Member
+from points.spaces import attendance
 from points.spaces import services as space_services
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
@@ -254,6 +255,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     ledger.post_transfers_bulk(earnings, actor_id=admins[0].id, now=now)
     _entry("demo.toml", "earning", _earning, [m for m, _ in created], now)
     _entry("demo.toml", "spending", _spending, [m for m, _ in created], now)
+    _entry("demo.toml", "booking", _booking, [m for m, _ in created], now)
     return {
         "accounts": len(created),
         "population": population["members"],
@@ -316,6 +318,65 @@ def _spending(accounts: list[Member], now) -> None:
     ]
     if offers:
         market.redeem(volunteer, benefit_id=offers[0].id, now=now)
+
+
+# (space code, weekday, start hour, hours, title): the community centre's regular programmes.
+PROGRAMMES = [
+    ("yunxi-activity-room", 1, 19, 2, "社区合唱团排练"),
+    ("yunxi-activity-room", 3, 9, 2, "长者智能手机课堂"),
+    ("yunxi-classroom", 2, 19, 2, "青年夜校·书法"),
+    ("yunxi-garden", 5, 8, 2, "屋顶菜园认养日"),
+    ("yunxi-kitchen", 4, 14, 2, "邻里共享厨房·包饺子"),
+    ("yunxi-reading-room", 6, 10, 2, "亲子绘本共读"),
+]
+
+
+def _booking(accounts: list[Member], now) -> None:
+    """Four past weeks of the hosts' regular programmes (checked in at the door, one never
+    was, so the app releases it as a no-show) and the next two weeks booked ahead, each made
+    through the booking flow at the time it would have been made."""
+    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+    demo_host = next((m for m in accounts if m.level == "host"), None)
+    if demo_host is None or demo_host.community_id is None:
+        return
+    hosts = [demo_host] + list(
+        db.session.scalars(
+            sa.select(Member)
+            .where(Member.level == "host", Member.community_id == demo_host.community_id)
+            .where(Member.id != demo_host.id, Member.status == "active")
+            .order_by(Member.id)
+            .limit(len(PROGRAMMES) - 1)
+        )
+    )
+    today = now.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    codes = {s.code: s for s in space_services.spaces()}
+    for i, (code, weekday, hour, hours, title) in enumerate(PROGRAMMES):
+        space, host = codes.get(code), hosts[i % len(hosts)]
+        if space is None or not space_services.may_book(host, space):
+            continue
+        for week in range(-4, 2):
+            day = monday + timedelta(days=7 * week + weekday)
+            start = datetime.combine(day, time(hour), tzinfo=zone)
+            made_at = min(start - timedelta(days=3), now)
+            if start < now + timedelta(hours=2) and start + timedelta(hours=hours) > now:
+                continue  # not one under way right now
+            try:
+                with db.session.begin_nested():
+                    booking = space_services.book(
+                        host,
+                        space_id=space.id,
+                        start=start,
+                        end=start + timedelta(hours=hours),
+                        tier="free",
+                        title=title,
+                        expected_attendance=min(15, space.capacity),
+                        now=made_at,
+                    )
+                    if start < now and not (i == 2 and week == -1):
+                        attendance.check_in(booking, actor=host, now=start)
+            except PointsError:
+                continue  # a closed day, the host's quota: as in life, that week is skipped
 
 
 def _population(spec: dict, password_hash, grower, issuance, now) -> dict:

@@ -14,6 +14,7 @@ from points.ledger import services as ledger
 from points.ledger.models import Account
 from points.ledger.verify import verify_ledger
 from points.members.models import Member
+from points.spaces.models import Booking
 from tests.conftest import app_config
 
 
@@ -45,6 +46,13 @@ def test_the_demo_seed_loads_once_with_the_readme_accounts(app):
         levels = {level: n for level, n in db.session.execute(query)}
         assert sum(levels.values()) >= 300 and all(levels[lv] > 0 for lv in levels)
         assert len(levels) == 4
+        # The host's regular programmes: weeks behind them (checked in) and two weeks ahead.
+        host_bookings = db.session.scalars(
+            sa.select(Booking).where(Booking.host_id == by_phone["13900000003"].id)
+        ).all()
+        assert {b.title for b in host_bookings} >= {"社区合唱团排练"}
+        assert any(b.checked_in_at for b in host_bookings)
+        assert any(b.start_at > utcnow() for b in host_bookings)
         assert verify_ledger().ok
     again = runner.invoke(args=["seed", "demo"])
     assert "not loaded again" in again.output
