@@ -480,7 +480,9 @@ def approved_hours(member_id: int, start: datetime, end: datetime) -> float:
             Claim.status == "approved",
             ActivityType.unit == "hour",
             Claim.occurred_on >= local_today(start),
-            Claim.occurred_on < local_today(end) + timedelta(days=1),
+            # The last local day [start, end) touches: a quarter ending at local midnight
+            # stops the day before; a window ending now includes today.
+            Claim.occurred_on <= local_today(end - timedelta(microseconds=1)),
         )
     )
     return int(tenths) / 10

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 COLOURS = ("green", "yellow", "red", "unrated")
 
@@ -116,21 +116,22 @@ def rate(inputs: Inputs, t: Thresholds) -> Rating:
     return Rating(overall, tuple(found))
 
 
-def quarter_of(moment: datetime) -> str:
-    moment = moment.astimezone(UTC)
+def quarter_of(moment: datetime, zone: tzinfo = UTC) -> str:
+    """The quarter holding `moment` on the community's calendar (`zone`)."""
+    moment = moment.astimezone(zone)
     return f"{moment.year}Q{(moment.month - 1) // 3 + 1}"
 
 
-def quarter_bounds(quarter: str) -> tuple[datetime, datetime]:
-    """[start, end) of a quarter like "2026Q4", in UTC."""
+def quarter_bounds(quarter: str, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """[start, end) of a quarter like "2026Q4": midnights of the community's calendar."""
     try:
         year, q = int(quarter[:4]), int(quarter[5])
         if quarter[4] != "Q" or len(quarter) != 6 or not 1 <= q <= 4:
             raise ValueError
     except (ValueError, IndexError):
         raise ValueError(f"not a quarter: {quarter!r}") from None
-    start = datetime(year, 3 * q - 2, 1, tzinfo=UTC)
-    end = datetime(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=UTC)
+    start = datetime(year, 3 * q - 2, 1, tzinfo=zone)
+    end = datetime(year + (q == 4), 1 if q == 4 else 3 * q + 1, 1, tzinfo=zone)
     return start, end
 
 

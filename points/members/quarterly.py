@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,9 +28,13 @@ from points.members.assessment import (
 from points.members.models import Assessment, Member
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+
+
 def _quarter(value, now: datetime) -> str:
     try:
-        start, _ = quarter_bounds(value)
+        start, _ = quarter_bounds(value, _zone())
     except (ValueError, TypeError):
         raise InvalidInput("must be a quarter like 2026Q4", field="quarter") from None
     if start > now:
@@ -39,7 +44,7 @@ def _quarter(value, now: datetime) -> str:
 
 def inputs_for(member_id: int, quarter: str) -> Inputs:
     """The quarter's measured inputs; None where the platform does not measure one yet."""
-    start, end = quarter_bounds(quarter)
+    start, end = quarter_bounds(quarter, _zone())
     values = {name: members.measure(name, member_id, start, end) for name in members.MEASURES}
     return Inputs(**values)
 
@@ -136,4 +141,4 @@ def latest_for(member: Member) -> Assessment | None:
 
 
 def current_quarter(now: datetime | None = None) -> str:
-    return quarter_of(now or utcnow())
+    return quarter_of(now or utcnow(), _zone())

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -12,6 +13,7 @@ from points.database import utcnow
 from points.errors import Conflict, Forbidden, InvalidInput
 from points.extensions import db
 from points.members import services as members
+from points.members.assessment import quarter_bounds, quarter_of
 from tests.activities.conftest import points_of
 
 START = utcnow().replace(microsecond=0) + timedelta(days=1)
@@ -177,3 +179,20 @@ def test_approved_hours_feed_the_ladder(submit, social_worker, volunteer):
         r for r in members.progress_of(volunteer).requirements if r.code == "service_hours"
     )
     assert hours.have == 2.0
+
+
+def test_hours_count_in_the_local_period_that_holds_their_day(
+    app, submit, social_worker, volunteer, today
+):
+    """Quarters run midnight to midnight on the community's calendar: work done on a
+    period's first day is not also counted in the period before."""
+    zone = ZoneInfo(app.config["COMMUNITY_TIMEZONE"])
+    worked = today - timedelta(days=1)
+    claims.approve_claim(submit(quantity=2, occurred_on=worked), actor=social_worker)
+    db.session.commit()
+    midnight = datetime.combine(worked, time(0), tzinfo=zone)
+    assert claims.approved_hours(volunteer.id, midnight - timedelta(days=7), midnight) == 0
+    assert claims.approved_hours(volunteer.id, midnight, midnight + timedelta(days=1)) == 2
+    assert claims.approved_hours(volunteer.id, midnight, utcnow()) == 2
+    assert quarter_bounds("2026Q4", zone)[0] == datetime(2026, 10, 1, tzinfo=zone)
+    assert quarter_of(datetime(2026, 9, 30, 17, tzinfo=UTC), zone) == "2026Q4"
