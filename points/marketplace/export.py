@@ -73,7 +73,7 @@ def statement_rows(
             masked_name(r.member.name),
             r.quantity,
             r.points,
-            str(status_names.get(r.status, r.status)),
+            str(status_names.get(r.shown_status, r.shown_status)),
             local(r.created_at),
             local(r.confirmed_at),
             local(r.ended_at),

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from points.database import is_id, lock_key, lock_row, utcnow
+from points.database import UTCDateTime, is_id, lock_key, lock_row, utcnow
 from points.errors import (
     Conflict,
     Forbidden,
@@ -186,7 +186,9 @@ def benefits(
     search: str | None = None,
     limit: int = 400,
 ) -> list[Benefit]:
-    """Active benefits, filtered; `affordable` keeps what the member's available points buy."""
+    """Active benefits, filtered; `affordable` keeps what the member could redeem now: their
+    available points buy it, their level allows it, it is in stock and on offer, and they
+    have not reached its per-member limit for the period."""
     query = sa.select(Benefit).where(Benefit.active).order_by(Benefit.points, Benefit.id)
     if category:
         query = query.where(Benefit.category == category)
@@ -214,6 +216,10 @@ def benefits(
             sa.or_(Benefit.stock_left.is_(None), Benefit.stock_left > 0),
             sa.or_(Benefit.available_from.is_(None), Benefit.available_from <= today),
             sa.or_(Benefit.available_until.is_(None), Benefit.available_until >= today),
+            sa.or_(
+                Benefit.per_member_limit.is_(None),
+                _used_in_period(member.id, utcnow()) < Benefit.per_member_limit,
+            ),
         )
     return list(db.session.scalars(query.limit(limit)))
 
@@ -244,6 +250,28 @@ def _used(member_id: int, benefit: Benefit, now: datetime) -> int:
     if start is not None:
         query = query.where(Redemption.created_at >= start)
     return int(db.session.scalar(query))
+
+
+def _used_in_period(member_id: int, now: datetime) -> sa.ScalarSelect:
+    """`_used` for every benefit of a query at once: a subquery correlated to `Benefit`."""
+    period_start = sa.case(
+        {
+            period: sa.literal(_period_start(period, now), UTCDateTime)
+            for period in LIMIT_PERIODS
+            if period != "ever"
+        },
+        value=Benefit.limit_period,
+    )
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(Redemption.quantity), 0))
+        .where(
+            Redemption.member_id == member_id,
+            Redemption.benefit_id == Benefit.id,
+            Redemption.status.in_(("held", "confirmed")),
+            sa.or_(Benefit.limit_period == "ever", Redemption.created_at >= period_start),
+        )
+        .scalar_subquery()
+    )
 
 
 def _new_code() -> str:

@@ -317,6 +317,7 @@ def statement():
         vouchers=rows,
         providers=_counter_names(ids),
         masked=market.masked_name,
+        now=utcnow(),
         locale=_locale(),
     )
 

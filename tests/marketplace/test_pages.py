@@ -110,6 +110,20 @@ def test_i_can_afford_it_now_hides_what_costs_more_than_i_have(client, funded):
     assert "男士精剪一次" not in page and "植物染发一次" not in page  # 40 and 120 points
 
 
+def test_i_can_afford_it_now_hides_what_i_have_redeemed_up_to_its_limit(client, funded):
+    member = funded(200)
+    market.redeem(member, benefit_id=benefit_titled("儿童理发一次").id, quantity=3)  # 4 a month
+    db.session.commit()
+    sign_in(client, member.phone)
+    path = "/benefits?category=haircut&affordable=1"
+    assert "儿童理发一次" in client.get(path).get_data(as_text=True)  # one more this month
+    market.redeem(member, benefit_id=benefit_titled("儿童理发一次").id)
+    db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "儿童理发一次" not in page and "老人免费理发一次" in page
+    assert "儿童理发一次" in client.get("/benefits?category=haircut").get_data(as_text=True)
+
+
 # ---------------------------------------------------------------------------- redeeming
 
 
