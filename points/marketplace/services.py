@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -478,11 +479,24 @@ def expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
 # ---------------------------------------------------------------------------- confirm
 
 
+# Full-width forms (Ａ, ２, －) that a Chinese input method types, as their ASCII characters.
+_FULL_WIDTH = {point: point - 0xFEE0 for point in range(0xFF01, 0xFF5F)}
+# Not part of a code: dashes of any kind, and the invisible characters a scanner or a copy
+# adds around it (Enter, Tab, STX/ETX, zero-width spaces); spaces are dropped as well.
+_NOT_CODE = ("Pd", "Cc", "Cf")
+MAX_TYPED = 100
+
+
 def normalise_code(value) -> str:
-    """What staff type: any case, spaces and hyphens allowed."""
-    if not isinstance(value, str):
+    """What staff type or a scanner sends: the voucher QR code holds the bare 9 characters,
+    the voucher shows them as ABC-DEF-GHJ; any case, spaces, dashes and full-width forms."""
+    if not isinstance(value, str) or len(value) > MAX_TYPED:
         raise InvalidInput("type the 9-character code on the voucher", field="code")
-    code = re.sub(r"[\s-]", "", value).upper()
+    code = "".join(
+        c
+        for c in value.translate(_FULL_WIDTH)
+        if not c.isspace() and unicodedata.category(c) not in _NOT_CODE
+    ).upper()
     if not CODE_SHAPE.match(code):
         raise InvalidInput("type the 9-character code on the voucher", field="code")
     return code
