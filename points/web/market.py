@@ -238,6 +238,8 @@ def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
         providers=_counter_names(ids),
         confirmed=market.confirmed_on(ids, market.local_today()),
         masked=market.masked_name,
+        code_alphabet=market.CODE_ALPHABET,
+        code_length=market.CODE_LENGTH,
         locale=_locale(),
     ), status
 
