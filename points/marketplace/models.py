@@ -162,6 +162,17 @@ class Redemption(db.Model):
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     confirmer: Mapped[Member | None] = relationship(foreign_keys=[confirmed_by])
 
+    def status_at(self, now: datetime) -> str:
+        """The status people are shown: a held voucher past its expiry is expired, even
+        before the housekeeping sweep has voided it (and given its points back)."""
+        if self.status == "held" and self.expires_at <= now:
+            return "expired"
+        return self.status
+
+    @property
+    def shown_status(self) -> str:
+        return self.status_at(utcnow())
+
     @property
     def display_code(self) -> str:
         """The code in groups of three, easier to read out and type: ABC-DEF-GHJ."""

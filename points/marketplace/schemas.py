@@ -71,7 +71,11 @@ class RedemptionOut(Schema):
     id = fields.Integer()
     code = fields.String(metadata={"description": "9 characters; shown as ABC-DEF-GHJ"})
     display_code = fields.String()
-    status = fields.String(metadata={"enum": ["held", "confirmed", "cancelled", "expired"]})
+    # A held voucher past its expiry reads "expired" before the sweep voids it, as on pages.
+    status = fields.String(
+        attribute="shown_status",
+        metadata={"enum": ["held", "confirmed", "cancelled", "expired"]},
+    )
     benefit_id = fields.Integer()
     benefit_title = fields.Function(lambda r: r.benefit.title(_locale()))
     merchant = fields.Function(lambda r: r.provider.name(_locale()))

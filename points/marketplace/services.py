@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 
-from points.database import is_id, lock_key, lock_row, utcnow
+from points.database import UTCDateTime, is_id, lock_key, lock_row, utcnow
 from points.errors import (
     Conflict,
     Forbidden,
@@ -186,7 +187,9 @@ def benefits(
     search: str | None = None,
     limit: int = 400,
 ) -> list[Benefit]:
-    """Active benefits, filtered; `affordable` keeps what the member's available points buy."""
+    """Active benefits, filtered; `affordable` keeps what the member could redeem now: their
+    available points buy it, their level allows it, it is in stock and on offer, and they
+    have not reached its per-member limit for the period."""
     query = sa.select(Benefit).where(Benefit.active).order_by(Benefit.points, Benefit.id)
     if category:
         query = query.where(Benefit.category == category)
@@ -214,6 +217,10 @@ def benefits(
             sa.or_(Benefit.stock_left.is_(None), Benefit.stock_left > 0),
             sa.or_(Benefit.available_from.is_(None), Benefit.available_from <= today),
             sa.or_(Benefit.available_until.is_(None), Benefit.available_until >= today),
+            sa.or_(
+                Benefit.per_member_limit.is_(None),
+                _used_in_period(member.id, utcnow()) < Benefit.per_member_limit,
+            ),
         )
     return list(db.session.scalars(query.limit(limit)))
 
@@ -244,6 +251,28 @@ def _used(member_id: int, benefit: Benefit, now: datetime) -> int:
     if start is not None:
         query = query.where(Redemption.created_at >= start)
     return int(db.session.scalar(query))
+
+
+def _used_in_period(member_id: int, now: datetime) -> sa.ScalarSelect:
+    """`_used` for every benefit of a query at once: a subquery correlated to `Benefit`."""
+    period_start = sa.case(
+        {
+            period: sa.literal(_period_start(period, now), UTCDateTime)
+            for period in LIMIT_PERIODS
+            if period != "ever"
+        },
+        value=Benefit.limit_period,
+    )
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(Redemption.quantity), 0))
+        .where(
+            Redemption.member_id == member_id,
+            Redemption.benefit_id == Benefit.id,
+            Redemption.status.in_(("held", "confirmed")),
+            sa.or_(Benefit.limit_period == "ever", Redemption.created_at >= period_start),
+        )
+        .scalar_subquery()
+    )
 
 
 def _new_code() -> str:
@@ -450,11 +479,24 @@ def expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
 # ---------------------------------------------------------------------------- confirm
 
 
+# Full-width forms (Ａ, ２, －) that a Chinese input method types, as their ASCII characters.
+_FULL_WIDTH = {point: point - 0xFEE0 for point in range(0xFF01, 0xFF5F)}
+# Not part of a code: dashes of any kind, and the invisible characters a scanner or a copy
+# adds around it (Enter, Tab, STX/ETX, zero-width spaces); spaces are dropped as well.
+_NOT_CODE = ("Pd", "Cc", "Cf")
+MAX_TYPED = 100
+
+
 def normalise_code(value) -> str:
-    """What staff type: any case, spaces and hyphens allowed."""
-    if not isinstance(value, str):
+    """What staff type or a scanner sends: the voucher QR code holds the bare 9 characters,
+    the voucher shows them as ABC-DEF-GHJ; any case, spaces, dashes and full-width forms."""
+    if not isinstance(value, str) or len(value) > MAX_TYPED:
         raise InvalidInput("type the 9-character code on the voucher", field="code")
-    code = re.sub(r"[\s-]", "", value).upper()
+    code = "".join(
+        c
+        for c in value.translate(_FULL_WIDTH)
+        if not c.isspace() and unicodedata.category(c) not in _NOT_CODE
+    ).upper()
     if not CODE_SHAPE.match(code):
         raise InvalidInput("type the 9-character code on the voucher", field="code")
     return code

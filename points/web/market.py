@@ -3,17 +3,14 @@ the merchant's counter (核销) with today's confirmations and the monthly state
 
 from __future__ import annotations
 
-import csv
 import io
 import secrets
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 import segno
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -26,14 +23,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from wtforms import HiddenField, SelectField, StringField
 
 from points.database import utcnow
 from points.errors import IdempotencyConflict, NotFound, PointsError
 from points.extensions import db, limit_wrong_codes
 from points.ledger import services as ledger
+from points.marketplace import export
 from points.marketplace import services as market
 from points.marketplace.models import CATEGORIES, Redemption
 from points.web.forms import show_error
@@ -46,10 +42,6 @@ QUANTITIES = (1, 2, 3)
 
 def _locale() -> str:
     return str(get_locale())
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
 
 
 # ---------------------------------------------------------------------------- benefits
@@ -246,6 +238,8 @@ def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
         providers=_counter_names(ids),
         confirmed=market.confirmed_on(ids, market.local_today()),
         masked=market.masked_name,
+        code_alphabet=market.CODE_ALPHABET,
+        code_length=market.CODE_LENGTH,
         locale=_locale(),
     ), status
 
@@ -325,6 +319,7 @@ def statement():
         vouchers=rows,
         providers=_counter_names(ids),
         masked=market.masked_name,
+        now=utcnow(),
         locale=_locale(),
     )
 
@@ -343,95 +338,32 @@ def _headers() -> list[str]:
     ]
 
 
-def _export_rows(rows: list[Redemption]) -> list[list]:
-    """One line per voucher; times are naive wall-clock times of the community."""
-
-    def local(moment: datetime | None) -> datetime | None:
-        return moment.astimezone(_zone()).replace(tzinfo=None) if moment else None
-
-    return [
-        [
-            r.display_code,
-            r.benefit.title(_locale()),
-            market.masked_name(r.member.name),
-            r.quantity,
-            r.points,
-            str(VOUCHER_STATUS_NAMES.get(r.status, r.status)),
-            local(r.created_at),
-            local(r.confirmed_at),
-            local(r.ended_at),
-        ]
-        for r in rows
-    ]
-
-
-def _export_name(ids: list[int], month: str, extension: str) -> str:
-    codes = [p.code for p in market.providers() if p.id in ids]
-    prefix = codes[0] if len(codes) == 1 else "vouchers"
-    return f"{prefix}-{month}.{extension}"
-
-
-def _inert(value):
-    """A text cell starting like a formula is kept as text (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def _send_statement(fmt: str):
+    ids = _counter()
+    month = _month()
+    made = export.statement_file(
+        ids,
+        month,
+        fmt,
+        locale=_locale(),
+        headings=_headers(),
+        status_names=VOUCHER_STATUS_NAMES,
+    )
+    return send_file(
+        io.BytesIO(made.data),
+        mimetype=made.mimetype,
+        as_attachment=True,
+        download_name=made.filename,
+    )
 
 
 @bp.get("/merchant/statement.csv")
 @login_required
 def statement_csv():
-    ids = _counter()
-    month = _month()
-    _lines, rows = market.month_statement(ids, month)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(_headers())
-    for row in _export_rows(rows):
-        writer.writerow(
-            [
-                "" if v is None else v.strftime("%Y-%m-%d %H:%M") if isinstance(v, datetime) else v
-                for v in map(_inert, row)
-            ]
-        )
-    # The byte-order mark tells Excel the file is UTF-8, so Chinese opens correctly.
-    data = ("\ufeff" + out.getvalue()).encode("utf-8")
-    return send_file(
-        io.BytesIO(data),
-        mimetype="text/csv",
-        as_attachment=True,
-        download_name=_export_name(ids, month, "csv"),
-    )
+    return _send_statement("csv")
 
 
 @bp.get("/merchant/statement.xlsx")
 @login_required
 def statement_xlsx():
-    ids = _counter()
-    month = _month()
-    _lines, rows = market.month_statement(ids, month)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = month
-    sheet.append(_headers())
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for row in _export_rows(rows):
-        sheet.append(row)
-        for cell in sheet[sheet.max_row]:
-            if cell.data_type == "f":  # text that looks like a formula stays text
-                cell.data_type = "s"
-            elif isinstance(cell.value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-    for letter, width in zip("ABCDEFGHI", (14, 30, 10, 8, 8, 10, 17, 17, 17), strict=True):
-        sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return send_file(
-        out,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=_export_name(ids, month, "xlsx"),
-    )
+    return _send_statement("xlsx")

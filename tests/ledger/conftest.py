@@ -30,11 +30,11 @@ def make_wallet(ctx, issuance):
     return make
 
 
-def balances(*accounts) -> list[tuple[int, int, int]]:
-    """(balance, held, available) of each account, read fresh."""
+def balances(*accounts, now=None) -> list[tuple[int, int, int]]:
+    """(balance, held, available) of each account, read fresh, as at `now` (default: now)."""
     out = []
     for account in accounts:
-        b = ledger.balance_of(account)
+        b = ledger.balance_of(account, now=now)
         out.append((b.balance, b.held, b.available))
     return out
 

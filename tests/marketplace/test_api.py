@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from points.database import utcnow
 from points.extensions import db
+from points.marketplace import services as market
+from points.marketplace.models import Redemption
 from tests.conftest import api_token
 
 
@@ -64,6 +69,30 @@ def test_redeem_confirm_and_the_balance_follows(client, rich_member, make_benefi
     assert [r["code"] for r in today] == [voucher["code"]]
     statement = client.get("/api/v1/merchant/statement", headers=staff).get_json()
     assert {line["status"]: line["vouchers"] for line in statement["lines"]}["confirmed"] == 1
+
+
+def test_an_overdue_voucher_reads_expired_before_the_sweep_voids_it(
+    client, rich_member, make_benefit, barber_staff
+):
+    member = rich_member(100)
+    issued = utcnow() - timedelta(days=8)  # valid for 7 days
+    voucher = market.redeem(member, benefit_id=make_benefit(points=10).id, now=issued)
+    fresh = market.redeem(member, benefit_id=make_benefit(points=10).id)
+    db.session.commit()
+    me = api_token(client, member.phone)
+    mine = client.get("/api/v1/me/redemptions", headers=me).get_json()
+    assert {v["id"]: v["status"] for v in mine} == {voucher.id: "expired", fresh.id: "held"}
+    one = client.get(f"/api/v1/redemptions/{voucher.id}", headers=me).get_json()
+    assert one["status"] == "expired" and one["ended_at"] is None
+    month = market.local_today(issued).strftime("%Y-%m")
+    statement = client.get(
+        f"/api/v1/merchant/statement?month={month}", headers=api_token(client, barber_staff.phone)
+    ).get_json()
+    assert {v["code"]: v["status"] for v in statement["vouchers"]}[voucher.code] == "expired"
+    cancel = client.post(f"/api/v1/redemptions/{voucher.id}/cancel", headers=me)
+    assert cancel.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(Redemption, voucher.id).status == "held"  # reading changed nothing
 
 
 def test_the_owner_cancels_and_nobody_else_can(client, rich_member, make_benefit):

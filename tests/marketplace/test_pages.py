@@ -110,6 +110,20 @@ def test_i_can_afford_it_now_hides_what_costs_more_than_i_have(client, funded):
     assert "男士精剪一次" not in page and "植物染发一次" not in page  # 40 and 120 points
 
 
+def test_i_can_afford_it_now_hides_what_i_have_redeemed_up_to_its_limit(client, funded):
+    member = funded(200)
+    market.redeem(member, benefit_id=benefit_titled("儿童理发一次").id, quantity=3)  # 4 a month
+    db.session.commit()
+    sign_in(client, member.phone)
+    path = "/benefits?category=haircut&affordable=1"
+    assert "儿童理发一次" in client.get(path).get_data(as_text=True)  # one more this month
+    market.redeem(member, benefit_id=benefit_titled("儿童理发一次").id)
+    db.session.commit()
+    page = client.get(path).get_data(as_text=True)
+    assert "儿童理发一次" not in page and "老人免费理发一次" in page
+    assert "儿童理发一次" in client.get("/benefits?category=haircut").get_data(as_text=True)
+
+
 # ---------------------------------------------------------------------------- redeeming
 
 
@@ -209,6 +223,47 @@ def test_staff_confirm_a_typed_code_once_and_only_at_their_own_counter(client, f
     db.session.expire_all()
     assert db.session.get(Redemption, voucher.id).status == "confirmed"
     assert available(member) == 70
+
+
+def test_the_counter_offers_camera_scanning_on_top_of_the_plain_form(client, funded, staff_of):
+    member = funded(100, name="王阿姨")
+    voucher = voucher_for(member)
+    sign_in(client, staff_of(1, "13900000002").phone)
+    page = client.get("/merchant").get_data(as_text=True)
+
+    # The scanner: hidden until static/scan.js finds a browser that reads QR codes; its
+    # buttons never send the form themselves; its messages come translated.
+    assert '<script src="/static/scan.js" defer></script>' in page
+    scanner = re.search(r"<div class=\"scanner\" data-scanner hidden[^>]*>", page).group(0)
+    assert f'data-code-alphabet="{market.CODE_ALPHABET}"' in scanner
+    assert f'data-code-length="{market.CODE_LENGTH}"' in scanner
+    assert 'data-not-voucher="这不是兑换券的二维码' in scanner
+    assert 'data-denied="未获得摄像头权限' in scanner
+    assert re.search(r'<button type="button"[^>]*data-scan-open>扫码</button>', page)
+    assert re.search(r'<button type="button"[^>]*data-scan-close>关闭摄像头</button>', page)
+    assert re.search(r'<video muted playsinline aria-label="摄像头画面">', page)
+    assert re.search(r'<p class="scan-note" data-scan-note hidden>', page)
+    script = client.get("/static/scan.js")
+    assert script.status_code == 200 and "javascript" in script.mimetype
+    assert "BarcodeDetector" in script.get_data(as_text=True)
+    script.close()
+
+    # Without JavaScript it is the same form as before: a code box and a submit button. What
+    # a barcode scanner types (here with its start mark and Enter) is confirmed as typed.
+    form = re.search(r'<form method="post" action="/merchant/confirm".*?</form>', page, re.S)
+    assert 'name="code"' in form.group(0) and '<button type="submit"' in form.group(0)
+    done = client.post(
+        "/merchant/confirm",
+        data={"csrf_token": hidden(page, "csrf_token"), "code": f"\x02{voucher.code.lower()}\r\n"},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200 and 'class="flash success"' in done.get_data(as_text=True)
+    assert available(member) == 70
+
+    client.post("/language/en", data={"csrf_token": csrf_token(client, "/merchant"), "next": "/"})
+    english = client.get("/merchant").get_data(as_text=True)
+    assert "data-scan-open>Scan with camera</button>" in english
+    assert 'data-looking="Point the camera at the QR code on the voucher."' in english
 
 
 def test_the_statement_counts_the_confirmed_voucher_and_exports_it(client, funded, staff_of):

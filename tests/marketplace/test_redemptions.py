@@ -153,6 +153,71 @@ def test_the_per_member_limit_counts_the_period(rich_member, make_benefit):
     assert market.redeem(member, benefit_id=benefit.id, now=next_month).status == "held"
 
 
+def test_affordable_leaves_out_benefits_at_my_limit_for_the_period(rich_member, make_benefit):
+    member, neighbour = rich_member(100), rich_member(100)
+    monthly = make_benefit(per_member_limit=2, limit_period="month")
+    once = make_benefit(per_member_limit=1, limit_period="ever")
+    daily = make_benefit(per_member_limit=1, limit_period="day")
+    unlimited = make_benefit()
+
+    def affordable(who=member) -> set[int]:
+        return {b.id for b in market.benefits(who, affordable=True)}
+
+    everything = {monthly.id, once.id, daily.id, unlimited.id}
+    assert affordable() == everything
+    market.redeem(member, benefit_id=monthly.id)
+    market.redeem(member, benefit_id=daily.id, now=utcnow() - timedelta(days=1))
+    kept = market.redeem(member, benefit_id=once.id)
+    market.redeem(member, benefit_id=unlimited.id, quantity=3)
+    assert affordable() == {monthly.id, daily.id, unlimited.id}  # yesterday's is another day
+    market.redeem(member, benefit_id=monthly.id)
+    market.redeem(member, benefit_id=daily.id)
+    assert affordable() == {unlimited.id}
+    assert affordable(neighbour) == everything
+    market.cancel(kept, member=member)  # a cancelled voucher no longer counts
+    assert affordable() == {once.id, unlimited.id}
+    assert [b.id for b in market.benefits(member)] == [monthly.id, once.id, daily.id, unlimited.id]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "ABCDEFGHJ",  # what the voucher's QR code holds
+        "ABC-DEF-GHJ",  # as printed under it
+        " abc def-ghj ",  # typed in any case
+        "ABCDEFGHJ\r\n",  # a barcode scanner's Enter
+        "\x02ABCDEFGHJ\x03\t",  # a scanner's start and end marks and its Tab
+        "ＡＢＣ－ＤＥＦ－ＧＨＪ",  # full width, from a Chinese input method
+        "abc\u3000def\u3000ghj",  # ideographic spaces
+        "ABC–DEF—GHJ",  # other dashes, from a copied message
+        "ABC\u200bDEF\ufeffGHJ",  # invisible characters from a copy
+    ],
+)
+def test_a_code_is_read_however_it_was_typed_or_scanned(typed):
+    assert market.normalise_code(typed) == "ABCDEFGHJ"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        None,
+        123,
+        "",
+        "ABCDEFGH",  # too short
+        "ABCDEFGHJK",  # too long
+        "ABCDEFGH0",  # 0, 1, I, L and O are never in a code
+        "ABCDEFGHI",
+        "ABC.DEF.GHJ",
+        "https://example.org/ABCDEFGHJ",  # another QR code
+        "A" * 10_000,
+    ],
+)
+def test_anything_else_is_not_a_code(typed):
+    with pytest.raises(InvalidInput) as refused:
+        market.normalise_code(typed)
+    assert "code" in refused.value.errors
+
+
 def test_level_and_window_are_checked(rich_member, make_benefit):
     resident = rich_member(100, level="resident")
     with pytest.raises(Forbidden, match="level volunteer"):
