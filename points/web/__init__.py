@@ -15,12 +15,14 @@ def register_web(app: Flask) -> None:
         labels,
         market,
         profile,
+        space_reports,
         staff,
         training,
     )
 
     for module in (home, auth, profile, staff, hosting, assessments, training, earning, market):
         app.register_blueprint(module.bp)
+    app.register_blueprint(space_reports.bp)
     labels.register(app)
 
 
