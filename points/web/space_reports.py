@@ -274,6 +274,20 @@ def _export_name(report: Report, extension: str) -> str:
     return f"utilisation-{report.now.first}-{report.now.last}.{extension}"
 
 
+def _csv_cell(index: int, value) -> str:
+    """Rates as 25.0%, dates as 2026-12-07; text that starts like a formula is kept as text
+    (CSV injection)."""
+    if value is None:
+        return ""
+    if index in (6, 9):
+        return f"{value * 100:.1f}%"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return str(value)
+
+
 @bp.get("/spaces/utilisation.csv")
 @staff_required
 def utilisation_csv():
@@ -282,19 +296,7 @@ def utilisation_csv():
     writer = csv.writer(out)
     writer.writerow(export_headers())
     for row in export_rows(found):
-        rates = (6, 9)
-        writer.writerow(
-            [
-                ""
-                if v is None
-                else f"{v * 100:.1f}%"
-                if i in rates
-                else v.isoformat()
-                if isinstance(v, date)
-                else v
-                for i, v in enumerate(row)
-            ]
-        )
+        writer.writerow([_csv_cell(i, v) for i, v in enumerate(row)])
     # The byte-order mark tells Excel the file is UTF-8, so Chinese opens correctly.
     data = ("\ufeff" + out.getvalue()).encode("utf-8")
     return send_file(

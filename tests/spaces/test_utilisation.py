@@ -366,3 +366,17 @@ def test_csv_and_excel_carry_the_same_figures(client, worked_week, social_worker
     assert len(values) == len(rows)
     bad = client.get("/spaces/utilisation.csv?from=soon")
     assert bad.status_code == 422
+
+
+def test_exports_keep_formula_like_names_as_text(client, worked_week, social_worker):
+    worked_week.name_en = '=HYPERLINK("http://x")'
+    db.session.commit()
+    sign_in(client, social_worker.phone)
+    _english(client)
+    answer = client.get("/spaces/utilisation.csv", query_string=PERIOD)
+    rows = list(csv.reader(io.StringIO(answer.data.decode("utf-8-sig"))))
+    assert ["Space", '\'=HYPERLINK("http://x")'] == rows[5][:2]
+    sheet = load_workbook(
+        io.BytesIO(client.get("/spaces/utilisation.xlsx", query_string=PERIOD).data)
+    ).active
+    assert sheet["B6"].data_type == "s" and sheet["B6"].value.startswith("=HYPERLINK")
