@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,13 @@ from points.ledger import services as ledger
 from tests.ledger.conftest import balances, counts
 
 NOW = utcnow().replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _now_at_test_start(monkeypatch):
+    """NOW is taken as each test starts: balance_of reads the real clock, so a NOW fixed at
+    import time made these holds look overdue once a long suite ran past their expiry."""
+    monkeypatch.setattr(sys.modules[__name__], "NOW", utcnow().replace(microsecond=0))
 
 
 @pytest.fixture
