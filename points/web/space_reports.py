@@ -13,6 +13,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    flash,
     redirect,
     render_template,
     request,
@@ -25,11 +26,10 @@ from flask_login import current_user, login_required
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from points.errors import InvalidInput, NotFound
+from points.errors import InvalidInput, NotFound, PointsError
 from points.extensions import address_key, db, limiter
 from points.spaces import calendar, utilisation
 from points.spaces.utilisation import OTHER, Change, Part, Report, Usage
-from points.web.forms import commit_or_show
 from points.web.messages import translate_error
 from points.web.staff import staff_required
 
@@ -380,10 +380,17 @@ def calendar_reset():
 
     else:
         abort(400)
-    commit_or_show(
-        action,
-        _("New address made. The old one no longer works: subscribe again with the new one."),
-    )
+    try:
+        action()
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        flash(message(error.message), "error")
+    else:
+        flash(
+            _("New address made. The old one no longer works: subscribe again with the new one."),
+            "success",
+        )
     return redirect(url_for("space_reports.calendar_page"))
 
 

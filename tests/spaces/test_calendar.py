@@ -201,9 +201,13 @@ def test_staff_see_and_reset_their_own_communitys_space_feeds_only(
         follow_redirects=True,
     )
     assert answer.status_code == 200
-    other.post(
-        "/calendar/reset", data={"feed": "mine", "csrf_token": csrf_token(other, "/calendar")}
+    assert "只有社工" in answer.get_data(as_text=True)  # in the member's language
+    answer = other.post(
+        "/calendar/reset",
+        data={"feed": "mine", "csrf_token": csrf_token(other, "/calendar")},
+        follow_redirects=True,
     )
+    assert "只有社区主理人有预约日历" in answer.get_data(as_text=True)
     assert db.session.query(CalendarFeed).filter_by(member_id=volunteer.id).count() == 0
     assert app.test_client().get("/calendar").status_code == 302  # sign in first
 
