@@ -90,6 +90,11 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "BOOKING_OFFER_MINUTES": int(os.environ.get("BOOKING_OFFER_MINUTES", "120")),
         # Weekly recurrence: at most this many occurrences in one request.
         "BOOKING_MAX_WEEKS": int(os.environ.get("BOOKING_MAX_WEEKS", "12")),
+        # Calendar feeds (/calendar/<token>.ics): the domain in each event's UID (default:
+        # the host the feed was fetched from) and how many wrong addresses one client
+        # address may try before it is slowed down.
+        "CALENDAR_UID_DOMAIN": os.environ.get("CALENDAR_UID_DOMAIN", ""),
+        "CALENDAR_WRONG_TOKEN_LIMIT": os.environ.get("CALENDAR_WRONG_TOKEN_LIMIT", "20 per minute"),
         # flask-smorest / OpenAPI
         "API_TITLE": "社区主理人 Points API",
         "API_VERSION": "v1",

@@ -15,6 +15,7 @@ def register_web(app: Flask) -> None:
         labels,
         market,
         profile,
+        space_reports,
         spaces,
         staff,
         training,
@@ -23,6 +24,7 @@ def register_web(app: Flask) -> None:
     pages = (home, auth, profile, staff, hosting, assessments, training, earning, market, spaces)
     for module in pages:
         app.register_blueprint(module.bp)
+    app.register_blueprint(space_reports.bp)
     labels.register(app)
 
 
