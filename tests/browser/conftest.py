@@ -4,8 +4,8 @@ The server is a real process on 127.0.0.1 (a free port) with its own database: a
 in a tmp dir — and, when TEST_DATABASE_URL names a PostgreSQL server, a second run against a
 database of its own beside the test database — migrated and demo-seeded through the flask CLI,
 as `make run` does. Each person in a journey gets a browser context of their own (their own
-cookies), sized like a phone 360 px wide; `snap` saves a phone and a desktop screenshot of
-the current page under build/screenshots/.
+cookies), sized like a phone 360 px wide, with JavaScript off (core flows must not need it);
+`snap` saves a phone and a desktop screenshot of the current page under build/screenshots/.
 
 Chromium is Debian's (`apt-get install chromium fonts-noto-cjk`; .ci/run does it): Playwright
 never downloads a browser here. Without one the journeys are skipped loudly on a developer's
@@ -209,6 +209,9 @@ def person(browser, server):
             has_touch=True,
             locale=locale,
             base_url=server.url,
+            # Core flows work without JavaScript: pages run with it off (Playwright's own
+            # probes still work), so a script slipping in cannot carry a journey.
+            java_script_enabled=False,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
@@ -221,11 +224,16 @@ def person(browser, server):
 
 @pytest.fixture
 def snap(request, server):
-    """snap(page, "step") saves <journey>/<backend>-<nn>-<step>-phone.png and -desktop.png."""
+    """snap(page, "step") saves <journey>/<backend[-param]>-<nn>-<step>-phone.png and
+    -desktop.png."""
     journey = re.sub(r"[^a-z0-9_]+", "-", request.node.originalname.lower()).strip("-")
     folder = SCREENSHOTS / journey
     folder.mkdir(parents=True, exist_ok=True)
     counter = iter(range(1, 100))
+    callspec = getattr(request.node, "callspec", None)
+    variant = callspec.id if callspec else server.backend  # e.g. "sqlite-13900000004"
+    for old in folder.glob(f"{variant}-[0-9][0-9]-*.png"):  # an earlier run's
+        old.unlink()
 
     def shoot(page, path: Path, size: dict) -> None:
         page.set_viewport_size(size)
@@ -235,7 +243,7 @@ def snap(request, server):
         page.screenshot(path=str(path), full_page=True, clip=clip)
 
     def take(page, step: str) -> None:
-        stem = f"{server.backend}-{next(counter):02d}-{step}"
+        stem = f"{variant}-{next(counter):02d}-{step}"
         shoot(page, folder / f"{stem}-desktop.png", DESKTOP)
         shoot(page, folder / f"{stem}-phone.png", PHONE)
 

@@ -121,8 +121,10 @@ def test_the_language_switch_turns_every_page_to_english_and_back(person, snap):
     # The choice follows the visitor through sign-in and onto other pages.
     sign_in(page, RESIDENT)
     assert "Hello, 陈小明" in page.inner_text("main h1")
+    page.get_by_text("Menu").click()  # a <details> menu: opens without JavaScript
     assert "My profile" in page.inner_text("nav")
-    snap(page, "member-english")
+    fits_phone(page)
+    snap(page, "member-english-menu-open")
     page.goto("/benefits")
     assert "Benefits to redeem with points" in page.inner_text("main h1")
     fits_phone(page)
