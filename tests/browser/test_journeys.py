@@ -25,6 +25,12 @@ def available_on_home(page) -> int:
     return number_in(page.inner_text(".balance .big"))
 
 
+def latest_balance(page) -> int:
+    """The balance after the newest movement, as the statement's first line shows it."""
+    page.goto("/me/statement")
+    return number_in(page.inner_text("table.list tbody tr >> nth=0 >> td >> nth=2"))
+
+
 def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
     """Claim → a social worker approves → the balance grows → redeem a benefit → the merchant
     types the code → the voucher is used and the points are gone for good."""
@@ -58,6 +64,7 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
     # 王阿姨 sees 12 more points (8 a hour × 1.5).
     assert available_on_home(volunteer) == start + 12
     snap(volunteer, "new-balance")
+    balance = latest_balance(volunteer)
 
     # She redeems a wash and blow-dry at the barber's for 15 points.
     volunteer.goto("/benefits")
@@ -76,7 +83,7 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
 
     # 张店长 types the code as a customer reads it out: lower case, spaces for hyphens.
     sign_in(merchant, MERCHANT)
-    merchant.goto("/merchant")
+    merchant.goto("/")  # the merchant's home is the confirm box
     merchant.fill("input[name=code]", code.lower().replace("-", " "))
     snap(merchant, "counter-code-typed")
     merchant.get_by_role("button", name="核销").click()
@@ -89,8 +96,8 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
     assert "已核销" in volunteer.inner_text("main .card")
     snap(volunteer, "voucher-used")
     assert available_on_home(volunteer) == start + 12 - 15
-    volunteer.goto("/me/statement")
-    assert "洗头吹干一次" in volunteer.inner_text("table.list")
+    assert latest_balance(volunteer) == balance - 15, "the held points are now spent"
+    assert "洗头吹干一次" in volunteer.inner_text("table.list tbody tr >> nth=0")
     snap(volunteer, "statement")
 
 
