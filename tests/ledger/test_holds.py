@@ -15,6 +15,14 @@ from tests.ledger.conftest import balances, counts
 NOW = utcnow().replace(microsecond=0)
 
 
+@pytest.fixture(autouse=True)
+def fresh_now():
+    """NOW is each test's own start. One taken at import goes stale in a long run, and the
+    reads that use the real clock (balance_of) then see the test's holds as expired."""
+    global NOW
+    NOW = utcnow().replace(microsecond=0)
+
+
 @pytest.fixture
 def wallet(make_wallet):
     return make_wallet(1, 100)
