@@ -247,7 +247,7 @@ def test_a_social_worker_sees_each_queue_of_their_community_with_its_count(
     assert html.index("待您处理") < html.index("可用积分"), "the queues come first"
     assert count_of(words, "积分审核") == 2
     assert count_of(words, "主理人遴选") == 1
-    assert count_of(words, "待审批的预约") == 1
+    assert count_of(words, "待审批预约") == 1
     assert count_of(words, "特长审核") == 1
     assert 'href="/staff/claims"' in html and 'href="/staff/applications"' in html
     # The utilisation slot stays empty until the spaces report exists.
@@ -259,7 +259,7 @@ def test_an_admin_counts_the_queues_of_every_community(client, make_member, comm
     sign_in(client, "13900000006")
     words = text_of(page_of(client))
     assert count_of(words, "积分审核") == 3
-    assert count_of(words, "待审批的预约") == 2
+    assert count_of(words, "待审批预约") == 2
 
 
 # ---------------------------------------------------------------------------- hosts
