@@ -243,6 +243,16 @@ def queue(actor: Member, status: str) -> list[HostApplication]:
     )
 
 
+def queue_count(actor: Member, status: str = "submitted") -> int:
+    """How many applications in the actor's scope are in `status` (the home page's count)."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(HostApplication)
+        .join(Member, Member.id == HostApplication.member_id)
+        .where(members.staff_scope(actor), HostApplication.status == status)
+    )
+
+
 def notices(member: Member, now: datetime | None = None) -> list[HostApplication]:
     """Applications in public notice that the member can see (their community; staff: scope)."""
     now = now or utcnow()

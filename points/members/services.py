@@ -432,6 +432,16 @@ def declare_skill(member: Member, *, category, description) -> Skill:
     return skill
 
 
+def skills_to_review_count(actor: Member) -> int:
+    """Declared skills of members in the actor's scope that wait for a review."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Skill)
+        .join(Member, Member.id == Skill.member_id)
+        .where(Skill.status == "declared", staff_scope(actor))
+    )
+
+
 def review_skill(
     skill: Skill, *, approve: bool, note: str = "", actor: Member, now: datetime | None = None
 ) -> Skill:

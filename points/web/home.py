@@ -1,25 +1,192 @@
-"""The home page: the landing page for visitors; for a member, what matters to them first."""
+"""The home page: the landing page for visitors; for a member, the answer to their first
+question, by role — merchant staff: the confirm box and today's confirmations; social
+workers: their queues with counts; hosts: their bookings, free time in their spaces and
+their assessment colour; everyone: points, what they buy, the next level, recent movements.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template
+from flask_babel import get_locale
 from flask_login import current_user
 
 from points.activities import services as claims
+from points.database import utcnow
+from points.extensions import db
 from points.ledger import services as ledger
+from points.marketplace import services as market
+from points.members import applications, quarterly
 from points.members import services as members
+from points.members.models import LEVELS, Member
+from points.spaces import services as spaces
+from points.spaces.models import ACTIVE, Booking, Space
+from points.web.market import ConfirmForm
 
 bp = Blueprint("home", __name__)
+
+BENEFITS_SHOWN = 4
+CONFIRMATIONS_SHOWN = 5
+BOOKINGS_SHOWN = 5
+SPACES_SHOWN = 2
+DAYS_AHEAD = 7
 
 
 @bp.get("/")
 def index():
     if not current_user.is_authenticated:
         return render_template("home/index.html")
+    member = current_user
+    wallet = ledger.member_wallet(member.id)
     return render_template(
         "home/member.html",
-        balance=ledger.balance_of(ledger.member_wallet(current_user.id)),
-        progress=members.progress_of(current_user),
-        recent=ledger.statement(ledger.member_wallet(current_user.id), limit=5).items,
-        claims_waiting=claims.queue_count(current_user) if current_user.is_staff else 0,
+        counter=_counter(member) if member.merchant_ids else None,
+        staff=_staff_work(member) if member.is_staff else None,
+        host=_host_week(member) if member.level == "host" else None,
+        balance=ledger.balance_of(wallet),
+        affordable=market.benefits(member, affordable=True, limit=BENEFITS_SHOWN),
+        progress=members.progress_of(member),
+        recent=ledger.statement(wallet, limit=5).items,
+        locale=str(get_locale()),
     )
+
+
+# ---------------------------------------------------------------------------- merchant staff
+
+
+@dataclass(frozen=True)
+class CounterToday:
+    form: ConfirmForm
+    confirmed: list  # today's confirmed vouchers, newest first
+    masked: object  # how a member's name is shown at the counter
+
+
+def _counter(member: Member) -> CounterToday:
+    ids = market.counter_providers(member)
+    return CounterToday(
+        form=ConfirmForm(),
+        confirmed=market.confirmed_on(ids, market.local_today()),
+        masked=market.masked_name,
+    )
+
+
+# ---------------------------------------------------------------------------- social workers
+
+
+@dataclass(frozen=True)
+class StaffWork:
+    claims: int
+    applications: int
+    skills: int
+    bookings: int
+    # This week's utilisation of the community's spaces: comes from the spaces module's
+    # utilisation report (being added by the lead); None until then, and the page shows nothing.
+    utilisation: object | None = None
+
+
+def _staff_work(member: Member) -> StaffWork:
+    return StaffWork(
+        claims=claims.queue_count(member),
+        applications=applications.queue_count(member, "submitted"),
+        skills=members.skills_to_review_count(member),
+        bookings=_bookings_to_approve(member),
+    )
+
+
+def _bookings_to_approve(member: Member) -> int:
+    """Pending bookings of spaces in the worker's community (an admin's: every community).
+
+    Belongs in points.spaces.services beside `approve` (owned by the spaces engineer); it sits
+    here until that module offers a count, so the home page can show the queue today.
+    """
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Booking)
+        .join(Space, Space.id == Booking.space_id)
+        .where(Booking.status == "pending")
+    )
+    if not member.has_role("admin"):
+        query = query.where(Space.community_id == member.community_id)
+    return db.session.scalar(query)
+
+
+# ---------------------------------------------------------------------------- hosts
+
+
+@dataclass(frozen=True)
+class FreeDay:
+    day: date
+    ranges: list[tuple[datetime, datetime]]
+
+
+@dataclass(frozen=True)
+class SpaceWeek:
+    space: Space
+    days: list[FreeDay]  # only the days with free time
+
+
+@dataclass(frozen=True)
+class HostWeek:
+    upcoming: list[Booking]
+    spaces: list[SpaceWeek]
+    usual: bool  # the spaces are ones the host booked before (else: their community's)
+    assessment: object | None
+
+
+def _host_week(member: Member) -> HostWeek:
+    now = utcnow()
+    booked = spaces.bookings_of(member)
+    upcoming = sorted(
+        (b for b in booked if b.status in ACTIVE and b.end_at > now), key=lambda b: b.start_at
+    )
+    usual = _usual_spaces(booked)
+    rooms = usual or _bookable_spaces(member)
+    bookable_from = now + timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
+    today = claims.local_today(now)
+    days = [today + timedelta(days=n) for n in range(DAYS_AHEAD)]
+    return HostWeek(
+        upcoming=upcoming[:BOOKINGS_SHOWN],
+        spaces=[_space_week(room, days, bookable_from) for room in rooms[:SPACES_SHOWN]],
+        usual=bool(usual),
+        assessment=quarterly.latest_for(member),
+    )
+
+
+def _usual_spaces(booked: list[Booking]) -> list[Space]:
+    """The spaces a host booked before, the most booked first."""
+    counts = Counter(b.space_id for b in booked)
+    rooms = {b.space_id: b.space for b in booked}
+    return [rooms[i] for i, _ in counts.most_common() if rooms[i].active]
+
+
+def _bookable_spaces(member: Member) -> list[Space]:
+    if member.community_id is None:
+        return []
+    level = LEVELS.index(member.level)
+    return [s for s in spaces.spaces(member.community_id) if LEVELS.index(s.min_level) <= level]
+
+
+def _space_week(space: Space, days: list[date], after: datetime) -> SpaceWeek:
+    found = []
+    for day in days:
+        ranges = free_ranges(spaces.availability(space, day), after)
+        if ranges:
+            found.append(FreeDay(day, ranges))
+    return SpaceWeek(space, found)
+
+
+def free_ranges(slots, after: datetime) -> list[tuple[datetime, datetime]]:
+    """Free slots starting at or after `after`, joined into (start, end) runs."""
+    runs: list[tuple[datetime, datetime]] = []
+    for slot in slots:
+        if not slot.free or slot.start < after:
+            continue
+        if runs and runs[-1][1] == slot.start:
+            runs[-1] = (runs[-1][0], slot.end)
+        else:
+            runs.append((slot.start, slot.end))
+    return runs

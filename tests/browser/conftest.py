@@ -1,0 +1,250 @@
+"""Browser journeys: Playwright drives the system Chromium against the app served by gunicorn.
+
+The server is a real process on 127.0.0.1 (a free port) with its own database: a SQLite file
+in a tmp dir — and, when TEST_DATABASE_URL names a PostgreSQL server, a second run against a
+database of its own beside the test database — migrated and demo-seeded through the flask CLI,
+as `make run` does. Each person in a journey gets a browser context of their own (their own
+cookies), sized like a phone 360 px wide, with JavaScript off (core flows must not need it);
+`snap` saves a phone and a desktop screenshot of the current page under build/screenshots/.
+
+Chromium is Debian's (`apt-get install chromium fonts-noto-cjk`; .ci/run does it): Playwright
+never downloads a browser here. Without one the journeys are skipped loudly on a developer's
+machine and fail under CI (the `CI` variable set).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from points.config import normalise_database_url
+from tests.browser.steps import DESKTOP, PHONE
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "build" / "screenshots"
+BIN = Path(sys.executable).parent
+MAX_HEIGHT = 4000  # px of a screenshot, at most
+
+
+def _chromium() -> str | None:
+    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium"):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+CHROMIUM = _chromium()
+NO_CHROMIUM = (
+    "!!! BROWSER JOURNEYS NOT RUN: no Chromium found (looked for $CHROMIUM, /usr/bin/chromium, "
+    "chromium on PATH). Install it with `apt-get install -y chromium fonts-noto-cjk`. !!!"
+)
+
+
+def pytest_terminal_summary(terminalreporter):
+    if CHROMIUM is None:
+        terminalreporter.write_line(NO_CHROMIUM, red=True, bold=True)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """The system Chromium; without one: fail under CI, skip (loudly) elsewhere."""
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail(NO_CHROMIUM, pytrace=False)
+        pytest.skip(NO_CHROMIUM)
+    return CHROMIUM
+
+
+# ---------------------------------------------------------------------------- the server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _flask(env: dict, *args: str) -> None:
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "points", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if done.returncode != 0:
+        pytest.fail(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}", False)
+
+
+def _fresh_postgresql(test_url: str) -> str:
+    """A database of its own beside the test database (the unit tests wipe theirs)."""
+    url = sa.make_url(normalise_database_url(test_url))
+    name = f"{url.database}_browser"
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    own = url.set(database=name)
+    engine = sa.create_engine(own)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+    engine.dispose()
+    return own.render_as_string(hide_password=False)
+
+
+@dataclass
+class Server:
+    backend: str
+    url: str
+
+    def __call__(self, path: str = "/") -> str:
+        return self.url + path
+
+
+SERVER_BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(scope="session", params=SERVER_BACKENDS)
+def server(request, tmp_path_factory, chromium_path):
+    """gunicorn serving the app on a free port of 127.0.0.1, migrated and demo-seeded."""
+    home = tmp_path_factory.mktemp(f"server-{request.param}")
+    if request.param == "sqlite":
+        database_url = f"sqlite:///{home / 'points.sqlite3'}"
+    else:
+        database_url = _fresh_postgresql(os.environ["TEST_DATABASE_URL"])
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "POINTS_INSTANCE_PATH": str(home),
+        "SECRET_KEY": "browser-journeys",
+    }
+    _flask(env, "db", "upgrade")
+    _flask(env, "seed", "demo")
+    port = _free_port()
+    log = (home / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "points:create_app()",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(base, process, home / "gunicorn.log")
+        yield Server(request.param, base)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def _wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"gunicorn exited ({process.returncode}):\n{log.read_text()}", False)
+        try:
+            with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"gunicorn did not answer within 60 s:\n{log.read_text()}", False)
+
+
+# ---------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def person(browser, server):
+    """person() → a new phone-sized page with its own cookies, like a second phone."""
+    contexts = []
+
+    def open_phone(locale: str = "zh-CN"):
+        context = browser.new_context(
+            viewport=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale=locale,
+            base_url=server.url,
+            # Core flows work without JavaScript: pages run with it off (Playwright's own
+            # probes still work), so a script slipping in cannot carry a journey.
+            java_script_enabled=False,
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_phone
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def snap(request, server):
+    """snap(page, "step") saves <journey>/<backend[-param]>-<nn>-<step>-phone.png and
+    -desktop.png."""
+    journey = re.sub(r"[^a-z0-9_]+", "-", request.node.originalname.lower()).strip("-")
+    folder = SCREENSHOTS / journey
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = iter(range(1, 100))
+    callspec = getattr(request.node, "callspec", None)
+    variant = callspec.id if callspec else server.backend  # e.g. "sqlite-13900000004"
+    for old in folder.glob(f"{variant}-[0-9][0-9]-*.png"):  # an earlier run's
+        old.unlink()
+
+    def shoot(page, path: Path, size: dict) -> None:
+        page.set_viewport_size(size)
+        # The whole page, cut off at a few screens (the benefits list runs to metres).
+        height = min(page.evaluate("document.scrollingElement.scrollHeight"), MAX_HEIGHT)
+        clip = {"x": 0, "y": 0, "width": size["width"], "height": height}
+        page.screenshot(path=str(path), full_page=True, clip=clip)
+
+    def take(page, step: str) -> None:
+        stem = f"{variant}-{next(counter):02d}-{step}"
+        shoot(page, folder / f"{stem}-desktop.png", DESKTOP)
+        shoot(page, folder / f"{stem}-phone.png", PHONE)
+
+    return take

@@ -1,0 +1,145 @@
+"""Whole journeys through the pages, in a real browser, as the demo people would make them.
+
+Each journey leaves screenshots (phone 360 px and desktop) in build/screenshots/<journey>/.
+The journeys share one seeded server, so each reads the numbers it starts from rather than
+assuming them, and leaves the people it uses as it found them where that matters (language).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.steps import fits_phone, number_in, sign_in
+
+VOLUNTEER = "13900000004"  # 王阿姨
+WORKER = "13900000001"  # 李社工, 云溪社区
+MERCHANT = "13900000002"  # 张店长, 云溪老街理发店
+HOST = "13900000003"  # 宋老师
+RESIDENT = "13900000005"  # 陈小明
+
+
+def available_on_home(page) -> int:
+    page.goto("/")
+    return number_in(page.inner_text(".balance .big"))
+
+
+def latest_balance(page) -> int:
+    """The balance after the newest movement, as the statement's first line shows it."""
+    page.goto("/me/statement")
+    return number_in(page.inner_text("table.list tbody tr >> nth=0 >> td >> nth=2"))
+
+
+def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
+    """Claim → a social worker approves → the balance grows → redeem a benefit → the merchant
+    types the code → the voucher is used and the points are gone for good."""
+    volunteer, worker, merchant = person(), person(), person()
+    note = "浏览器旅程：陪独居的钱奶奶聊天、检查燃气"
+
+    # 王阿姨 claims an hour and a half of visiting an older neighbour.
+    sign_in(volunteer, VOLUNTEER)
+    start = available_on_home(volunteer)
+    snap(volunteer, "volunteer-home")
+    volunteer.goto("/claims/new")
+    volunteer.select_option("select[name=activity_type]", "elder-companionship")
+    volunteer.fill("input[name=quantity]", "1.5")
+    volunteer.fill("textarea[name=note]", note)
+    fits_phone(volunteer)
+    snap(volunteer, "claim-form")
+    volunteer.get_by_role("button", name="提交申报").click()
+    assert "申报已提交" in volunteer.inner_text(".flash.success")
+    assert note in volunteer.inner_text("main")
+    snap(volunteer, "claim-sent")
+
+    # 李社工 finds it in the queue and approves it.
+    sign_in(worker, WORKER)
+    worker.goto("/staff/claims")
+    card = worker.locator("section.card", has_text=note)
+    snap(worker, "claims-to-review")
+    card.get_by_role("button", name="通过", exact=True).click()
+    assert "已通过，积分已到账" in worker.inner_text(".flash.success")
+    snap(worker, "claim-approved")
+
+    # 王阿姨 sees 12 more points (8 a hour × 1.5).
+    assert available_on_home(volunteer) == start + 12
+    snap(volunteer, "new-balance")
+    balance = latest_balance(volunteer)
+
+    # She redeems a wash and blow-dry at the barber's for 15 points.
+    volunteer.goto("/benefits")
+    volunteer.fill("input[name=q]", "洗头吹干")
+    volunteer.locator("form.filters button[type=submit]").click()
+    volunteer.get_by_role("link", name="洗头吹干一次").click()
+    snap(volunteer, "benefit")
+    volunteer.get_by_role("button", name="兑换").click()
+    assert "兑换成功" in volunteer.inner_text(".flash.success")
+    code = volunteer.inner_text(".voucher-code.big").strip()
+    assert re.fullmatch(r"[A-Z2-9]{3}-[A-Z2-9]{3}-[A-Z2-9]{3}", code)
+    voucher_page = volunteer.url
+    fits_phone(volunteer)
+    snap(volunteer, "voucher")
+    assert available_on_home(volunteer) == start + 12 - 15
+
+    # 张店长 types the code as a customer reads it out: lower case, spaces for hyphens.
+    sign_in(merchant, MERCHANT)
+    merchant.goto("/")  # the merchant's home is the confirm box
+    merchant.fill("input[name=code]", code.lower().replace("-", " "))
+    snap(merchant, "counter-code-typed")
+    merchant.get_by_role("button", name="核销").click()
+    assert "核销成功" in merchant.inner_text(".flash.success")
+    assert "洗头吹干一次" in merchant.inner_text("table.list")
+    snap(merchant, "counter-confirmed")
+
+    # Back on 王阿姨's phone: the voucher is used and the points stay spent.
+    volunteer.goto(voucher_page)
+    assert "已核销" in volunteer.inner_text("main .card")
+    snap(volunteer, "voucher-used")
+    assert available_on_home(volunteer) == start + 12 - 15
+    assert latest_balance(volunteer) == balance - 15, "the held points are now spent"
+    assert "洗头吹干一次" in volunteer.inner_text("table.list tbody tr >> nth=0")
+    snap(volunteer, "statement")
+
+
+@pytest.mark.skip(reason="journey 2 waits for the booking pages (being built on the main line)")
+def test_a_host_books_a_slot_and_a_second_host_finds_it_taken(person, snap):
+    """宋老师 books a free slot of the activity room this week; a second host opens the same
+    day, sees the slot taken, and a try to book it anyway is refused with a clear message.
+
+    To write once the booking pages exist: sign_in(host, HOST) → the space's day view → pick
+    a free slot → book (tier 公益) → the booking is listed on the host's home; a second host
+    (a seeded host of 云溪社区) → the same day → the slot shows taken → posting the same slot
+    → the error flash says it is taken and what to do; snap each step on both phones.
+    """
+
+
+def test_the_language_switch_turns_every_page_to_english_and_back(person, snap):
+    page = person()
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert "注册" in page.inner_text("main")
+    snap(page, "visitor-chinese")
+
+    page.get_by_role("button", name="English").click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Sign up" in page.inner_text("main")
+    snap(page, "visitor-english")
+
+    # The choice follows the visitor through sign-in and onto other pages.
+    sign_in(page, RESIDENT)
+    assert "Hello, 陈小明" in page.inner_text("main h1")
+    page.get_by_text("Menu").click()  # a <details> menu: opens without JavaScript
+    assert "My profile" in page.inner_text("nav")
+    fits_phone(page)
+    snap(page, "member-english-menu-open")
+    page.goto("/benefits")
+    assert "Benefits to redeem with points" in page.inner_text("main h1")
+    fits_phone(page)
+    snap(page, "benefits-english")
+
+    # 中文 takes the member back; their choice is remembered with their account.
+    page.get_by_role("button", name="中文").click()
+    assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    assert "积分" in page.inner_text("main h1")
+    assert page.url.endswith("/benefits")
+    snap(page, "benefits-chinese")

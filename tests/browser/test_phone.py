@@ -1,0 +1,72 @@
+"""Every role's pages on a 360 px phone: nothing scrolls sideways, touch targets are large,
+type is readable; screenshots of each role's home and main pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.steps import fits_phone, sign_in
+
+PAGES = {
+    None: ["/", "/login", "/register", "/activities/types", "/benefits"],
+    "13900000004": ["/", "/me", "/me/statement", "/me/claims", "/claims/new", "/me/vouchers"],
+    "13900000003": ["/", "/activities", "/me"],
+    "13900000002": ["/", "/merchant", "/merchant/statement"],
+    "13900000001": [
+        "/",
+        "/staff/claims",
+        "/staff/members",
+        "/staff/applications",
+        "/staff/assessments",
+        "/staff/courses",
+    ],
+}
+SMALLEST_TARGET = 44  # px, WCAG's target size for touch
+SMALLEST_TYPE = 16  # px
+SMALLEST_BOX = 24  # px, a tick box (WCAG 2.5.8)
+
+
+def _too_small_targets(page) -> list[str]:
+    """Buttons, bar links, menu and form fields smaller than a fingertip (tick boxes: 24 px,
+    their label being the larger target)."""
+    return page.evaluate(
+        """([least, box]) => [...document.querySelectorAll(
+              'button, .button, input:not([type=hidden]), select, textarea, nav a, header a,'
+              + ' summary')]
+            .filter(e => e.offsetParent !== null)
+            .filter(e => { const r = e.getBoundingClientRect();
+                           const need = ['checkbox', 'radio'].includes(e.type) ? box : least;
+                           return r.height < need || r.width < need; })
+            .map(e => e.outerHTML.slice(0, 80))""",
+        [SMALLEST_TARGET, SMALLEST_BOX],
+    )
+
+
+def _smallest_type(page) -> float:
+    return page.evaluate(
+        """() => Math.min(...[...document.querySelectorAll(
+              'main p, main li, main td, main small, main label, nav a')]
+            .filter(e => e.offsetParent !== null && e.textContent.trim())
+            .map(e => parseFloat(getComputedStyle(e).fontSize)))"""
+    )
+
+
+@pytest.mark.parametrize("phone", list(PAGES), ids=lambda p: p or "visitor")
+def test_each_roles_pages_fit_a_phone(person, snap, phone):
+    page = person()
+    if phone:
+        sign_in(page, phone)
+    problems = []
+    for path in PAGES[phone]:
+        page.goto(path)
+        assert page.locator("main").is_visible()
+        snap(page, path.strip("/").replace("/", "-") or "home")
+        try:
+            fits_phone(page)
+        except AssertionError as error:
+            problems.append(str(error))
+        if small := _too_small_targets(page):
+            problems.append(f"{path}: targets under {SMALLEST_TARGET} px: {small}")
+        if (size := _smallest_type(page)) < SMALLEST_TYPE:
+            problems.append(f"{path}: type as small as {size} px")
+    assert not problems, "\n".join(problems)
