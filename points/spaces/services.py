@@ -761,6 +761,20 @@ def pending_for(actor: Member) -> list[Booking]:
     return list(db.session.scalars(query))
 
 
+def pending_count(actor: Member) -> int:
+    """How many bookings wait for the actor's approval (the home page's tile)."""
+    members.require_staff(actor)
+    query = (
+        sa.select(sa.func.count())
+        .select_from(Booking)
+        .join(Space, Space.id == Booking.space_id)
+        .where(Booking.status == "pending")
+    )
+    if not actor.has_role("admin"):
+        query = query.where(Space.community_id == actor.community_id)
+    return db.session.scalar(query)
+
+
 def may_book(member: Member, space: Space) -> bool:
     """Whether the member's level lets them book this space (the form says so up front)."""
     return member.status == "active" and LEVELS.index(member.level) >= LEVELS.index(

@@ -10,22 +10,22 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 
 from points.activities import services as claims
 from points.database import utcnow
-from points.extensions import db
 from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import applications, quarterly
 from points.members import services as members
 from points.members.models import LEVELS, Member
 from points.spaces import services as spaces
+from points.spaces import utilisation
 from points.spaces.models import ACTIVE, Booking, Space
 from points.web.market import ConfirmForm
+from points.web.space_reports import compare_words, part_name, use_words
 
 bp = Blueprint("home", __name__)
 
@@ -52,6 +52,9 @@ def index():
         progress=members.progress_of(member),
         recent=ledger.statement(wallet, limit=5).items,
         locale=str(get_locale()),
+        compare_words=compare_words,
+        use_words=use_words,
+        part_name=part_name,
     )
 
 
@@ -83,9 +86,8 @@ class StaffWork:
     applications: int
     skills: int
     bookings: int
-    # This week's utilisation of the community's spaces: comes from the spaces module's
-    # utilisation report (being added by the lead); None until then, and the page shows nothing.
-    utilisation: object | None = None
+    # This week against last week for the community's spaces (admin: every space).
+    utilisation: utilisation.Report | None = None
 
 
 def _staff_work(member: Member) -> StaffWork:
@@ -93,25 +95,9 @@ def _staff_work(member: Member) -> StaffWork:
         claims=claims.queue_count(member),
         applications=applications.queue_count(member, "submitted"),
         skills=members.skills_to_review_count(member),
-        bookings=_bookings_to_approve(member),
+        bookings=spaces.pending_count(member),
+        utilisation=utilisation.report(member),
     )
-
-
-def _bookings_to_approve(member: Member) -> int:
-    """Pending bookings of spaces in the worker's community (an admin's: every community).
-
-    Belongs in points.spaces.services beside `approve` (owned by the spaces engineer); it sits
-    here until that module offers a count, so the home page can show the queue today.
-    """
-    query = (
-        sa.select(sa.func.count())
-        .select_from(Booking)
-        .join(Space, Space.id == Booking.space_id)
-        .where(Booking.status == "pending")
-    )
-    if not member.has_role("admin"):
-        query = query.where(Space.community_id == member.community_id)
-    return db.session.scalar(query)
 
 
 # ---------------------------------------------------------------------------- hosts

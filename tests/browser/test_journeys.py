@@ -8,8 +8,8 @@ assuming them, and leaves the people it uses as it found them where that matters
 from __future__ import annotations
 
 import re
-
-import pytest
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tests.browser.steps import fits_phone, number_in, sign_in
 
@@ -18,6 +18,8 @@ WORKER = "13900000001"  # 李社工, 云溪社区
 MERCHANT = "13900000002"  # 张店长, 云溪老街理发店
 HOST = "13900000003"  # 宋老师
 RESIDENT = "13900000005"  # 陈小明
+SECOND_HOST = "13900000007"  # 刘老师, 云溪社区
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def available_on_home(page) -> int:
@@ -101,16 +103,66 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
     snap(volunteer, "statement")
 
 
-@pytest.mark.skip(reason="journey 2 waits for the booking pages (being built on the main line)")
 def test_a_host_books_a_slot_and_a_second_host_finds_it_taken(person, snap):
-    """宋老师 books a free slot of the activity room this week; a second host opens the same
-    day, sees the slot taken, and a try to book it anyway is refused with a clear message.
+    """宋老师 books a free afternoon in the activity room next Saturday; 刘老师 opens the same
+    week, sees that time taken, is refused when he tries it anyway, and joins the waiting
+    list instead."""
+    host, other = person(), person()
+    today = datetime.now(SHANGHAI).date()
+    saturday = today - timedelta(days=today.weekday()) + timedelta(days=12)
+    day_heading = f"{saturday.month}月{saturday.day}日"
+    title = "书法兴趣小组·浏览器旅程"
 
-    To write once the booking pages exist: sign_in(host, HOST) → the space's day view → pick
-    a free slot → book (tier 公益) → the booking is listed on the host's home; a second host
-    (a seeded host of 云溪社区) → the same day → the slot shows taken → posting the same slot
-    → the error flash says it is taken and what to do; snap each step on both phones.
-    """
+    sign_in(host, HOST)
+    host.goto("/spaces")
+    fits_phone(host)
+    snap(host, "spaces")
+    host.locator("section.card", has_text="云溪社区活动室").get_by_role(
+        "link", name="查看空闲时段"
+    ).click()
+    host.get_by_role("link", name="下一周 →").click()
+    saturday_card = host.locator("section.day", has_text=day_heading)
+    fits_phone(host)
+    snap(host, "week")
+    saturday_card.get_by_role("link", name="从 15:00 开始预约").click()
+    assert host.input_value("select[name=start]") == "15:00"
+    host.select_option("select[name=tier]", "free")
+    host.fill("input[name=title]", title)
+    fits_phone(host)
+    snap(host, "booking-form")
+    host.get_by_role("button", name="预约", exact=True).click()
+    assert "已预约" in host.inner_text(".flash.success")
+    assert title in host.inner_text("main")  # My bookings lists it
+    snap(host, "booked")
+    host.goto("/")
+    assert title in host.inner_text("main"), "the host's home shows the upcoming booking"
+    snap(host, "host-home")
+
+    # 刘老师 looks at the same Saturday: 15:00 is taken now.
+    sign_in(other, SECOND_HOST)
+    other.goto("/spaces")
+    other.locator("section.card", has_text="云溪社区活动室").get_by_role(
+        "link", name="查看空闲时段"
+    ).click()
+    other.get_by_role("link", name="下一周 →").click()
+    taken = other.locator("section.day", has_text=day_heading).get_by_role(
+        "link", name="15:00 已被占用：加入候补"
+    )
+    assert "taken" in taken.get_attribute("class")
+    snap(other, "week-taken")
+
+    # Trying the same time anyway is refused with what to do instead; nothing is booked.
+    taken.click()
+    other.fill("input[name=title]", "抢同一时段")
+    other.get_by_role("button", name="预约", exact=True).click()
+    refusal = other.inner_text("main")
+    assert "该时段已被预约" in refusal and "加入候补" in refusal
+    fits_phone(other)
+    snap(other, "refused")
+    other.get_by_role("button", name="加入候补").click()
+    assert "已加入候补" in other.inner_text(".flash.success")
+    assert "候补中" in other.inner_text("main")
+    snap(other, "waiting")
 
 
 def test_the_language_switch_turns_every_page_to_english_and_back(person, snap):

@@ -10,7 +10,16 @@ from tests.browser.steps import fits_phone, sign_in
 PAGES = {
     None: ["/", "/login", "/register", "/activities/types", "/benefits"],
     "13900000004": ["/", "/me", "/me/statement", "/me/claims", "/claims/new", "/me/vouchers"],
-    "13900000003": ["/", "/activities", "/me"],
+    "13900000003": [
+        "/",
+        "/activities",
+        "/me",
+        "/spaces",
+        "/spaces/1",
+        "/spaces/1/book",
+        "/me/bookings",
+        "/calendar",
+    ],
     "13900000002": ["/", "/merchant", "/merchant/statement"],
     "13900000001": [
         "/",
@@ -19,6 +28,9 @@ PAGES = {
         "/staff/applications",
         "/staff/assessments",
         "/staff/courses",
+        "/bookings/queue",
+        "/spaces/utilisation",
+        "/spaces/1/door",
     ],
 }
 SMALLEST_TARGET = 44  # px, WCAG's target size for touch

@@ -250,8 +250,32 @@ def test_a_social_worker_sees_each_queue_of_their_community_with_its_count(
     assert count_of(words, "待审批预约") == 1
     assert count_of(words, "特长审核") == 1
     assert 'href="/staff/claims"' in html and 'href="/staff/applications"' in html
-    # The utilisation slot stays empty until the spaces report exists.
-    assert "本周空间使用率" not in words
+    assert 'href="/bookings/queue"' in html
+
+
+def test_a_social_worker_sees_this_weeks_utilisation_against_last_week(
+    client, social_worker, room, make_member
+):
+    """The activity room is open 08:00–21:00 daily (91 hours a week); a two-hour booking
+    this Monday is 2.2 % of it, where last week had none."""
+    today = claims.local_today()
+    monday = datetime.combine(today - timedelta(days=today.weekday()), time(10), tzinfo=SHANGHAI)
+    host = make_member(level="host")
+    spaces.book(
+        host,
+        space_id=room.id,
+        start=monday,
+        end=monday + timedelta(hours=2),
+        tier="free",
+        title="社区合唱团",
+        now=monday - timedelta(days=1),
+    )
+    db.session.commit()
+    sign_in(client, "13900000001")
+    words = text_of(page_of(client))
+    assert "本周空间使用率" in words
+    assert "从 0% 到 2.2%" in words
+    assert "新增使用：上一时段无人使用" in words
 
 
 def test_an_admin_counts_the_queues_of_every_community(client, make_member, community_work):
