@@ -4,7 +4,8 @@ The server is a real process on 127.0.0.1 (a free port) with its own database: a
 in a tmp dir — and, when TEST_DATABASE_URL names a PostgreSQL server, a second run against a
 database of its own beside the test database — migrated and demo-seeded through the flask CLI,
 as `make run` does. Each person in a journey gets a browser context of their own (their own
-cookies), sized like a phone 360 px wide, with JavaScript off (core flows must not need it);
+cookies), sized like a phone 360 px wide, with JavaScript off (core flows must not need it;
+`person(javascript=True)` is for the tests of what a script adds, test_scan.py);
 `snap` saves a phone and a desktop screenshot of the current page under build/screenshots/.
 
 Chromium is Debian's (`apt-get install chromium fonts-noto-cjk`; .ci/run does it): Playwright
@@ -191,17 +192,25 @@ def browser(chromium_path):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path)
+        chromium = playwright.chromium.launch(
+            executable_path=chromium_path,
+            # A camera without a person or a device: no permission prompt, and a synthetic
+            # moving picture for getUserMedia (the counter's scanning test); others ignore it.
+            args=["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"],
+        )
         yield chromium
         chromium.close()
 
 
 @pytest.fixture
 def person(browser, server):
-    """person() → a new phone-sized page with its own cookies, like a second phone."""
+    """person() → a new phone-sized page with its own cookies, like a second phone.
+
+    person(javascript=True) runs the page's scripts (and may use the camera), for the few
+    tests of what a script adds; everything else runs with JavaScript off."""
     contexts = []
 
-    def open_phone(locale: str = "zh-CN"):
+    def open_phone(locale: str = "zh-CN", javascript: bool = False):
         context = browser.new_context(
             viewport=PHONE,
             device_scale_factor=2,
@@ -211,7 +220,8 @@ def person(browser, server):
             base_url=server.url,
             # Core flows work without JavaScript: pages run with it off (Playwright's own
             # probes still work), so a script slipping in cannot carry a journey.
-            java_script_enabled=False,
+            java_script_enabled=javascript,
+            permissions=["camera"] if javascript else [],
         )
         context.set_default_timeout(15_000)
         contexts.append(context)
