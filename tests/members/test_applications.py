@@ -15,38 +15,43 @@ from points.members import services as members
 from tests.concurrency import race, tally
 from tests.conftest import csrf_token, sign_in
 
-NOW = utcnow()
+
+@pytest.fixture
+def now():
+    """The test's own clock, read when the test starts (not when the module is imported: a
+    long run may reach these tests many minutes later)."""
+    return utcnow()
 
 
 @pytest.fixture
-def trained_talent(make_member, social_worker, courses):
+def trained_talent(make_member, social_worker, courses, now):
     """A talent with all three training tiers finished."""
     talent = make_member("13812345678", level="talent", name="宋老师")
     for course in courses.values():
         members.record_completion(
-            talent, course, actor=social_worker, completed_on=NOW - timedelta(days=30)
+            talent, course, actor=social_worker, completed_on=now - timedelta(days=30)
         )
     db.session.commit()
     return talent
 
 
-def _apply(member):
+def _apply(member, now):
     return applications.apply(
         member,
         programme_title="晨间瑜伽",
         proposal="每周二、四早上七点，活动室，面向中老年居民",
-        now=NOW,
+        now=now,
     )
 
 
-def test_the_whole_path_ends_in_a_recorded_appointment(trained_talent, social_worker):
-    application = _apply(trained_talent)
-    applications.review(application, select=True, actor=social_worker, now=NOW)
-    assert application.notice_ends_at == NOW + timedelta(days=5)
-    assert members.progress_of(trained_talent, now=NOW).ready
+def test_the_whole_path_ends_in_a_recorded_appointment(trained_talent, social_worker, now):
+    application = _apply(trained_talent, now)
+    applications.review(application, select=True, actor=social_worker, now=now)
+    assert application.notice_ends_at == now + timedelta(days=5)
+    assert members.progress_of(trained_talent, now=now).ready
     with pytest.raises(Conflict, match="notice_running"):
-        applications.appoint(application, actor=social_worker, now=NOW + timedelta(days=4))
-    applications.appoint(application, actor=social_worker, now=NOW + timedelta(days=5))
+        applications.appoint(application, actor=social_worker, now=now + timedelta(days=4))
+    applications.appoint(application, actor=social_worker, now=now + timedelta(days=5))
     db.session.commit()
     assert (trained_talent.level, application.status) == ("host", "appointed")
     change = members.level_history(trained_talent)[0]
@@ -58,28 +63,30 @@ def test_the_whole_path_ends_in_a_recorded_appointment(trained_talent, social_wo
     assert "public notice ended" in change.reason and "晨间瑜伽" in change.reason
 
 
-def test_the_app_appoints_by_itself_when_the_notice_ends_quietly(trained_talent, social_worker):
-    application = _apply(trained_talent)
-    applications.review(application, select=True, actor=social_worker, now=NOW)
+def test_the_app_appoints_by_itself_when_the_notice_ends_quietly(
+    trained_talent, social_worker, now
+):
+    application = _apply(trained_talent, now)
+    applications.review(application, select=True, actor=social_worker, now=now)
     db.session.commit()
-    assert housekeeping.sweep(now=NOW + timedelta(days=1))["hosts_appointed"] == 0
-    assert housekeeping.sweep(now=NOW + timedelta(days=6))["hosts_appointed"] == 1
+    assert housekeeping.sweep(now=now + timedelta(days=1))["hosts_appointed"] == 0
+    assert housekeeping.sweep(now=now + timedelta(days=6))["hosts_appointed"] == 1
     assert trained_talent.level == "host"
     assert members.level_history(trained_talent)[0].decided_by is None
 
 
 def test_an_open_objection_holds_the_appointment_and_an_upheld_one_declines(
-    trained_talent, social_worker, make_member
+    trained_talent, social_worker, make_member, now
 ):
     neighbour = make_member(name="邻居")
-    application = _apply(trained_talent)
-    applications.review(application, select=True, actor=social_worker, now=NOW)
+    application = _apply(trained_talent, now)
+    applications.review(application, select=True, actor=social_worker, now=now)
     objection = applications.object_to(
-        application, member=neighbour, reason="曾多次扰民", now=NOW + timedelta(days=1)
+        application, member=neighbour, reason="曾多次扰民", now=now + timedelta(days=1)
     )
-    assert housekeeping.sweep(now=NOW + timedelta(days=6))["hosts_appointed"] == 0
+    assert housekeeping.sweep(now=now + timedelta(days=6))["hosts_appointed"] == 0
     with pytest.raises(Conflict, match="open_objection"):
-        applications.appoint(application, actor=social_worker, now=NOW + timedelta(days=6))
+        applications.appoint(application, actor=social_worker, now=now + timedelta(days=6))
     applications.resolve_objection(objection, uphold=True, note="经核实属实", actor=social_worker)
     assert application.status == "declined"
     assert "经核实属实" in application.decision_reason
@@ -87,39 +94,39 @@ def test_an_open_objection_holds_the_appointment_and_an_upheld_one_declines(
 
 
 def test_objections_only_during_the_notice_and_never_ones_own(
-    trained_talent, social_worker, make_member
+    trained_talent, social_worker, make_member, now
 ):
-    application = _apply(trained_talent)
+    application = _apply(trained_talent, now)
     with pytest.raises(Conflict):
-        applications.object_to(application, member=make_member(), reason="x", now=NOW)
-    applications.review(application, select=True, actor=social_worker, now=NOW)
+        applications.object_to(application, member=make_member(), reason="x", now=now)
+    applications.review(application, select=True, actor=social_worker, now=now)
     with pytest.raises(Forbidden):
-        applications.object_to(application, member=trained_talent, reason="x", now=NOW)
+        applications.object_to(application, member=trained_talent, reason="x", now=now)
     with pytest.raises(Conflict):
         applications.object_to(
-            application, member=make_member(), reason="late", now=NOW + timedelta(days=5)
+            application, member=make_member(), reason="late", now=now + timedelta(days=5)
         )
 
 
-def test_missing_training_blocks_the_appointment(make_member, social_worker):
+def test_missing_training_blocks_the_appointment(make_member, social_worker, now):
     talent = make_member(level="talent")
-    application = _apply(talent)
-    applications.review(application, select=True, actor=social_worker, now=NOW)
-    waiting = applications.blockers(application, NOW + timedelta(days=6))
+    application = _apply(talent, now)
+    applications.review(application, select=True, actor=social_worker, now=now)
+    waiting = applications.blockers(application, now + timedelta(days=6))
     assert "course_tier:leadership" in waiting
 
 
 def test_only_talents_apply_once_at_a_time_and_others_decide(
-    trained_talent, make_member, social_worker, places
+    trained_talent, make_member, social_worker, places, now
 ):
     with pytest.raises(Forbidden):
-        _apply(make_member(level="volunteer"))
+        _apply(make_member(level="volunteer"), now)
     with pytest.raises(InvalidInput) as error:
         applications.apply(trained_talent, programme_title=" ", proposal="x")
     assert list(error.value.errors) == ["programme_title"]
-    application = _apply(trained_talent)
+    application = _apply(trained_talent, now)
     with pytest.raises(Conflict):
-        _apply(trained_talent)
+        _apply(trained_talent, now)
     outsider = make_member(role="social_worker", community=places[1])
     with pytest.raises(Forbidden):
         applications.review(application, select=True, actor=outsider)
@@ -129,7 +136,7 @@ def test_only_talents_apply_once_at_a_time_and_others_decide(
     applications.review(application, select=False, reason="方案需细化", actor=social_worker)
     with pytest.raises(Conflict):
         applications.review(application, select=True, actor=social_worker)
-    assert _apply(trained_talent).status == "submitted", "a declined talent may apply again"
+    assert _apply(trained_talent, now).status == "submitted", "a declined talent may apply again"
 
 
 @pytest.mark.parametrize("mode", ["threads", "processes"])
@@ -146,11 +153,11 @@ def test_simultaneous_applications_make_one(app, trained_talent, mode):
     assert tally(outcomes) == {"ok": 1, "Conflict": 7}, outcomes
 
 
-def test_the_funnel_counts_like_the_pilot(make_member, social_worker):
+def test_the_funnel_counts_like_the_pilot(make_member, social_worker, now):
     talents = [make_member(level="talent") for _ in range(5)]
-    apps = [_apply(t) for t in talents]
+    apps = [_apply(t, now) for t in talents]
     for a in apps[:3]:
-        applications.review(a, select=True, actor=social_worker, now=NOW)
+        applications.review(a, select=True, actor=social_worker, now=now)
     applications.review(apps[3], select=False, reason="名额已满", actor=social_worker)
     f = applications.funnel(social_worker)
     assert (f.applied, f.selected, f.appointed) == (5, 3, 0)
