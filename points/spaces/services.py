@@ -683,11 +683,20 @@ def cancel(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
         raise Conflict(f"this booking is {booking.status}")
     if now >= booking.start_at:
         raise Conflict("this booking has begun and can no longer be cancelled")
-    deadline = booking.start_at - timedelta(hours=current_app.config["BOOKING_REFUND_HOURS"])
-    share = 100 if now < deadline else current_app.config["BOOKING_LATE_REFUND_PERCENT"]
+    share = 100 if now < refund_deadline(booking) else late_refund_percent()
     _give_back(booking, share=share, reason="booking cancelled", now=now)
     _end(booking, "cancelled", "cancelled by host", now)
     return booking
+
+
+def refund_deadline(booking: Booking) -> datetime:
+    """Cancelled before this, a confirmed booking's cost comes back in full."""
+    return booking.start_at - timedelta(hours=current_app.config["BOOKING_REFUND_HOURS"])
+
+
+def late_refund_percent() -> int:
+    """The share that comes back when a confirmed booking is cancelled after the deadline."""
+    return current_app.config["BOOKING_LATE_REFUND_PERCENT"]
 
 
 def expire_unapproved(now: datetime | None = None) -> int:

@@ -241,10 +241,8 @@ def mine():
         waits=waitlist.waits_of(current_user),
         now=now,
         check_in_open=lambda b: attendance.window(b)[0] <= now < attendance.window(b)[1],
-        refund_deadline=lambda b: (
-            b.start_at - timedelta(hours=current_app.config["BOOKING_REFUND_HOURS"])
-        ),
-        late_share=current_app.config["BOOKING_LATE_REFUND_PERCENT"],
+        refund_deadline=spaces.refund_deadline,
+        late_share=spaces.late_refund_percent(),
         locale=_locale(),
     )
 

@@ -160,6 +160,8 @@ def test_cancel_and_change_from_my_bookings(client, room, host_client, at):
     )
     assert db.session.get(Booking, booking_id).start_at == at(2, "18:00")
     assert balances(host) == (60, 0)
+    listed = client.get("/me/bookings").get_data(as_text=True)
+    assert "前取消可全额退还；之后取消退还 50%" in listed
     client.post(
         f"/me/bookings/{booking_id}/cancel", data={"csrf_token": csrf_token(client, "/me/bookings")}
     )
