@@ -12,6 +12,7 @@ from flask import Flask
 from points.config import load_config
 from points.database import configure_engine
 from points.extensions import api, csrf, db, limiter, migrate
+from points.keys import instance_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,6 +27,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config.update(load_config(app.instance_path, config))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("TESTING"):
+        app.config["SECRET_KEY"] = instance_key(
+            app.instance_path, "SECRET_KEY", app.config["SECRET_KEY"]
+        )
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

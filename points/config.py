@@ -29,7 +29,9 @@ def normalise_database_url(url: str) -> str:
 def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     """Build the app's configuration: defaults, then environment, then `overrides`."""
     config: dict[str, Any] = {
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "dev-only-change-me"),
+        # Signs sessions and remember cookies. Unset: made once in the instance folder
+        # (points/keys.py); a public, empty or short key is refused at start.
+        "SECRET_KEY": os.environ.get("SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         # SQLite: how long a writer waits for the write lock before giving up (ms).

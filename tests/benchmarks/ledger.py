@@ -34,6 +34,7 @@ import os
 import platform
 import random
 import resource
+import secrets
 import shutil
 import sqlite3
 import statistics
@@ -167,7 +168,11 @@ def libpq_url(url: str) -> str:
 
 def build_app(url: str) -> Flask:
     return points.create_app(
-        {"SQLALCHEMY_DATABASE_URI": url, "HOUSEKEEPING_INTERVAL_S": 0, "SECRET_KEY": "bench"}
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "HOUSEKEEPING_INTERVAL_S": 0,
+            "SECRET_KEY": secrets.token_urlsafe(48),
+        }
     )
 
 

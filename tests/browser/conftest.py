@@ -129,12 +129,9 @@ def server(request, tmp_path_factory, chromium_path):
         database_url = f"sqlite:///{home / 'points.sqlite3'}"
     else:
         database_url = _fresh_postgresql(os.environ["TEST_DATABASE_URL"])
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "POINTS_INSTANCE_PATH": str(home),
-        "SECRET_KEY": "browser-journeys",
-    }
+    # No SECRET_KEY: the server makes its own in its instance folder, as `make run` does.
+    env = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
+    env.update({"DATABASE_URL": database_url, "POINTS_INSTANCE_PATH": str(home)})
     _flask(env, "db", "upgrade")
     _flask(env, "seed", "demo")
     port = _free_port()
