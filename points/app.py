@@ -12,7 +12,7 @@ from flask import Flask
 from points.config import load_config
 from points.database import configure_engine
 from points.extensions import api, csrf, db, limiter, migrate
-from points.keys import instance_key
+from points.keys import WeakKey, instance_key
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,6 +31,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = instance_key(
             app.instance_path, "SECRET_KEY", app.config["SECRET_KEY"]
         )
+        app.config["LEDGER_CHAIN_KEY"] = instance_key(
+            app.instance_path, "LEDGER_CHAIN_KEY", app.config["LEDGER_CHAIN_KEY"]
+        )
+    elif not app.config.get("LEDGER_CHAIN_KEY"):
+        raise WeakKey("TESTING: the test configuration must bring its own LEDGER_CHAIN_KEY")
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)

@@ -32,6 +32,14 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # Signs sessions and remember cookies. Unset: made once in the instance folder
         # (points/keys.py); a public, empty or short key is refused at start.
         "SECRET_KEY": os.environ.get("SECRET_KEY"),
+        # Keys the ledger's hash chain (HMAC): someone with only the database cannot rewrite
+        # history unseen. Unset: made once in the instance folder, like SECRET_KEY.
+        "LEDGER_CHAIN_KEY": os.environ.get("LEDGER_CHAIN_KEY"),
+        # Where the chain head is written after each sweep and by `ledger anchor`, outside
+        # the database, so `ledger verify` finds transfers cut off the end of the chain.
+        "LEDGER_ANCHOR_PATH": os.environ.get(
+            "LEDGER_ANCHOR_PATH", str(Path(instance_path) / "ledger-anchor.json")
+        ),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         # SQLite: how long a writer waits for the write lock before giving up (ms).

@@ -32,10 +32,15 @@ class Backend:
     url: str  # the template file's URL on SQLite; the database's on PostgreSQL
 
 
+# The ledger chain's key in tests (the app refuses to start under TESTING without one).
+TEST_CHAIN_KEY = "test-ledger-chain-key-not-a-secret-0123456789"
+
+
 def app_config(url: str, **extra) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test",
+        "LEDGER_CHAIN_KEY": TEST_CHAIN_KEY,
         "SQLALCHEMY_DATABASE_URI": url,
         # Races open up to 64 connections at once.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 70, "max_overflow": 0, "pool_timeout": 60},
@@ -102,7 +107,13 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(db_url, tmp_path):
-    app = create_app(app_config(db_url, UPLOAD_FOLDER=str(tmp_path / "uploads")))
+    app = create_app(
+        app_config(
+            db_url,
+            UPLOAD_FOLDER=str(tmp_path / "uploads"),
+            LEDGER_ANCHOR_PATH=str(tmp_path / "ledger-anchor.json"),
+        )
+    )
     app.test_client_class = IsolatedClient
     yield app
     with app.app_context():

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
@@ -565,6 +566,11 @@ def _refuse_overdraft(row: _AccountRow, amount: int) -> None:
 # ---------------------------------------------------------------------------- transfers
 
 
+def chain_key() -> str:
+    """The key of the transfer hash chain (points/ledger/chain.py); never in the database."""
+    return current_app.config["LEDGER_CHAIN_KEY"]
+
+
 def _write_transfer(
     run: _Statements,
     *,
@@ -593,6 +599,7 @@ def _write_transfer(
     seq = prev_seq + 1
     digest = transfer_hash(
         prev_hash,
+        key=chain_key(),
         seq=seq,
         kind=kind,
         memo=memo,
@@ -818,6 +825,7 @@ def post_transfers_bulk(
         rows = _lock_accounts(run, (a for _, legs, _ in prepared for a, _ in legs))
         balance = {a: row.balance for a, row in rows.items()}
         first_seq, prev_hash = run.run(_select_head).fetchone()
+        secret = chain_key()
         seq = first_seq
         created_at = run.stamp(now)
         transfers, postings = [], []
@@ -838,6 +846,7 @@ def post_transfers_bulk(
             seq += 1
             digest = transfer_hash(
                 prev_hash,
+                key=secret,
                 seq=seq,
                 kind=kind,
                 memo=memo,

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from points.extensions import db
 from points.ledger.chain import transfer_hash
 from points.ledger.models import GENESIS_HASH, Account, Hold, LedgerHead, Posting, Transfer
+from points.ledger.services import chain_key
 
 
 @dataclass
@@ -160,6 +161,7 @@ def _check_chain(report: VerifyReport) -> None:
     )
     expected_seq, prev_hash = 1, GENESIS_HASH
     current, postings = None, []
+    key = chain_key()
 
     def close(t) -> bool:
         nonlocal expected_seq, prev_hash
@@ -171,6 +173,7 @@ def _check_chain(report: VerifyReport) -> None:
             return False
         digest = transfer_hash(
             prev_hash,
+            key=key,
             seq=t.seq,
             kind=t.kind,
             memo=t.memo,

@@ -63,6 +63,7 @@ RATIO_TARGET = 0.5  # service / raw throughput, sections 1 and 2
 FLAT_TARGET = 2.0  # largest / smallest database read latency, section 3
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)  # every transfer's created_at is derived from it
 FUNDING = 10_000_000  # points each wallet of sections 1 and 2 starts with
+CHAIN_KEY = secrets.token_urlsafe(48)  # both sides hash under it, as the app does
 READS = ("balance_of", "statement_first", "statement_deep")
 
 
@@ -172,6 +173,7 @@ def build_app(url: str) -> Flask:
             "SQLALCHEMY_DATABASE_URI": url,
             "HOUSEKEEPING_INTERVAL_S": 0,
             "SECRET_KEY": secrets.token_urlsafe(48),
+            "LEDGER_CHAIN_KEY": CHAIN_KEY,
         }
     )
 
@@ -353,6 +355,7 @@ class RawLedger:
             ]
             digest = transfer_hash(
                 prev_hash,
+                key=CHAIN_KEY,
                 seq=seq,
                 kind=kind,
                 memo=memo,
@@ -418,6 +421,7 @@ class RawLedger:
                 transfer_id += 1
                 digest = transfer_hash(
                     prev_hash,
+                    key=CHAIN_KEY,
                     seq=seq,
                     kind=move.kind,
                     memo=move.memo,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from points import create_app
 from points.database import utcnow
 from points.extensions import db
+from points.ledger import chain
 from points.ledger import services as ledger
+from points.ledger.models import GENESIS_HASH, Transfer
 from points.ledger.verify import verify_ledger
+from tests.conftest import TEST_CHAIN_KEY, app_config
 
 
 @pytest.fixture
@@ -134,3 +140,76 @@ def test_the_verify_command_prints_counts_and_exits_nonzero_on_a_fault(app, hist
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
     assert "FAULT: transfer 1 does not balance" in result.output
+
+
+# ---------------------------------------------------------------------------- the keyed chain
+
+
+def _rehash(hasher) -> None:
+    """Recompute every link of the chain with `hasher(prev_hash, **transfer)`, as someone
+    with raw SQL access would after changing history, and move the head to the new tip."""
+    transfers = db.session.scalars(sa.select(Transfer).order_by(Transfer.seq)).all()
+    prev_hash = GENESIS_HASH
+    for t in transfers:
+        digest = hasher(
+            prev_hash,
+            seq=t.seq,
+            kind=t.kind,
+            memo=t.memo,
+            actor_id=t.actor_id,
+            created_at=t.created_at,
+            idempotency_key=t.idempotency_key,
+            reverses_id=t.reverses_id,
+            hold_id=t.hold_id,
+            postings=[(p.account_id, p.asset, p.amount, p.balance_after) for p in t.postings],
+        )
+        db.session.execute(
+            sa.text("UPDATE transfers SET prev_hash = :prev, hash = :hash WHERE id = :id"),
+            {"prev": prev_hash, "hash": digest, "id": t.id},
+        )
+        prev_hash = digest
+    db.session.execute(sa.text("UPDATE ledger_head SET hash = :hash"), {"hash": prev_hash})
+    db.session.commit()
+
+
+def _unkeyed(prev_hash: str, **transfer) -> str:
+    """The chain as it was before the key: plain SHA-256, which anyone can recompute."""
+    return hashlib.sha256((prev_hash + chain.canonical(**transfer)).encode("utf-8")).hexdigest()
+
+
+def test_the_chain_is_keyed_so_a_rewrite_recomputed_under_the_right_key_is_the_only_pass(
+    history, unguarded
+):
+    _raw("UPDATE transfers SET memo = 'rewritten' WHERE id = 2")
+    _rehash(partial(chain.transfer_hash, key=TEST_CHAIN_KEY))
+    assert verify_ledger().ok  # only the key holder can do this
+
+
+def test_a_rewrite_recomputed_with_the_unkeyed_hash_is_found(history, unguarded):
+    _raw("UPDATE transfers SET memo = 'rewritten' WHERE id = 2")
+    _rehash(_unkeyed)
+    assert verify_ledger().faults == [
+        "transfer 1 (position 1) does not match its hash: its content or its predecessor "
+        "was changed"
+    ]
+
+
+def test_a_rewrite_recomputed_under_another_key_is_found(history, unguarded):
+    _raw("UPDATE transfers SET memo = 'rewritten' WHERE id = 2")
+    _rehash(partial(chain.transfer_hash, key="a-guessed-key-" + "x" * 40))
+    assert verify_ledger().faults == [
+        "transfer 1 (position 1) does not match its hash: its content or its predecessor "
+        "was changed"
+    ]
+
+
+def test_a_ledger_read_under_another_key_fails_verify(history, db_url):
+    other = create_app(app_config(db_url, LEDGER_CHAIN_KEY="another-ledger-key-" + "y" * 40))
+    with other.app_context():
+        report = verify_ledger()
+        db.session.remove()
+        db.engine.dispose()
+    assert report.faults == [
+        "transfer 1 (position 1) does not match its hash: its content or its predecessor "
+        "was changed"
+    ]
