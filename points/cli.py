@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app points ledger verify|sweep`, `flask --app points seed demo`.
+"""Operator commands: `flask --app points ledger verify|sweep|anchor`, `… seed demo`.
 
 Each calls the same services as the pages and commits once at the end.
 """
@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from points import housekeeping, seeding
 from points.errors import PointsError
 from points.extensions import db
+from points.ledger.anchor import AnchorError, write_anchor
 from points.ledger.verify import verify_ledger
 from points.members import services as members
 from points.members.models import ROLES, Member
@@ -24,9 +25,11 @@ seed_cli = AppGroup("seed", help="Load seed data.")
 
 @ledger_cli.command("verify")
 def verify_command():
-    """Recompute every balance and the hash chain; exit 1 on any fault."""
+    """Recompute every balance and the hash chain, check the chain against its anchor and
+    every domain's rows against their transfers; exit 1 on any fault."""
     report = verify_ledger()
     db.session.rollback()
+    click.echo(report.anchor_line())
     click.echo(report.summary())
     for fault in report.faults:
         click.echo(f"FAULT: {fault}", err=True)
@@ -39,6 +42,23 @@ def sweep_command():
     done = housekeeping.sweep()
     db.session.commit()
     click.echo(", ".join(f"{name}: {count}" for name, count in done.items()))
+    _anchor()
+
+
+@ledger_cli.command("anchor")
+def anchor_command():
+    """Write the chain head to the anchor file outside the database (the sweep does too)."""
+    _anchor()
+
+
+def _anchor() -> None:
+    try:
+        anchor = write_anchor()
+    except AnchorError as error:
+        db.session.rollback()
+        click.echo(f"FAULT: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"anchored {anchor.describe()}")
 
 
 @seed_cli.command("demo")

@@ -1,6 +1,8 @@
 """Work the application does by itself on a timer: voiding overdue holds, appointing hosts
 whose public notice has ended, expiring vouchers not confirmed in time, releasing no-show
-bookings, passing lapsed waitlist offers on, and rejecting bookings never approved.
+bookings, passing lapsed waitlist offers on, and rejecting bookings never approved. After
+each sweep the ledger's chain head is written to the anchor file outside the database
+(points/ledger/anchor.py).
 
 No scheduler or broker is needed: before a request, at most once per
 `HOUSEKEEPING_INTERVAL_S` per process, the sweep runs in its own short transaction. A cron
@@ -16,6 +18,7 @@ from flask import Flask
 
 from points.extensions import db
 from points.ledger import services as ledger
+from points.ledger.anchor import AnchorError, write_anchor
 from points.marketplace import services as marketplace
 from points.members import applications
 from points.spaces import attendance, waitlist
@@ -51,6 +54,10 @@ def init_app(app: Flask) -> None:
             last_run[0] = time.monotonic()
             sweep()
             db.session.commit()
+            write_anchor()
+        except AnchorError as error:  # the database no longer extends the anchored chain
+            db.session.rollback()
+            app.logger.error("ledger anchor not moved: %s", error)
         except Exception:  # never fail a member's request for the sweep's sake
             db.session.rollback()
             app.logger.exception("housekeeping sweep failed; it will run again")

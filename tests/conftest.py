@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextvars
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 
 import flask_migrate
@@ -45,6 +46,11 @@ def app_config(url: str, **extra) -> dict:
         # Races open up to 64 connections at once.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 70, "max_overflow": 0, "pool_timeout": 60},
         "HOUSEKEEPING_INTERVAL_S": 0,
+        # Never the instance folder's: a test's anchor is its own (the `app` fixture puts it
+        # in the test's tmp_path).
+        "LEDGER_ANCHOR_PATH": os.path.join(
+            tempfile.mkdtemp(prefix="points-anchor-"), "ledger-anchor.json"
+        ),
         **extra,
     }
 

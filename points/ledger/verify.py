@@ -4,15 +4,26 @@ Recomputes every cached balance and held amount from postings and pending holds,
 every transfer balances per asset and has two or more postings, that each posting's running
 balance is right, that no wallet is below zero, and that the hash chain is intact from the
 first transfer to the head. Read-only; streams the chain so a million postings fit in memory.
+
+Two checks reach past the ledger's own tables. The chain is measured against the anchor file
+written outside the database (anchor.py): shorter than the anchor, or another hash at an
+anchored position, is a fault. And each domain that moves points registers a check of its
+own rows against their transfers and holds (`register_check`, at application start: the
+ledger imports no other domain); the helpers below give those checks the ledger's side.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from points.extensions import db
+from points.ledger.anchor import Anchor, AnchorError, anchor_path, mismatches, read_anchors
 from points.ledger.chain import transfer_hash
 from points.ledger.models import GENESIS_HASH, Account, Hold, LedgerHead, Posting, Transfer
 from points.ledger.services import chain_key
@@ -25,16 +36,31 @@ class VerifyReport:
     postings: int = 0
     holds: int = 0
     faults: list[str] = field(default_factory=list)
+    # Rows each registered domain check looked at, by its name ("claims", "vouchers" …).
+    domains: dict[str, int] = field(default_factory=dict)
+    anchor_path: Path | None = None
+    anchor: Anchor | None = None
 
     @property
     def ok(self) -> bool:
         return not self.faults
 
+    def anchor_line(self) -> str:
+        """What the chain's length was checked against, in one line."""
+        if self.anchor_path is None:
+            return "anchor: not checked"
+        if self.anchor is None:
+            return (
+                f"anchor: none yet at {self.anchor_path} (written after each sweep and by "
+                "`ledger anchor`); the chain's length is not checked against one"
+            )
+        return f"anchor: {self.anchor.describe()} ({self.anchor_path})"
+
     def summary(self) -> str:
         checked = (
             f"checked {self.accounts} accounts, {self.transfers} transfers, "
             f"{self.postings} postings, {self.holds} holds"
-        )
+        ) + "".join(f", {count} {name}" for name, count in self.domains.items())
         if self.ok:
             return checked + ": OK"
         return checked + f": {len(self.faults)} fault(s); first: {self.faults[0]}"
@@ -211,16 +237,196 @@ def _check_chain(report: VerifyReport) -> None:
         )
 
 
-def verify_ledger() -> VerifyReport:
-    """Check every invariant of the ledger; the report lists faults, first found first."""
-    report = VerifyReport(
-        accounts=db.session.scalar(sa.select(sa.func.count()).select_from(Account)),
-        transfers=db.session.scalar(sa.select(sa.func.count()).select_from(Transfer)),
-        postings=db.session.scalar(sa.select(sa.func.count()).select_from(Posting)),
-        holds=db.session.scalar(sa.select(sa.func.count()).select_from(Hold)),
+def _check_anchor(report: VerifyReport, anchors: list[Anchor]) -> None:
+    """The chain against the anchor read before any of the database was."""
+    end = db.session.scalar(sa.select(sa.func.coalesce(sa.func.max(Transfer.seq), 0)))
+    report.faults.extend(mismatches(anchors, end, report.anchor_path))
+
+
+# ---------------------------------------------------------------------------- domain checks
+
+
+@dataclass
+class DomainCheck:
+    """What one domain's check found: how many of its rows it looked at, and the faults,
+    each naming its row ("claim 17: approved but has no earn transfer")."""
+
+    rows: int = 0
+    faults: list[str] = field(default_factory=list)
+
+
+Check = Callable[[], DomainCheck]
+_checks: dict[str, Check] = {}
+MAX_FAULTS_PER_CHECK = 50
+
+
+def register_check(name: str, check: Check) -> None:
+    """Run `check` in every verify; `name` counts its rows in the summary ("claims")."""
+    _checks[name] = check
+
+
+def _check_domains(report: VerifyReport) -> None:
+    for name, check in _checks.items():
+        found = check()
+        report.domains[name] = found.rows
+        report.faults.extend(found.faults[:MAX_FAULTS_PER_CHECK])
+        if len(found.faults) > MAX_FAULTS_PER_CHECK:
+            report.faults.append(
+                f"{name}: {len(found.faults) - MAX_FAULTS_PER_CHECK} more fault(s) not listed"
+            )
+
+
+Legs = dict[tuple[str, str], int]  # (account name, asset) → amount
+
+
+@dataclass(frozen=True)
+class Movement:
+    """A transfer as a domain check sees it: kind, key, and what each account got."""
+
+    transfer_id: int
+    kind: str
+    key: str | None
+    hold_id: int | None
+    reverses_id: int | None
+    legs: Legs
+
+    def describe(self) -> str:
+        moved = ", ".join(
+            f"{name} {amount:+d} {asset}" for (name, asset), amount in self.legs.items()
+        )
+        return f"transfer {self.transfer_id} ({self.kind}: {moved})"
+
+
+def legs(source: str, destination: str, amount: int, asset: str = "points") -> Legs:
+    """The legs of a plain movement of `amount` from `source` to `destination` (by name)."""
+    return {(source, asset): -amount, (destination, asset): amount}
+
+
+@dataclass(frozen=True)
+class HoldTerms:
+    id: int
+    status: str
+    kind: str
+    asset: str
+    amount: int
+    source: str  # account names
+    destination: str
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+
+def _chunks(ids: Iterable[int], size: int = 500) -> Iterable[list[int]]:
+    wanted = sorted({i for i in ids if i is not None})
+    for start in range(0, len(wanted), size):
+        yield wanted[start : start + size]
+
+
+def _movements(where) -> list[Movement]:
+    rows = db.session.execute(
+        sa.select(
+            Transfer.id,
+            Transfer.kind,
+            Transfer.idempotency_key,
+            Transfer.hold_id,
+            Transfer.reverses_id,
+            Account.name,
+            Posting.asset,
+            Posting.amount,
+        )
+        .join(Posting, Posting.transfer_id == Transfer.id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(where)
+        .order_by(Transfer.id, Posting.id)
     )
+    found: dict[int, Movement] = {}
+    for row in rows:
+        movement = found.get(row.id)
+        if movement is None:
+            movement = found[row.id] = Movement(
+                row.id, row.kind, row.idempotency_key, row.hold_id, row.reverses_id, {}
+            )
+        key = (row.name, row.asset)
+        movement.legs[key] = movement.legs.get(key, 0) + row.amount
+    return list(found.values())
+
+
+def movements_keyed(prefix: str) -> dict[str, Movement]:
+    """Transfers whose idempotency key starts with `prefix` ("claim:"), by key."""
+    where = Transfer.idempotency_key.startswith(prefix, autoescape=True)
+    return {m.key: m for m in _movements(where)}
+
+
+def movements_by_id(ids: Iterable[int]) -> dict[int, Movement]:
+    found = {}
+    for chunk in _chunks(ids):
+        found.update((m.transfer_id, m) for m in _movements(Transfer.id.in_(chunk)))
+    return found
+
+
+def postings_of_holds(hold_ids: Iterable[int]) -> dict[int, Movement]:
+    """The transfer that posted each of these holds, by hold id (absent: not posted)."""
+    found = {}
+    for chunk in _chunks(hold_ids):
+        found.update((m.hold_id, m) for m in _movements(Transfer.hold_id.in_(chunk)))
+    return found
+
+
+def reversals_of(transfer_ids: Iterable[int]) -> dict[int, Movement]:
+    """The transfer reversing each of these, by the reversed transfer's id."""
+    found = {}
+    for chunk in _chunks(transfer_ids):
+        found.update((m.reverses_id, m) for m in _movements(Transfer.reverses_id.in_(chunk)))
+    return found
+
+
+def holds_by_id(ids: Iterable[int]) -> dict[int, HoldTerms]:
+    source, destination = aliased(Account), aliased(Account)
+    found = {}
+    for chunk in _chunks(ids):
+        rows = db.session.execute(
+            sa.select(
+                Hold.id,
+                Hold.status,
+                Hold.kind,
+                Hold.asset,
+                Hold.amount,
+                source.name,
+                destination.name,
+                Hold.created_at,
+                Hold.expires_at,
+                Hold.ended_at,
+            )
+            .join(source, source.id == Hold.account_id)
+            .join(destination, destination.id == Hold.destination_id)
+            .where(Hold.id.in_(chunk))
+        )
+        found.update((row[0], HoldTerms(*row)) for row in rows)
+    return found
+
+
+# ---------------------------------------------------------------------------- verify
+
+
+def verify_ledger(*, anchor_file: Path | None = None) -> VerifyReport:
+    """Check every invariant of the ledger, the chain against its anchor (by default the
+    configured file) and every registered domain check; the report lists faults, first
+    found first."""
+    report = VerifyReport(anchor_path=anchor_file or anchor_path())
+    anchors: list[Anchor] = []
+    try:  # the anchor first: the database can only have grown since it was written
+        anchors = read_anchors(report.anchor_path)
+    except AnchorError as error:
+        report.faults.append(str(error))
+    report.anchor = anchors[0] if anchors else None
+    report.accounts = db.session.scalar(sa.select(sa.func.count()).select_from(Account))
+    report.transfers = db.session.scalar(sa.select(sa.func.count()).select_from(Transfer))
+    report.postings = db.session.scalar(sa.select(sa.func.count()).select_from(Posting))
+    report.holds = db.session.scalar(sa.select(sa.func.count()).select_from(Hold))
     _check_sums(report)
     _check_balances(report)
     _check_holds(report)
     _check_chain(report)
+    _check_anchor(report, anchors)
+    _check_domains(report)
     return report

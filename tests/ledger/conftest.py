@@ -44,3 +44,28 @@ def counts() -> dict[str, int]:
         model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
         for model in (Transfer, Posting, Hold)
     }
+
+
+def raw(sql: str, **params) -> None:
+    """Run `sql` and commit, as someone with the database but not the app would."""
+    db.session.execute(sa.text(sql), params)
+    db.session.commit()
+
+
+@pytest.fixture
+def unguarded(dialect):
+    """Switch off the immutability triggers, as an attacker with raw SQL access would;
+    they are back for the next test (SQLite's per-test file goes; PostgreSQL re-enables)."""
+    guarded = ("postings", "transfers")
+    if dialect == "sqlite":
+        for table in guarded:
+            raw(f"DROP TRIGGER {table}_no_update")
+            raw(f"DROP TRIGGER {table}_no_delete")
+    else:
+        for table in guarded:
+            raw(f"ALTER TABLE {table} DISABLE TRIGGER {table}_immutable")
+    yield
+    db.session.rollback()
+    if dialect == "postgresql":
+        for table in guarded:
+            raw(f"ALTER TABLE {table} ENABLE TRIGGER {table}_immutable")

@@ -18,6 +18,7 @@ from points.ledger import services as ledger
 from points.ledger.models import GENESIS_HASH, Transfer
 from points.ledger.verify import verify_ledger
 from tests.conftest import TEST_CHAIN_KEY, app_config
+from tests.ledger.conftest import raw as _raw
 
 
 @pytest.fixture
@@ -36,30 +37,6 @@ def history(make_wallet, issuance):
     ledger.post_hold(h)
     db.session.commit()
     return a, b, h
-
-
-def _raw(sql: str, **params) -> None:
-    db.session.execute(sa.text(sql), params)
-    db.session.commit()
-
-
-@pytest.fixture
-def unguarded(dialect):
-    """Switch off the immutability triggers, as an attacker with raw SQL access would;
-    they are back for the next test (SQLite's per-test file goes; PostgreSQL re-enables)."""
-    guarded = ("postings", "transfers")
-    if dialect == "sqlite":
-        for table in guarded:
-            _raw(f"DROP TRIGGER {table}_no_update")
-            _raw(f"DROP TRIGGER {table}_no_delete")
-    else:
-        for table in guarded:
-            _raw(f"ALTER TABLE {table} DISABLE TRIGGER {table}_immutable")
-    yield
-    db.session.rollback()
-    if dialect == "postgresql":
-        for table in guarded:
-            _raw(f"ALTER TABLE {table} ENABLE TRIGGER {table}_immutable")
 
 
 @pytest.mark.parametrize(
