@@ -56,10 +56,13 @@ def register_extensions(app: Flask) -> None:
     api.init_app(app)
     limiter.init_app(app)
     from points import housekeeping, identity
+    from points.activities import reconcile as claims_reconcile
     from points.activities import services as activities
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
+    from points.marketplace import reconcile as vouchers_reconcile
     from points.spaces import attendance, waitlist
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
+    from points.spaces import reconcile as bookings_reconcile
 
     identity.init_app(app)
     housekeeping.init_app(app)
@@ -67,6 +70,10 @@ def register_extensions(app: Flask) -> None:
     activities.register_measures()
     attendance.register_measures()
     waitlist.register()
+    # `ledger verify` checks each domain's rows against their transfers and holds.
+    claims_reconcile.register()
+    vouchers_reconcile.register()
+    bookings_reconcile.register()
 
 
 def register_blueprints(app: Flask) -> None:

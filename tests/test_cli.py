@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -123,11 +124,13 @@ def test_the_sweep_command_voids_overdue_holds(app):
     _assert_released(app, wallet_id, hold_id)
 
 
-def test_the_app_sweeps_by_itself_when_requests_arrive(db_url):
-    app = create_app(app_config(db_url, HOUSEKEEPING_INTERVAL_S=60))
+def test_the_app_sweeps_by_itself_when_requests_arrive_and_anchors_the_chain(db_url, tmp_path):
+    anchor = tmp_path / "ledger-anchor.json"
+    app = create_app(app_config(db_url, HOUSEKEEPING_INTERVAL_S=60, LEDGER_ANCHOR_PATH=str(anchor)))
     wallet_id, hold_id = _overdue_hold(app)
     assert app.test_client().get("/").status_code == 200
     _assert_released(app, wallet_id, hold_id)
+    assert json.loads(anchor.read_text())["seq"] == 1  # the hold's funding transfer
     with app.app_context():
         db.engine.dispose()
 
