@@ -7,11 +7,15 @@ rejected claim has neither, and no earn transfer pays a claim that does not exis
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from points.activities.models import Claim
 from points.extensions import db
 from points.ledger import verify
+
+AWARD_KEY = re.compile(r"claim:\d+")  # as approve_claim keys an award
 
 
 def check_claims() -> verify.DomainCheck:
@@ -63,7 +67,8 @@ def check_claims() -> verify.DomainCheck:
                     f"award was reversed by transfer {reversal.transfer_id}"
                 )
     for key, earn in earned.items():
-        fault(f"{earn.describe()} awards {key.replace(':', ' ')}, which does not exist")
+        if AWARD_KEY.fullmatch(key):  # other keys under "claim:" are not this domain's
+            fault(f"{earn.describe()} awards {key.replace(':', ' ')}, which does not exist")
     return found
 
 
