@@ -19,8 +19,11 @@ from points.ledger import services as ledger
 from points.ledger.models import Hold
 from points.ledger.verify import verify_ledger
 from points.marketplace import services as market
+from points.marketplace.models import Redemption
 from points.members import services as members
+from points.members.models import Member
 from points.spaces import services as spaces
+from points.spaces.models import Booking
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EVERY_DAY = {day: [["08:00", "21:00"]] for day in spaces.WEEKDAYS}
@@ -192,10 +195,21 @@ def test_a_clean_database_with_activity_from_every_domain_passes(world):
     report = verify_ledger()
     assert report.faults == []
     assert report.domains == {"claims": 4, "vouchers": 5, "bookings": 7}
-    booking = db.session.get(spaces.Booking, world.bookings["changed"])
+    booking = db.session.get(Booking, world.bookings["changed"])
     assert booking.revision == 1  # the refund of revision 0 was checked too
-    minutes = db.session.get(spaces.Booking, world.bookings["minutes"])
+    minutes = db.session.get(Booking, world.bookings["minutes"])
     assert (minutes.cost_minutes, minutes.cost_points) == (60, 0)
+
+
+def test_a_voucher_whose_hold_the_ledger_expired_before_the_voucher_sweep_passes(world):
+    held = db.session.get(Redemption, world.vouchers["held"])
+    shopper = db.session.get(Member, held.member_id)
+    late = market.redeem(shopper, benefit_id=held.benefit_id, now=utcnow() - timedelta(days=8))
+    db.session.commit()
+    assert ledger.expire_holds() == [late.hold_id]  # the ledger first, the voucher still held
+    db.session.commit()
+    assert late.status == "held"
+    assert verify_ledger().faults == []
 
 
 # ---------------------------------------------------------------------------- claims
