@@ -11,6 +11,7 @@ import contextvars
 import os
 import shutil
 import tempfile
+import uuid
 from dataclasses import dataclass
 
 import flask_migrate
@@ -46,10 +47,10 @@ def app_config(url: str, **extra) -> dict:
         # Races open up to 64 connections at once.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 70, "max_overflow": 0, "pool_timeout": 60},
         "HOUSEKEEPING_INTERVAL_S": 0,
-        # Never the instance folder's: a test's anchor is its own (the `app` fixture puts it
-        # in the test's tmp_path).
+        # Never the instance folder's: each app its own anchor file, made only if written
+        # (the `app` fixture puts it in the test's tmp_path).
         "LEDGER_ANCHOR_PATH": os.path.join(
-            tempfile.mkdtemp(prefix="points-anchor-"), "ledger-anchor.json"
+            tempfile.gettempdir(), f"points-test-anchor-{uuid.uuid4().hex}.json"
         ),
         **extra,
     }
