@@ -389,7 +389,9 @@ class BulkResult:
 
 
 def approve_many(claim_ids, *, actor: Member, now: datetime | None = None) -> BulkResult:
-    """Approve each claim in its own savepoint: one refused claim does not stop the rest."""
+    """Approve each claim in its own savepoint: one refused claim does not stop the rest.
+    Only staff may ask at all; anyone else is refused outright, not claim by claim."""
+    members.require_staff(actor)
     if not isinstance(claim_ids, list | tuple) or not claim_ids:
         raise InvalidInput("choose at least one claim", field="claims")
     if len(claim_ids) > 500:
