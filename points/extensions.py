@@ -10,6 +10,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from marshmallow import Schema, fields
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -19,7 +20,29 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+
+
+class ErrorSchema(Schema):
+    """The body of every API error (points.api answers it): `code` is a word, not a number."""
+
+    code = fields.String(required=True, metadata={"example": "insufficient_points"})
+    message = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "What is wrong with each field, by field name"},
+    )
+
+
+class PointsApi(Api):
+    """flask-smorest's Api, documenting errors as the API really answers them (its own
+    default Error schema has an integer `code` and a `status`)."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = PointsApi()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

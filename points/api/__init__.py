@@ -38,7 +38,8 @@ def _flatten(messages) -> dict[str, list[str]]:
 
 
 def http_error_response(error: HTTPException):
-    """Contract-shaped JSON for an HTTP error."""
+    """Contract-shaped JSON for an HTTP error, keeping the error's own headers (Allow on a
+    405, Retry-After on a 429) but not its HTML content type."""
     status = error.code or 500
     body = {
         "code": _HTTP_CODES.get(status, "error"),
@@ -47,17 +48,28 @@ def http_error_response(error: HTTPException):
     }
     if status == 422 and body["errors"]:
         body["message"] = "Some fields are not valid: " + ", ".join(sorted(body["errors"]))
-    return jsonify(body), status
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    return jsonify(body), status, headers
 
 
 def register_api(app: Flask, api: Api) -> None:
     from points.api import activities, auth, marketplace, me, space_reports, spaces, system
     from points.api.access import protect_cookie_writes
+    from points.api.security import check_public_endpoints, document_security, require_member
     from points.extensions import csrf
 
-    for module in (system, auth, me, activities, marketplace, spaces, space_reports):
+    document_security(api.spec)
+    modules = (system, auth, me, activities, marketplace, spaces, space_reports)
+    for module in modules:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + (module.blp.url_prefix or ""))
+    blueprints = {module.blp.name for module in modules}
+    check_public_endpoints(app)
+
+    # Who first (401), then the CSRF rule, then the view reads its arguments.
+    @app.before_request
+    def _api_member():
+        require_member(blueprints)
 
     @app.before_request
     def _api_csrf():
