@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -17,6 +20,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
     429: "too_many_requests",
@@ -49,7 +53,21 @@ def http_error_response(error: HTTPException):
     if status == 422 and body["errors"]:
         body["message"] = "Some fields are not valid: " + ", ".join(sorted(body["errors"]))
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    if status == 429 and not any(k.lower() == "retry-after" for k, _ in headers):
+        wait = _seconds_until_the_limit_resets()
+        if wait is not None:
+            headers.append(("Retry-After", str(wait)))
     return jsonify(body), status, headers
+
+
+def _seconds_until_the_limit_resets() -> int | None:
+    """For a 429 of Flask-Limiter, when its window lets the caller in again."""
+    from points.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def register_api(app: Flask, api: Api) -> None:

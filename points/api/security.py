@@ -41,23 +41,31 @@ SECURITY_SCHEMES = {
         "PATCH, DELETE) must then also send the page's CSRF token as the X-CSRFToken header.",
     },
 }
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Either scheme will do.
 MEMBER = [{"bearer": []}, {"cookie": []}]
 
 
+# The one public operation that answers 401: a wrong phone number or password.
+SIGN_IN = "auth_api.token"
+
+
 class MemberOperations(BasePlugin):
-    """Documents what `require_member` and the lookups do: a PUBLIC operation needs no
-    credentials (`security: []`), any other may answer 401; one on an object's path
-    (`/claims/{claim_id}`) may answer 404."""
+    """Documents the answers every operation of a kind may give, so handlers need not: a
+    PUBLIC operation needs no credentials (`security: []`), any other may answer 401; a write
+    may answer 400 (a body that is not JSON, or a cookie call without its CSRF token); one on
+    an object's path (`/claims/{claim_id}`) may answer 404."""
 
     def operation_helper(self, path=None, operations=None, rule=None, **kwargs):
         endpoint = getattr(rule, "endpoint", None)
-        for operation in (operations or {}).values():
+        for method, operation in (operations or {}).items():
             responses = operation.setdefault("responses", {})
             if endpoint in PUBLIC:
                 operation["security"] = []
-            else:
+            if endpoint not in PUBLIC or endpoint == SIGN_IN:
                 responses.setdefault("401", "UNAUTHORIZED")
+            if method.upper() in UNSAFE or "requestBody" in operation:
+                responses.setdefault("400", "BAD_REQUEST")
             if path and "{" in path:
                 responses.setdefault("404", "NOT_FOUND")
 

@@ -3,6 +3,8 @@ and the answers agree with it."""
 
 from __future__ import annotations
 
+import io
+
 MEMBER = [{"bearer": []}, {"cookie": []}]
 
 
@@ -101,3 +103,47 @@ def test_public_operations_work_without_a_member(client, world):
 def test_a_signed_in_member_gets_past_the_guard(client, world):
     answer = client.post("/api/v1/claims", json={"quantity": "many"}, headers=world["volunteer"])
     assert answer.status_code == 422
+
+
+def test_a_429_says_when_to_try_again(app, client, world):
+    app.config["CONFIRM_WRONG_CODE_LIMIT"] = "2 per minute"
+    answers = [
+        client.post(
+            "/api/v1/merchant/redemptions/confirm", json={"code": 5}, headers=world["volunteer"]
+        )
+        for _ in range(3)
+    ]
+    assert [a.status_code for a in answers] == [422, 422, 429]
+    assert answers[-1].get_json()["code"] == "too_many_requests"
+    assert 1 <= int(answers[-1].headers["Retry-After"]) <= 61
+
+
+def test_a_body_too_large_is_413_in_the_contract_shape(app, client, world):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    answer = client.post(
+        "/api/v1/uploads",
+        data={"photo": (io.BytesIO(b"\xff\xd8\xff" + b"\x00" * 2000), "a.jpg")},
+        headers=world["volunteer"],
+    )
+    assert answer.status_code == 413
+    assert answer.get_json()["code"] == "too_large"
+
+
+def test_operations_list_the_refusals_they_answer(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+
+    def responses(method, path):
+        return doc["paths"][path][method]["responses"]
+
+    assert {"400", "401", "403", "404", "409"} <= set(
+        responses("post", "/api/v1/claims/{claim_id}/approve")
+    )
+    assert {"400", "401", "403", "404", "409", "422"} <= set(responses("post", "/api/v1/bookings"))
+    confirm = responses("post", "/api/v1/merchant/redemptions/confirm")
+    assert confirm["429"]["headers"]["Retry-After"]["required"] is True
+    assert "401" in responses("post", "/api/v1/auth/token")  # a wrong phone or password
+    assert "401" not in responses("post", "/api/v1/auth/register")
+    for item in doc["paths"].values():
+        for method, operation in item.items():
+            if method != "parameters":
+                assert "default" in operation["responses"]  # anything else: the Error shape
