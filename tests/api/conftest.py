@@ -47,6 +47,17 @@ def _earn(member, amount, asset="points"):
     )
 
 
+def bearer(app, phone: str) -> dict[str, str]:
+    """A new bearer token of the member with `phone`, as request headers."""
+    with app.app_context():
+        raw, _ = members.issue_token(members.find_by_phone(phone))
+        db.session.commit()
+    return {"Authorization": f"Bearer {raw}"}
+
+
+VOLUNTEER, SOCIAL_WORKER = "13900000004", "13900000001"
+
+
 @pytest.fixture
 def world(app) -> dict[str, dict[str, str]]:
     """The small world; returns bearer headers by role: {"volunteer": {...}, "social_worker"}."""
@@ -55,8 +66,8 @@ def world(app) -> dict[str, dict[str, str]]:
         ledger.system_account("issuance")
         seeding.load_activity_types()
         hashed = generate_password_hash("demo1234")
-        worker = _member("13900000001", "李社工", yunxi, role="social_worker", password_hash=hashed)
-        volunteer = _member("13900000004", "王阿姨", yunxi, level="volunteer", password_hash=hashed)
+        worker = _member(SOCIAL_WORKER, "李社工", yunxi, role="social_worker", password_hash=hashed)
+        volunteer = _member(VOLUNTEER, "王阿姨", yunxi, level="volunteer", password_hash=hashed)
         host = _member("13900000003", "陈主理", yunxi, level="host", password_hash=hashed)
         _earn(volunteer, 500)
         _earn(host, 500)
@@ -126,9 +137,5 @@ def world(app) -> dict[str, dict[str, str]]:
             ends_at=start + timedelta(days=1, hours=2),
             capacity=10,
         )
-        tokens = {
-            "volunteer": members.issue_token(volunteer)[0],
-            "social_worker": members.issue_token(worker)[0],
-        }
         db.session.commit()
-    return {role: {"Authorization": f"Bearer {raw}"} for role, raw in tokens.items()}
+    return {"volunteer": bearer(app, VOLUNTEER), "social_worker": bearer(app, SOCIAL_WORKER)}
