@@ -102,7 +102,9 @@ def register_api(app: Flask, api: Api) -> None:
 
 
 def points_error_response(error: PointsError):
-    return jsonify(error.to_dict()), error.status
+    # A 401 names the scheme to answer it with (RFC 9110 §11.6.1); the cookie is the web's.
+    headers = {"WWW-Authenticate": 'Bearer realm="points"'} if error.status == 401 else {}
+    return jsonify(error.to_dict()), error.status, headers
 
 
 def server_error_response():

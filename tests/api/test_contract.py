@@ -78,6 +78,7 @@ def test_an_anonymous_write_with_a_bad_body_is_401_not_422(client):
     answer = client.post("/api/v1/claims", json={"activity_type": 5, "quantity": "many"})
     assert answer.status_code == 401
     assert answer.get_json()["code"] == "unauthorized"
+    assert answer.headers["WWW-Authenticate"].startswith("Bearer")
     answer = client.post("/api/v1/claims", data="not json", content_type="text/plain")
     assert answer.status_code == 401
     answer = client.get("/api/v1/claims?status=nonsense")

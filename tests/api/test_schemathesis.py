@@ -70,6 +70,10 @@ def _strategy(operation, mode):
 
 def _explore(app, operation, mode, tokens, found: dict[str, list[str]]) -> None:
     """Run one operation's examples; each distinct finding is kept with how to reproduce it."""
+    # Valid requests to an operation that needs a member, sent without one, are all 401 (an
+    # invalid path value matches no route at all, so it is a 404 whoever asks).
+    members_only = operation.definition.raw.get("security") != []
+    must_be_401 = members_only and mode is GenerationMode.POSITIVE
 
     @settings(
         max_examples=EXAMPLES,
@@ -85,7 +89,10 @@ def _explore(app, operation, mode, tokens, found: dict[str, list[str]]) -> None:
             if operation.label == REVOKE and role != "anonymous":
                 headers = bearer(app, VOLUNTEER if role == "volunteer" else SOCIAL_WORKER)
             try:
-                case.call_and_validate(headers=headers, checks=CHECKS)
+                answer = case.call_and_validate(headers=headers, checks=CHECKS)
+                if role == "anonymous" and must_be_401 and answer.status_code != 401:
+                    what = f"{operation.label}: answered {answer.status_code} with no credentials"
+                    found.setdefault(what, []).append(f"as {role}: {case.as_curl_command()}")
             except FailureGroup as failures:
                 for failure in failures.exceptions:
                     what = f"{operation.label}: {failure.title}: {failure.message[:300]}"
