@@ -14,23 +14,14 @@ NUL_MESSAGE = "must not contain a NUL character"
 STORED_HEADERS = ("Idempotency-Key",)
 
 
-def _first_nul(value, name: str) -> str | None:
-    """The name of the first field (dotted for nested ones) whose key or text holds NUL."""
+def _holds_nul(value) -> bool:
     if isinstance(value, str):
-        return name if NUL in value else None
+        return NUL in value
     if isinstance(value, dict):
-        for key, item in value.items():
-            if NUL in str(key):
-                return name or "_schema"
-            found = _first_nul(item, f"{name}.{key}" if name else str(key))
-            if found:
-                return found
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
     if isinstance(value, list):
-        for item in value:
-            found = _first_nul(item, name)
-            if found:
-                return found
-    return None
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def refuse_nul_characters() -> None:
@@ -47,6 +38,9 @@ def refuse_nul_characters() -> None:
     if request.is_json:
         sources.append(request.get_json(silent=True))
     for source in sources:
-        field = _first_nul(source, "")
-        if field:
-            raise InvalidInput(NUL_MESSAGE, field=field.split(".")[0] or "_schema")
+        if isinstance(source, dict):
+            for field, value in source.items():
+                if _holds_nul(field) or _holds_nul(value):
+                    raise InvalidInput(NUL_MESSAGE, field=field.replace(NUL, ""))
+        elif _holds_nul(source):
+            raise InvalidInput(NUL_MESSAGE, field="_schema")

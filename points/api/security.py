@@ -9,6 +9,7 @@ from apispec import APISpec, BasePlugin
 from flask import request
 from flask_login import current_user
 
+from points.api.access import UNSAFE
 from points.errors import Unauthorized
 
 # Endpoints anyone may call, signed in or not: sign-up and sign-in, health, and the public
@@ -41,10 +42,8 @@ SECURITY_SCHEMES = {
         "PATCH, DELETE) must then also send the page's CSRF token as the X-CSRFToken header.",
     },
 }
-UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 # Either scheme will do.
 MEMBER = [{"bearer": []}, {"cookie": []}]
-
 
 # The one public operation that answers 401: a wrong phone number or password.
 SIGN_IN = "auth_api.token"
@@ -71,7 +70,7 @@ class MemberOperations(BasePlugin):
 
 
 def document_security(spec: APISpec) -> None:
-    """Declare both schemes, require one of them everywhere but on `@public` operations."""
+    """Declare both schemes, require one of them everywhere but on PUBLIC operations."""
     for name, scheme in SECURITY_SCHEMES.items():
         spec.components.security_scheme(name, scheme)
     spec.options["security"] = MEMBER
