@@ -12,7 +12,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from points import housekeeping, seeding
-from points.errors import PointsError
+from points.errors import NotFound, PointsError
 from points.extensions import db
 from points.ledger.verify import verify_ledger
 from points.members import services as members
@@ -78,14 +78,35 @@ def create_staff_command(phone, name, role, password, community_name, merchant_i
             merchant_id=merchant_id,
         )
     except PointsError as error:
-        db.session.rollback()
-        fields = "; ".join(
-            f"--{k.replace('_id', '').replace('_', '-')}: {', '.join(v)}"
-            for k, v in error.errors.items()
-        )
-        raise click.ClickException(fields or error.message) from None
+        _fail(error)
     db.session.commit()
     click.echo(f"{member.name} ({member.phone}) is now {role}")
+
+
+@members_cli.command("reset-password")
+@click.option("--phone", required=True, help="The member's mobile number.")
+@click.password_option("--password", help="The new password (asked twice when left out).")
+def reset_password_command(phone, password):
+    """Set a new password for a member who lost theirs; every sign-in of theirs ends."""
+    try:
+        member = members.find_by_phone(phone.strip())
+        if member is None:
+            raise NotFound("is not a registered mobile number", field="phone")
+        members.reset_password(member, new=password)
+    except PointsError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"{member.name} ({member.phone}): new password set; every sign-in ended")
+
+
+def _fail(error: PointsError) -> None:
+    """Roll back and end the command with the fields that were wrong, named as options."""
+    db.session.rollback()
+    fields = "; ".join(
+        f"--{k.replace('_id', '').replace('_', '-')}: {', '.join(v)}"
+        for k, v in error.errors.items()
+    )
+    raise click.ClickException(fields or error.message) from None
 
 
 def register_cli(app: Flask) -> None:

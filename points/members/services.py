@@ -6,6 +6,7 @@ a social worker acts inside their own community, an admin across the street.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -83,11 +84,27 @@ def _phone(value) -> str:
     return value.strip()
 
 
-def _password(value, field: str = "password") -> str:
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, as zxcvbn ships them (lower case)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _password(value, field: str = "password", phone: str | None = None) -> str:
+    """A password someone who knows the member's phone cannot guess in a few tries; each
+    refusal names its rule."""
     if not isinstance(value, str) or len(value) < MIN_PASSWORD:
         raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field=field)
     if len(value) > 128:
         raise InvalidInput("must be at most 128 characters", field=field)
+    if len(set(value)) == 1:
+        raise InvalidInput("must not be one character repeated", field=field)
+    if phone and phone in value:
+        raise InvalidInput("must not contain your mobile number", field=field)
+    if value.lower() in _common_passwords():
+        raise InvalidInput("is one of the most common passwords: choose another", field=field)
     return value
 
 
@@ -150,7 +167,7 @@ def register_member(
     """Sign a resident up; their points and space-minute wallets open at once."""
     phone, name = _phone(phone), _name(name)
     if password_hash is None:
-        password_hash = generate_password_hash(_password(password))
+        password_hash = generate_password_hash(_password(password, phone=phone))
     community_id, grid_id = _place(community_id, grid_id)
     if find_by_phone(phone) is not None:
         raise InvalidInput("is already registered; sign in instead", field="phone")
@@ -186,43 +203,83 @@ def authenticate(phone, password) -> Member:
     return member
 
 
-def change_password(member: Member, *, current, new) -> None:
+def change_password(member: Member, *, current, new, keep: str | None = None) -> None:
+    """Change the password and end every other sign-in of the member (`keep`: this one)."""
     if not isinstance(current, str) or not check_password_hash(member.password_hash, current):
         raise InvalidInput("is not your current password", field="current_password")
-    member.password_hash = generate_password_hash(_password(new, "new_password"))
+    member.password_hash = generate_password_hash(_password(new, "new_password", member.phone))
+    end_sign_ins(member, keep=keep)
+
+
+def reset_password(member: Member, *, new) -> None:
+    """Set a new password for a member who lost theirs (an operator's act); every sign-in
+    of theirs ends."""
+    member.password_hash = generate_password_hash(_password(new, "password", member.phone))
+    end_sign_ins(member)
 
 
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(member: Member, *, now: datetime | None = None) -> tuple[str, ApiToken]:
-    """A new bearer token; only its hash is stored, so the raw value is shown once."""
+def _well_formed(raw) -> bool:
+    """token_urlsafe(32) makes 43 characters of [A-Za-z0-9_-]; anything else is not ours."""
+    return isinstance(raw, str) and 20 <= len(raw) <= 100 and raw.isascii()
+
+
+def issue_token(
+    member: Member, *, kind: str = "api", now: datetime | None = None
+) -> tuple[str, ApiToken]:
+    """A new sign-in: an API bearer token, or ("web") the secret a web session carries.
+    Only its hash is stored, so the raw value is shown once."""
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)
+    days = current_app.config.get("SESSION_DAYS" if kind == "web" else "TOKEN_DAYS", TOKEN_DAYS)
     token = ApiToken(
         member_id=member.id,
         token_hash=_token_hash(raw),
+        kind=kind,
         created_at=now,
-        expires_at=now + timedelta(days=current_app.config.get("TOKEN_DAYS", TOKEN_DAYS)),
+        expires_at=now + timedelta(days=days),
     )
     db.session.add(token)
     db.session.flush()
     return raw, token
 
 
-def member_for_token(raw: str, *, now: datetime | None = None) -> Member | None:
+def member_for_token(raw, *, kind: str = "api", now: datetime | None = None) -> Member | None:
+    """The active member this live sign-in belongs to, or None."""
+    if not _well_formed(raw):
+        return None
     now = now or utcnow()
-    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_token_hash(raw)))
+    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_token_hash(raw), kind=kind))
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
     return token.member if token.member.is_active else None
 
 
-def revoke_token(raw: str, *, now: datetime | None = None) -> None:
+def revoke_token(raw, *, now: datetime | None = None) -> None:
+    """End one sign-in (a bearer token, or the web session signing out)."""
+    if not _well_formed(raw):
+        return
     token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_token_hash(raw)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = now or utcnow()
+
+
+def end_sign_ins(member: Member, *, keep: str | None = None, now: datetime | None = None) -> int:
+    """End every live web session, remember cookie and API token of the member but `keep`
+    (the raw secret of the sign-in making the change). Returns how many ended."""
+    now = now or utcnow()
+    query = (
+        sa.update(ApiToken)
+        .where(ApiToken.member_id == member.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if keep is not None:
+        query = query.where(ApiToken.token_hash != _token_hash(keep))
+    ended = db.session.execute(query, execution_options={"synchronize_session": False})
+    return ended.rowcount
 
 
 # ---------------------------------------------------------------------------- staff
@@ -475,9 +532,10 @@ def set_status(
         raise Forbidden("nobody changes their own status")
     if member.status == status:
         raise Conflict(f"the member is already {status}", field="status")
-    return _record(
-        member, to_status=status, reason=_reason(reason), actor_id=actor.id, now=now or utcnow()
-    )
+    now = now or utcnow()
+    if status != "active":
+        end_sign_ins(member, now=now)
+    return _record(member, to_status=status, reason=_reason(reason), actor_id=actor.id, now=now)
 
 
 def demote(

@@ -28,6 +28,7 @@ def register_web(app: Flask) -> None:
     labels.register(app)
 
 
-def error_page(status: int):
-    """A friendly page in the member's language for 403, 404 and the like."""
-    return render_template("error.html", status=status), status
+def error_page(status: int, *, retry_minutes: int | None = None):
+    """A friendly page in the member's language for 403, 404 and the like; a 429 says in
+    how many minutes to try again."""
+    return render_template("error.html", status=status, retry_minutes=retry_minutes), status

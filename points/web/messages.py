@@ -26,6 +26,18 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     ),
     (re.compile(r"^is required$"), lambda m: _("This is required.")),
     (
+        re.compile(r"^must not be one character repeated$"),
+        lambda m: _("Do not use one character over and over."),
+    ),
+    (
+        re.compile(r"^must not contain your mobile number$"),
+        lambda m: _("Do not put your mobile number in your password."),
+    ),
+    (
+        re.compile(r"^is one of the most common passwords: choose another$"),
+        lambda m: _("Many people use this password, so it is easy to guess. Choose another."),
+    ),
+    (
         re.compile(r"^is already registered; sign in instead$"),
         lambda m: _("This number is already registered. Sign in instead."),
     ),
