@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 
 from points.errors import PointsError
@@ -37,6 +38,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
 # Tables that make a file a backup of this app (the migrations create them all).
 REQUIRED_TABLES = ("alembic_version", LedgerHead.__tablename__, Transfer.__tablename__)
+MIGRATIONS = Path(__file__).parent / "migrations"
 STEP_PAGES = 1024  # 4 MiB a step with 4 KiB pages
 BUSY_TIMEOUT_MS = 30_000
 
@@ -63,6 +65,11 @@ class BackupInfo:
     members: int
     transfers: int
     revision: str | None  # the Alembic revision of the schema
+
+
+def schema_head() -> str | None:
+    """The Alembic revision this code's migrations end at."""
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def backup_database(
@@ -278,7 +285,9 @@ def _restore_sqlite(source_path: Path, database: Path) -> BackupInfo:
             # connections the app may still hold see either the old data or the new.
             source.backup(target)
             target.execute("PRAGMA journal_mode = WAL")
-            return _sqlite_info(target, database, f"SQLite backup API into {database}")
+            info = _sqlite_info(target, database, f"SQLite backup API into {database}")
+            size = source_path.stat().st_size
+            return BackupInfo(**{**info.__dict__, "path": source_path, "size": size})
         finally:
             target.close()
     except sqlite3.Error as error:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
 from points import backup, housekeeping, seeding
 from points.errors import PointsError
@@ -111,7 +112,6 @@ def _database_url() -> str:
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def backup_command(path, force):
     """Write a consistent copy of the live database to PATH (safe while the app serves)."""
-    db.session.remove()
     try:
         info = backup.backup_database(_database_url(), path, force=force)
     except backup.BackupExists as error:
@@ -126,10 +126,12 @@ def backup_command(path, force):
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the data.")
 def restore_command(path, yes):
-    """Replace the database's data with the backup at PATH, then verify the ledger."""
+    """Replace the database's data with the backup at PATH, then verify the ledger.
+
+    Stop the app first: requests in flight would see the data change under them."""
     where = db.engine.url.render_as_string(hide_password=True)
     if not yes:
-        click.confirm(f"Replace every row of {where} with {path}?", abort=True)
+        click.confirm(f"Replace all the data of {where} with {path}?", abort=True)
     # Our own pooled connections must not hold locks the restore needs, nor stale plans.
     db.session.remove()
     db.engine.dispose()
@@ -140,7 +142,18 @@ def restore_command(path, yes):
     db.engine.dispose()
     click.echo(f"restored {path.absolute()} into {where}")
     _describe(info)
-    report = verify_ledger()
+    head = backup.schema_head()
+    if info.revision != head:
+        click.echo(
+            f"note: the backup's schema is revision {info.revision}; this code's migrations end "
+            f"at {head}: run `flask --app points db upgrade` before serving",
+            err=True,
+        )
+    try:
+        report = verify_ledger()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        raise click.ClickException(f"ledger verify could not run: {error.orig or error}") from None
     db.session.rollback()
     click.echo(f"ledger verify: {report.summary()}")
     for fault in report.faults:

@@ -305,3 +305,39 @@ def test_restoring_what_is_not_a_backup_is_a_clear_error_and_changes_nothing(
     assert message.format(path=path) in result.output
     _fresh_session()
     assert _state() == saved
+
+
+def test_a_backup_of_another_schema_revision_restores_with_a_note_to_upgrade(
+    app, ctx, wallets, tmp_path
+):
+    db.session.execute(sa.text("UPDATE alembic_version SET version_num = '0008'"))
+    db.session.commit()
+    path = tmp_path / "older.backup"
+    runner = app.test_cli_runner()
+    try:
+        assert runner.invoke(args=["ops", "backup", str(path)]).exit_code == 0
+        result = runner.invoke(args=["ops", "restore", str(path), "--yes"])
+        assert result.exit_code == 0, result.output
+        assert "schema:      revision 0008" in result.output
+        assert f"this code's migrations end at {backup.schema_head()}" in result.output
+        assert "flask --app points db upgrade" in result.output
+    finally:
+        _fresh_session()
+        db.session.execute(
+            sa.text("UPDATE alembic_version SET version_num = :head"),
+            {"head": backup.schema_head()},
+        )
+        db.session.commit()
+
+
+def test_pg_dump_is_found_on_path_or_else_the_newest_server_version(monkeypatch):
+    monkeypatch.setattr(backup.shutil, "which", lambda name: f"/opt/bin/{name}")
+    assert backup._pg_tool("pg_dump") == "/opt/bin/pg_dump"
+    monkeypatch.setattr(backup.shutil, "which", lambda name: None)
+    found = ["/usr/lib/postgresql/9.6/bin/pg_dump", "/usr/lib/postgresql/15/bin/pg_dump"]
+    found += ["/usr/lib/postgresql/13/bin/pg_dump"]
+    monkeypatch.setattr(backup.glob, "glob", lambda pattern: list(found))
+    assert backup._pg_tool("pg_dump") == "/usr/lib/postgresql/15/bin/pg_dump"
+    monkeypatch.setattr(backup.glob, "glob", lambda pattern: [])
+    with pytest.raises(backup.BackupError, match="pg_restore was not found on PATH or in"):
+        backup._pg_tool("pg_restore")
