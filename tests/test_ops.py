@@ -162,13 +162,15 @@ def test_a_backup_under_write_load_holds_every_acknowledged_write_and_verifies(
 # ---------------------------------------------------------------------------- the commands
 
 
-def test_restore_replaces_the_data_and_verifies_the_ledger(app, ctx, wallets, tmp_path):
+def test_restore_replaces_the_data_and_verifies_the_ledger(app, ctx, dialect, wallets, tmp_path):
     path = tmp_path / "points.backup"
     runner = app.test_cli_runner()
     saved = _state()
     made = runner.invoke(args=["ops", "backup", str(path)])
     assert made.exit_code == 0, made.output
     assert f"backup written: {path}" in made.output
+    method = {"sqlite": "SQLite online backup", "postgresql": "PostgreSQL pg_dump --format=custom"}
+    assert f"method:      {method[dialect]}" in made.output
     assert f"transfers:   {len(saved['transfers'])}" in made.output
     assert f"members:     {len(saved['members'])}" in made.output
     assert "ledger head: seq 4, hash " in made.output
@@ -341,3 +343,16 @@ def test_pg_dump_is_found_on_path_or_else_the_newest_server_version(monkeypatch)
     monkeypatch.setattr(backup.glob, "glob", lambda pattern: [])
     with pytest.raises(backup.BackupError, match="pg_restore was not found on PATH or in"):
         backup._pg_tool("pg_restore")
+
+
+def test_a_failing_pg_dump_is_a_clear_error_and_leaves_no_file(
+    app, ctx, dialect, tmp_path, monkeypatch
+):
+    if dialect != "postgresql":
+        pytest.skip("pg_dump is for PostgreSQL")
+    monkeypatch.setattr(backup, "_pg_tool", lambda name: "/bin/false")
+    result = app.test_cli_runner().invoke(args=["ops", "backup", str(tmp_path / "p.backup")])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)
+    assert "pg_dump of database" in result.output and "failed" in result.output
+    assert list(tmp_path.iterdir()) == []
