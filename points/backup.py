@@ -248,8 +248,8 @@ def _backup_sqlite(
             raise BackupError(f"backup of {database} failed: {error}") from None
         _put_in_place(scratch, target, force=force)
     finally:
-        scratch.unlink(missing_ok=True)
-        Path(f"{scratch}-journal").unlink(missing_ok=True)
+        for leftover in (scratch, *(Path(f"{scratch}-{x}") for x in ("journal", "wal", "shm"))):
+            leftover.unlink(missing_ok=True)
     return BackupInfo(**{**info.__dict__, "path": target})
 
 
