@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from points import inputs
 from points.config import load_config
 from points.database import configure_engine
 from points.extensions import api, csrf, db, limiter, migrate
@@ -37,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
+    inputs.init_app(app)  # after the blueprints' own hooks (who is asking comes first)
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -85,7 +87,7 @@ def register_error_handlers(app: Flask) -> None:
 
     from points import api as api_errors
     from points.errors import PointsError
-    from points.web import error_page
+    from points.web import error_page, points_error_page
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
@@ -99,8 +101,9 @@ def register_error_handlers(app: Flask) -> None:
     def _points(error: PointsError):
         if api_errors.is_api_request():
             return api_errors.points_error_response(error)
-        # Pages handle their own PointsErrors; one that escapes is shown by its status.
-        return error_page(error.status)
+        # Pages handle their own PointsErrors; one that escapes is shown by its status and
+        # the fields it names.
+        return points_error_page(error)
 
     @app.errorhandler(InternalServerError)
     def _server(error: InternalServerError):

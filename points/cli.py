@@ -14,7 +14,7 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
-from points import backup, housekeeping, seeding
+from points import backup, housekeeping, seeding, validate
 from points.errors import NotFound, PointsError
 from points.extensions import db
 from points.ledger.verify import verify_ledger
@@ -92,7 +92,7 @@ def create_staff_command(phone, name, role, password, community_name, merchant_i
 def reset_password_command(phone, password):
     """Set a new password for a member who lost theirs; every sign-in of theirs ends."""
     try:
-        member = members.find_by_phone(phone.strip())
+        member = members.find_by_phone(validate.folded(phone).strip())
         if member is None:
             raise NotFound("is not a registered mobile number", field="phone")
         members.reset_password(member, new=password)
@@ -100,6 +100,19 @@ def reset_password_command(phone, password):
         _fail(error)
     db.session.commit()
     click.echo(f"{member.name} ({member.phone}): new password set; every sign-in ended")
+
+
+@members_cli.command("look-alikes")
+def lookalikes_command():
+    """List accounts whose phone number is not plain ASCII digits (full-width or other
+    scripts' digits, accepted before numbers were folded), with the plain account each
+    would collide with. Exits 1 when there are any."""
+    groups = members.lookalike_phones()
+    for folded, group in groups:
+        listed = "; ".join(f"#{m.id} {m.name} {m.phone!r}" for m in group)
+        click.echo(f"{folded}: {listed}")
+    click.echo(f"{len(groups)} number(s) with look-alike digits")
+    sys.exit(1 if groups else 0)
 
 
 def _fail(error: PointsError) -> None:

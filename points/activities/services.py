@@ -19,8 +19,16 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from points import validate
 from points.activities.catalogue import current_type, may_claim
-from points.activities.models import Activity, ActivityCategory, ActivityType, Claim, Evidence
+from points.activities.models import (
+    CLAIM_STATUSES,
+    Activity,
+    ActivityCategory,
+    ActivityType,
+    Claim,
+    Evidence,
+)
 from points.database import is_id, lock_key, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
@@ -144,7 +152,7 @@ def _note(value) -> str:
         raise InvalidInput("must be text", field="note")
     if len(value.strip()) > MAX_NOTE:
         raise InvalidInput(f"must be at most {MAX_NOTE} characters", field="note")
-    return value.strip()
+    return validate.refuse_controls(value.strip(), "note")
 
 
 def points_for(activity_type: ActivityType, tenths: int) -> int:
@@ -422,7 +430,14 @@ def queue(
     search: str | None = None,
     limit: int = 200,
 ) -> list[Claim]:
-    """Claims of members the actor manages, oldest first (the longest waiting on top)."""
+    """Claims of members the actor manages, oldest first (the longest waiting on top).
+    An unknown status or category is a field error, never a silently empty list."""
+    if status not in (*CLAIM_STATUSES, "all"):
+        raise InvalidInput(f"must be one of {', '.join((*CLAIM_STATUSES, 'all'))}", field="status")
+    if category and not db.session.scalar(
+        sa.select(ActivityCategory.id).filter_by(code=category)
+    ):
+        raise InvalidInput("is not a category of the catalogue", field="category")
     scope = _scope(actor)
     query = (
         sa.select(Claim)
@@ -437,7 +452,7 @@ def queue(
     if category:
         query = query.join(ActivityCategory).where(ActivityCategory.code == category)
     if search:
-        like = f"%{search.strip()}%"
+        like = f"%{validate.folded(search).strip()}%"
         query = query.where(sa.or_(Member.name.like(like), Member.phone.like(like)))
     return list(db.session.scalars(query))
 

@@ -164,6 +164,18 @@ class LevelChange(db.Model):
     decider: Mapped[Member | None] = relationship(foreign_keys=[decided_by])
 
 
+class PhoneView(db.Model):
+    """A staff member saw a member's full phone number (on the member's record page); lists
+    show it masked."""
+
+    __tablename__ = "phone_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 TOKEN_KINDS = ("api", "web")
 
 

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from points import validate
 from points.database import is_id, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from points.extensions import db
@@ -36,11 +37,11 @@ from points.members.models import (
     LevelChange,
     Member,
     MemberRole,
+    PhoneView,
     Skill,
     Street,
 )
 
-PHONE = re.compile(r"^1[3-9]\d{9}$")
 MIN_PASSWORD = 8
 TOKEN_DAYS = 30
 # Compared against when the phone is unknown, so a wrong phone costs what a wrong password does.
@@ -79,9 +80,7 @@ def rules() -> progression.LadderRules:
 
 
 def _phone(value) -> str:
-    if not isinstance(value, str) or not PHONE.match(value.strip()):
-        raise InvalidInput("must be an 11-digit mainland mobile number", field="phone")
-    return value.strip()
+    return validate.mobile(value)
 
 
 @functools.cache
@@ -109,19 +108,11 @@ def _password(value, field: str = "password", phone: str | None = None) -> str:
 
 
 def _name(value, field: str = "name") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("is required", field=field)
-    if len(value.strip()) > 40:
-        raise InvalidInput("must be at most 40 characters", field=field)
-    return value.strip()
+    return validate.text(value, field, 40)
 
 
 def _reason(value, field: str = "reason") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("is required", field=field)
-    if len(value.strip()) > 500:
-        raise InvalidInput("must be at most 500 characters", field=field)
-    return value.strip()
+    return validate.text(value, field, 500)
 
 
 def _place(community_id, grid_id) -> tuple[int | None, int | None]:
@@ -194,7 +185,7 @@ def register_member(
 
 def authenticate(phone, password) -> Member:
     """The member with this phone and password, if active; otherwise Unauthorized."""
-    member = find_by_phone(phone.strip()) if isinstance(phone, str) else None
+    member = find_by_phone(validate.folded(phone).strip()) if isinstance(phone, str) else None
     given = password if isinstance(password, str) else ""
     if not check_password_hash(member.password_hash if member else _DUMMY_HASH, given):
         raise Unauthorized("wrong phone number or password", field="password")
@@ -325,6 +316,37 @@ def require_manager(actor: Member, member: Member) -> None:
     require_staff(actor)
     if not can_manage(actor, member):
         raise Forbidden("this member is not in your community")
+
+
+def lookalike_phones() -> list[tuple[str, list[Member]]]:
+    """Accounts whose number is not plain ASCII digits (signed up before numbers were folded),
+    grouped by the number they fold to, with any account that already has it: for an admin
+    to merge or correct by hand."""
+    odd = [
+        m
+        for m in db.session.scalars(sa.select(Member).order_by(Member.id))
+        if not validate.MOBILE.match(m.phone)
+    ]
+    groups: dict[str, list[Member]] = {}
+    for member in odd:
+        groups.setdefault(validate.folded(member.phone).strip(), []).append(member)
+    for folded, group in groups.items():
+        plain = find_by_phone(folded)
+        if plain is not None:
+            group.insert(0, plain)
+    return sorted(groups.items())
+
+
+def masked_phone(phone: str) -> str:
+    """How staff lists show a phone number: 139****0004."""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def reveal_phone(actor: Member, member: Member, *, now: datetime | None = None) -> str:
+    """The member's full phone number for staff who manage them; each look is recorded."""
+    require_manager(actor, member)
+    db.session.add(PhoneView(viewer_id=actor.id, member_id=member.id, viewed_at=now or utcnow()))
+    return member.phone
 
 
 def staff_scope(actor: Member):

@@ -53,7 +53,7 @@ def benefit_list():
     member = current_user if current_user.is_authenticated else None
     category = request.args.get("category", "")
     filters = {
-        "category": category if category in CATEGORIES else "",
+        "category": category,
         "provider": request.args.get("provider", type=int),
         "affordable": member is not None and bool(request.args.get("affordable")),
         "host_only": bool(request.args.get("host_only")),

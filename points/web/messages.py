@@ -26,6 +26,14 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     ),
     (re.compile(r"^is required$"), lambda m: _("This is required.")),
     (
+        re.compile(r"^is not a category of the catalogue$"),
+        lambda m: _("There is no such category. Choose one from the list."),
+    ),
+    (
+        re.compile(r"^must not contain control characters$"),
+        lambda m: _("Remove the invisible control characters (such as NUL) and send it again."),
+    ),
+    (
         re.compile(r"^must not be one character repeated$"),
         lambda m: _("Do not use one character over and over."),
     ),
@@ -487,6 +495,11 @@ _PATTERNS += [
     (
         re.compile(r"^(\d{4}-\d\d-\d\d): (.+)$"),
         lambda m: f"{m.group(1)}: {translate_error(m.group(2))}",
+    ),
+    # Last: any other list of allowed codes (filters such as ?status=).
+    (
+        re.compile(r"^must be one of (.+)$"),
+        lambda m: _("Choose one of: %(values)s.", values=m.group(1)),
     ),
 ]
 
