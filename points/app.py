@@ -50,12 +50,13 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     api.init_app(app)
     limiter.init_app(app)
-    from points import housekeeping, identity
+    from points import headers, housekeeping, identity
     from points.activities import services as activities
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
     from points.spaces import attendance, waitlist
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
 
+    headers.init_app(app)  # security headers on every response, errors and static files too
     identity.init_app(app)
     housekeeping.init_app(app)
     # Domains that measure what members do feed the ladder and the assessment.
