@@ -85,6 +85,22 @@ def test_a_pngs_text_chunks_are_dropped_and_it_stays_a_png(volunteer):
     assert data.endswith(b"IEND\xaeB`\x82")  # the PNG's last chunk, nothing after
 
 
+def test_a_multi_picture_jpeg_from_a_phone_is_stored_as_its_first_picture(volunteer):
+    out = io.BytesIO()
+    picture().save(out, format="MPO", save_all=True, append_images=[picture(colour=(0, 0, 255))])
+    assert opened(out.getvalue()).format == "MPO"
+    evidence = claims.save_evidence(volunteer, out.getvalue())
+    image = opened(stored(evidence))
+    assert evidence.content_type == "image/jpeg" and image.format == "JPEG"
+    assert getattr(image, "n_frames", 1) == 1 and image.getpixel((30, 10))[0] > 150  # red
+
+
+def test_the_colour_profile_is_kept(volunteer):
+    out = io.BytesIO()
+    picture().save(out, format="JPEG", icc_profile=b"a colour profile")
+    assert opened(stored(claims.save_evidence(volunteer, out.getvalue()))).info["icc_profile"]
+
+
 def test_transparency_survives(volunteer):
     see_through = picture().convert("RGBA")
     see_through.putpixel((30, 10), (0, 0, 0, 0))
