@@ -101,7 +101,10 @@ def clean_photo(data: bytes, formats: tuple[str, ...], max_pixels: int) -> bytes
             if width * height > max_pixels:
                 raise InvalidInput(too_large, field="photo")
             image.load()
-            upright = ImageOps.exif_transpose(image)
+            try:
+                upright = ImageOps.exif_transpose(image)
+            except Exception:  # a broken orientation tag: the pixels are still good
+                upright = image.copy()
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -113,7 +116,7 @@ def clean_photo(data: bytes, formats: tuple[str, ...], max_pixels: int) -> bytes
     upright.info = {}  # nothing of the original's metadata rides along into the new file
     out = io.BytesIO()
     if "PNG" in formats:
-        upright.save(out, format="PNG", optimize=True, **keep)
+        upright.save(out, format="PNG", **keep)
     else:
         keep.pop("transparency", None)
         upright.save(out, format="JPEG", quality=90, **keep)
