@@ -53,7 +53,7 @@ def register_extensions(app: Flask) -> None:
             synchronous=app.config["SQLITE_SYNCHRONOUS"],
         )
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    from points import housekeeping, identity, ratelimits
+    from points import headers, housekeeping, identity, ratelimits
 
     # First, so that who is asking is settled before any other hook (limits, CSRF) asks.
     identity.init_app(app)
@@ -66,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     from points.spaces import attendance, waitlist
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
 
+    headers.init_app(app)  # security headers on every response, errors and static files too
     housekeeping.init_app(app)
     # Domains that measure what members do feed the ladder and the assessment.
     activities.register_measures()

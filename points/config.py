@@ -74,6 +74,9 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "CLAIM_MAX_AGE_DAYS": int(os.environ.get("CLAIM_MAX_AGE_DAYS", "60")),
         "CLAIM_MAX_OCCURRENCES": int(os.environ.get("CLAIM_MAX_OCCURRENCES", "20")),
         "EVIDENCE_MAX_BYTES": int(os.environ.get("EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024))),
+        # Photos are decoded to strip them (EXIF, GPS, appended bytes); more pixels than this
+        # is refused before decoding (a 12 MP phone photo is 4000 × 3000).
+        "EVIDENCE_MAX_PIXELS": int(os.environ.get("EVIDENCE_MAX_PIXELS", "40000000")),
         # Uploads larger than this are refused before they reach a view (413).
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),

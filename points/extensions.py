@@ -9,6 +9,7 @@ from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -23,6 +24,8 @@ api = Api()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Security headers; points/headers.py holds the policies and binds it.
+talisman = Talisman()
 
 
 def caller_key() -> str:

@@ -190,6 +190,14 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     ),
     (re.compile(r"^must be a JPEG or PNG photo$"), lambda m: _("Upload a JPEG or PNG photo.")),
     (
+        re.compile(r"^cannot be read as a photo$"),
+        lambda m: _("This photo could not be read. Take it again or choose another."),
+    ),
+    (
+        re.compile(r"^must be at most (\d+) megapixels$"),
+        lambda m: _("The photo has too many pixels: at most %(n)s megapixels.", n=m.group(1)),
+    ),
+    (
         re.compile(r"^must be at most (\d+) MB$"),
         lambda m: _("The photo is too large: at most %(n)s MB.", n=m.group(1)),
     ),
