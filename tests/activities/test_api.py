@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from points.activities.models import Claim
 from points.database import utcnow
 from points.extensions import db
+from tests.activities.photos import JPEG
 from tests.conftest import api_token
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
 
 
 def _yesterday(today):
