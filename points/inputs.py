@@ -12,11 +12,16 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from points.errors import InvalidInput
+from points.errors import InvalidInput, NotFound
+
+NUL = "\x00"
+NUL_MESSAGE = "must not contain a NUL character"
+# Request headers whose values are stored.
+STORED_HEADERS = ("Idempotency-Key",)
 
 
 def _has_nul(value: str) -> bool:
-    return "\x00" in value
+    return NUL in value
 
 
 def _json_offender(value, path: str) -> str | None:
@@ -24,7 +29,7 @@ def _json_offender(value, path: str) -> str | None:
         return (path or "body") if _has_nul(value) else None
     if isinstance(value, dict):
         for key, item in value.items():
-            name = f"{path}.{key}" if path else str(key)
+            name = f"{path}.{key}" if path else str(key).replace(NUL, "")
             if _has_nul(str(key)):
                 return name
             found = _json_offender(item, name)
@@ -39,11 +44,15 @@ def _json_offender(value, path: str) -> str | None:
 
 
 def offending_field() -> str | None:
-    """The first submitted field whose name or text holds NUL."""
+    """The first submitted field (query, form, JSON, stored header) whose name or text holds
+    NUL, named as the caller sent it (`claims[1]`, `note`)."""
     for source in (request.args, request.form):
         for key, value in source.items(multi=True):
             if _has_nul(key) or _has_nul(value):
-                return key
+                return key.replace(NUL, "")
+    for header in STORED_HEADERS:
+        if _has_nul(request.headers.get(header, "")):
+            return header
     if request.is_json:
         return _json_offender(request.get_json(silent=True), "")
     return None
@@ -52,6 +61,9 @@ def offending_field() -> str | None:
 def init_app(app: Flask) -> None:
     @app.before_request
     def _refuse_nul():
+        # No object is named with a NUL: not found, as any other unknown name.
+        if any(isinstance(v, str) and _has_nul(v) for v in (request.view_args or {}).values()):
+            raise NotFound("no such object")
         field = offending_field()
         if field is not None:
-            raise InvalidInput("must not contain control characters", field=field)
+            raise InvalidInput(NUL_MESSAGE, field=field)

@@ -73,7 +73,6 @@ def _seconds_until_the_limit_resets() -> int | None:
 def register_api(app: Flask, api: Api) -> None:
     from points.api import activities, auth, marketplace, me, space_reports, spaces, system
     from points.api.access import protect_cookie_writes
-    from points.api.inputs import refuse_nul_characters
     from points.api.security import check_public_endpoints, document_security, require_member
     from points.extensions import csrf
 
@@ -85,7 +84,7 @@ def register_api(app: Flask, api: Api) -> None:
     blueprints = {module.blp.name for module in modules}
     check_public_endpoints(app)
 
-    # Who first (401), then the CSRF rule, then input no field may hold; then the view.
+    # Who first (401), then the CSRF rule; then (points/inputs.py) input no field may hold.
     @app.before_request
     def _api_member():
         require_member(blueprints)
@@ -94,11 +93,6 @@ def register_api(app: Flask, api: Api) -> None:
     def _api_csrf():
         if is_api_request():
             protect_cookie_writes()
-
-    @app.before_request
-    def _api_inputs():
-        if request.blueprint in blueprints:
-            refuse_nul_characters()
 
 
 def points_error_response(error: PointsError):

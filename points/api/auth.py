@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from points.api.access import current_member
+from points.api.responses import slowed_down
 from points.extensions import db, limit_sign_in
 from points.identity import bearer_token
 from points.members import services as members
@@ -25,6 +26,7 @@ def register(body):
 
 @blp.post("/token")
 @limit_sign_in
+@slowed_down(blp)
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenOut)
 def token(body):
