@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from points import inputs
 from points.config import load_config
 from points.database import configure_engine
 from points.extensions import api, csrf, db, limiter, migrate
@@ -36,8 +38,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         )
     elif not app.config.get("LEDGER_CHAIN_KEY"):
         raise WeakKey("TESTING: the test configuration must bring its own LEDGER_CHAIN_KEY")
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     register_extensions(app)
     register_blueprints(app)
+    inputs.init_app(app)  # after the blueprints' own hooks (who is asking comes first)
     register_error_handlers(app)
     register_commands(app)
     return app
@@ -52,10 +58,14 @@ def register_extensions(app: Flask) -> None:
             synchronous=app.config["SQLITE_SYNCHRONOUS"],
         )
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    from points import headers, housekeeping, identity, ratelimits
+
+    # First, so that who is asking is settled before any other hook (limits, CSRF) asks.
+    identity.init_app(app)
     csrf.init_app(app)
     api.init_app(app)
+    ratelimits.configure(app)
     limiter.init_app(app)
-    from points import housekeeping, identity
     from points.activities import reconcile as claims_reconcile
     from points.activities import services as activities
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
@@ -64,7 +74,7 @@ def register_extensions(app: Flask) -> None:
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
     from points.spaces import reconcile as bookings_reconcile
 
-    identity.init_app(app)
+    headers.init_app(app)  # security headers on every response, errors and static files too
     housekeeping.init_app(app)
     # Domains that measure what members do feed the ladder and the assessment.
     activities.register_measures()
@@ -90,26 +100,39 @@ def register_error_handlers(app: Flask) -> None:
 
     from points import api as api_errors
     from points.errors import PointsError
-    from points.web import error_page
+    from points.web import error_page, points_error_page
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
         if api_errors.is_api_request():
             return api_errors.http_error_response(error)
+        if error.code == 429:
+            return error_page(429, retry_minutes=_retry_minutes())
         return error_page(error.code or 500)
 
     @app.errorhandler(PointsError)
     def _points(error: PointsError):
         if api_errors.is_api_request():
             return api_errors.points_error_response(error)
-        # Pages handle their own PointsErrors; one that escapes is shown by its status.
-        return error_page(error.status)
+        # Pages handle their own PointsErrors; one that escapes is shown by its status and
+        # the fields it names.
+        return points_error_page(error)
 
     @app.errorhandler(InternalServerError)
     def _server(error: InternalServerError):
         if api_errors.is_api_request():
             return api_errors.server_error_response()
         return error_page(500)
+
+
+def _retry_minutes() -> int:
+    """Whole minutes until the limit that refused this request lets the caller try again."""
+    import math
+    import time
+
+    refused = limiter.current_limit
+    seconds = refused.reset_at - time.time() if refused else 60
+    return max(1, math.ceil(seconds / 60))
 
 
 def register_commands(app: Flask) -> None:

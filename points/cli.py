@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app points ledger verify|sweep|anchor`, `… seed demo`.
+"""Operator commands: `flask --app points ledger verify|sweep|anchor`, `… seed demo`,
+`… members create-staff|reset-password|look-alikes`, `… ops backup|restore`.
 
 Each calls the same services as the pages and commits once at the end.
 """
@@ -6,13 +7,15 @@ Each calls the same services as the pages and commits once at the end.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
 
-from points import housekeeping, seeding
-from points.errors import PointsError
+from points import backup, housekeeping, seeding, validate
+from points.errors import NotFound, PointsError
 from points.extensions import db
 from points.ledger.anchor import AnchorError, write_anchor
 from points.ledger.verify import verify_ledger
@@ -98,17 +101,122 @@ def create_staff_command(phone, name, role, password, community_name, merchant_i
             merchant_id=merchant_id,
         )
     except PointsError as error:
-        db.session.rollback()
-        fields = "; ".join(
-            f"--{k.replace('_id', '').replace('_', '-')}: {', '.join(v)}"
-            for k, v in error.errors.items()
-        )
-        raise click.ClickException(fields or error.message) from None
+        _fail(error)
     db.session.commit()
     click.echo(f"{member.name} ({member.phone}) is now {role}")
+
+
+@members_cli.command("reset-password")
+@click.option("--phone", required=True, help="The member's mobile number.")
+@click.password_option("--password", help="The new password (asked twice when left out).")
+def reset_password_command(phone, password):
+    """Set a new password for a member who lost theirs; every sign-in of theirs ends."""
+    try:
+        member = members.find_by_phone(validate.folded(phone).strip())
+        if member is None:
+            raise NotFound("is not a registered mobile number", field="phone")
+        members.reset_password(member, new=password)
+    except PointsError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"{member.name} ({member.phone}): new password set; every sign-in ended")
+
+
+@members_cli.command("look-alikes")
+def lookalikes_command():
+    """List accounts whose phone number is not plain ASCII digits (full-width or other
+    scripts' digits, accepted before numbers were folded), with the plain account each
+    would collide with. Exits 1 when there are any."""
+    groups = members.lookalike_phones()
+    for folded, group in groups:
+        listed = "; ".join(f"#{m.id} {m.name} {m.phone!r}" for m in group)
+        click.echo(f"{folded}: {listed}")
+    click.echo(f"{len(groups)} number(s) with look-alike digits")
+    sys.exit(1 if groups else 0)
+
+
+def _fail(error: PointsError) -> None:
+    """Roll back and end the command with the fields that were wrong, named as options."""
+    db.session.rollback()
+    fields = "; ".join(
+        f"--{k.replace('_id', '').replace('_', '-')}: {', '.join(v)}"
+        for k, v in error.errors.items()
+    )
+    raise click.ClickException(fields or error.message) from None
+
+
+ops_cli = AppGroup("ops", help="Back up and restore the database.")
+
+
+def _describe(info: backup.BackupInfo) -> None:
+    click.echo(f"  method:      {info.method}")
+    click.echo(f"  size:        {info.size:,} bytes")
+    click.echo(f"  ledger head: seq {info.head_seq}, hash {info.head_hash}")
+    click.echo(f"  members:     {info.members}")
+    click.echo(f"  transfers:   {info.transfers}")
+    click.echo(f"  schema:      revision {info.revision}")
+
+
+def _database_url() -> str:
+    return db.engine.url.render_as_string(hide_password=False)
+
+
+@ops_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def backup_command(path, force):
+    """Write a consistent copy of the live database to PATH (safe while the app serves)."""
+    try:
+        info = backup.backup_database(_database_url(), path, force=force)
+    except backup.BackupExists as error:
+        raise click.ClickException(f"{error.message}; pass --force to overwrite it") from None
+    except PointsError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"backup written: {info.path}")
+    _describe(info)
+
+
+@ops_cli.command("restore")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask before replacing the data.")
+def restore_command(path, yes):
+    """Replace the database's data with the backup at PATH, then verify the ledger.
+
+    Stop the app first: requests in flight would see the data change under them."""
+    where = db.engine.url.render_as_string(hide_password=True)
+    if not yes:
+        click.confirm(f"Replace all the data of {where} with {path}?", abort=True)
+    # Our own pooled connections must not hold locks the restore needs, nor stale plans.
+    db.session.remove()
+    db.engine.dispose()
+    try:
+        info = backup.restore_database(_database_url(), path)
+    except PointsError as error:
+        raise click.ClickException(error.message) from None
+    db.engine.dispose()
+    click.echo(f"restored {path.absolute()} into {where}")
+    _describe(info)
+    head = backup.schema_head()
+    if info.revision != head:
+        click.echo(
+            f"note: the backup's schema is revision {info.revision}; this code's migrations end "
+            f"at {head}: run `flask --app points db upgrade` before serving",
+            err=True,
+        )
+    try:
+        report = verify_ledger()
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        raise click.ClickException(f"ledger verify could not run: {error.orig or error}") from None
+    db.session.rollback()
+    click.echo(f"ledger verify: {report.summary()}")
+    for fault in report.faults:
+        click.echo(f"FAULT: {fault}", err=True)
+    sys.exit(0 if report.ok else 1)
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(members_cli)
+    app.cli.add_command(ops_cli)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,10 +55,24 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("COMMUNITY_TIMEZONE", "Asia/Shanghai"),
         "LANGUAGES": {"zh_Hans_CN": "中文", "en": "English"},
-        # Sign-in
+        # Sign-in: API tokens and web sessions (the remember cookie lasts as long) end after
+        # these many days. Cookies are HttpOnly, SameSite=Lax, and Secure whenever the
+        # request came over https (see TRUSTED_PROXIES).
         "TOKEN_DAYS": int(os.environ.get("TOKEN_DAYS", "30")),
+        "SESSION_DAYS": int(os.environ.get("SESSION_DAYS", "30")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto/-Host.
+        # 0 (the default): those headers are not believed, so nobody can claim https or
+        # another address by sending them.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # Wrong passwords, on the sign-in page and POST /api/v1/auth/token together: per
+        # mobile number and per client address. Counted across all workers (see
+        # RATELIMIT_STORAGE_URI).
+        "SIGN_IN_PHONE_LIMIT": os.environ.get("SIGN_IN_PHONE_LIMIT", "5 per 15 minutes"),
+        "SIGN_IN_ADDRESS_LIMIT": os.environ.get("SIGN_IN_ADDRESS_LIMIT", "30 per 15 minutes"),
         "WTF_CSRF_TIME_LIMIT": None,
         # The growth ladder (see points/members/progression.py)
         "LADDER_TALENT_MIN_HOURS": float(os.environ.get("LADDER_TALENT_MIN_HOURS", "20")),
@@ -67,6 +82,9 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "CLAIM_MAX_AGE_DAYS": int(os.environ.get("CLAIM_MAX_AGE_DAYS", "60")),
         "CLAIM_MAX_OCCURRENCES": int(os.environ.get("CLAIM_MAX_OCCURRENCES", "20")),
         "EVIDENCE_MAX_BYTES": int(os.environ.get("EVIDENCE_MAX_BYTES", str(5 * 1024 * 1024))),
+        # Photos are decoded to strip them (EXIF, GPS, appended bytes); more pixels than this
+        # is refused before decoding (a 12 MP phone photo is 4000 × 3000).
+        "EVIDENCE_MAX_PIXELS": int(os.environ.get("EVIDENCE_MAX_PIXELS", "40000000")),
         # Uploads larger than this are refused before they reach a view (413).
         "MAX_CONTENT_LENGTH": 8 * 1024 * 1024,
         "UPLOAD_FOLDER": os.environ.get("UPLOAD_FOLDER", str(Path(instance_path) / "uploads")),
@@ -79,9 +97,11 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "SPACE_RIGHTS_CONFIRM": os.environ.get("SPACE_RIGHTS_CONFIRM", "staff"),
         # Wrong voucher codes typed at the counter, per staff member and per address.
         "CONFIRM_WRONG_CODE_LIMIT": os.environ.get("CONFIRM_WRONG_CODE_LIMIT", "10 per minute"),
-        # Flask-Limiter's counters: in memory by default (nothing else to run); point it at
-        # Redis (redis://…) so several workers or machines share them.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Flask-Limiter's counters. Unset: in the app's own database (PostgreSQL), or in a
+        # SQLite file beside the embedded one, so every gunicorn worker shares them
+        # (points/ratelimits.py). redis://… to use Redis; memory:// counts per process.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", ""),
+        "RATELIMIT_HEADERS_ENABLED": True,
         # Booking shared space: least notice (minutes), furthest ahead (days), the refund
         # deadline before the start (hours) and the share refunded after it (percent).
         "BOOKING_MIN_NOTICE_MINUTES": int(os.environ.get("BOOKING_MIN_NOTICE_MINUTES", "60")),
@@ -115,4 +135,5 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
     if overrides:
         config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=config["SESSION_DAYS"]))
     return config

@@ -73,7 +73,7 @@ def one_of(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-MAX_ID = 2**63 - 1
+MAX_ID = 2**31 - 1  # id columns are INTEGER: 32 bits on PostgreSQL
 
 
 def is_id(value) -> bool:

@@ -9,7 +9,9 @@ from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
+from marshmallow import Schema, fields
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -19,16 +21,40 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-api = Api()
+
+
+class ErrorSchema(Schema):
+    """The body of every API error (points.api answers it): `code` is a word, not a number."""
+
+    code = fields.String(required=True, metadata={"example": "insufficient_points"})
+    message = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "What is wrong with each field, by field name"},
+    )
+
+
+class PointsApi(Api):
+    """flask-smorest's Api, documenting errors as the API really answers them (its own
+    default Error schema has an integer `code` and a `status`)."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+
+api = PointsApi()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Security headers; points/headers.py holds the policies and binds it.
+talisman = Talisman()
 
 
 def caller_key() -> str:
     """Rate-limit key: the signed-in member, else the client's address."""
     if current_user and current_user.is_authenticated:
-        return f"member:{current_user.get_id()}"
+        return f"member:{current_user.id}"
     return f"addr:{request.remote_addr}"
 
 
@@ -43,6 +69,40 @@ limiter = Limiter(key_func=caller_key)
 def _wrong_code(response) -> bool:
     """Only failed look-ups (not found, malformed) count towards the wrong-code limit."""
     return response.status_code in (404, 422)
+
+
+def _signing_in_phone() -> str:
+    """Rate-limit key: the mobile number being signed in to (form or JSON), or "" (no limit
+    by phone when none was sent; the address limit still applies)."""
+    sent = request.form.get("phone")
+    if sent is None and request.is_json:
+        body = request.get_json(silent=True)
+        sent = body.get("phone") if isinstance(body, dict) else None
+    digits = sent.strip()[:20] if isinstance(sent, str) else ""
+    return f"phone:{digits}" if digits else ""
+
+
+def _wrong_password(response) -> bool:
+    return response.status_code == 401
+
+
+def limit_sign_in(view):
+    """Wrong passwords are slowed down per mobile number (SIGN_IN_PHONE_LIMIT) and per client
+    address (SIGN_IN_ADDRESS_LIMIT); the sign-in page and the API token call share both
+    budgets. Past a limit even the right password waits (429, Retry-After)."""
+    budgets = (
+        ("SIGN_IN_PHONE_LIMIT", _signing_in_phone, "sign-in-phone"),
+        ("SIGN_IN_ADDRESS_LIMIT", address_key, "sign-in-addr"),
+    )
+    for setting, key_func, scope in budgets:
+        view = limiter.shared_limit(
+            lambda setting=setting: current_app.config[setting],
+            scope=scope,
+            key_func=key_func,
+            deduct_when=_wrong_password,
+            methods=["POST"],
+        )(view)
+    return view
 
 
 def limit_wrong_codes(view):

@@ -15,7 +15,17 @@ from pathlib import Path
 MIN_KEY_LENGTH = 32
 
 # Keys that have appeared in this repository (defaults, examples): anyone can sign with them.
-PUBLIC_KEYS = frozenset({"dev-only-change-me", "test", "dev", "secret", "changeme", "change-me"})
+PUBLIC_KEYS = frozenset(
+    {
+        "dev-only-change-me",
+        "test",
+        "dev",
+        "secret",
+        "changeme",
+        "change-me",
+        "test-ledger-chain-key-not-a-secret-0123456789",  # tests/conftest.py
+    }
+)
 
 
 class WeakKey(RuntimeError):

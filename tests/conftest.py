@@ -87,6 +87,8 @@ def _reset_postgresql(url: str) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
         conn.exec_driver_sql(f"UPDATE ledger_head SET seq = 0, hash = '{GENESIS_HASH}'")
+        # Rate-limit counters (points/ratelimits.py) live beside the app's tables.
+        conn.exec_driver_sql("DROP TABLE IF EXISTS rate_limit_counters")
     engine.dispose()
 
 

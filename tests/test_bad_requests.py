@@ -40,6 +40,46 @@ def test_ids_too_big_for_any_database_are_not_found(client, seeded, make_member)
     assert client.get(f"/api/v1/benefits?provider_id={HUGE}").get_json() == []
 
 
+def test_ids_past_32_bits_are_not_found_on_either_database(client, seeded, make_member):
+    """Row ids are INTEGER columns; PostgreSQL refused a 64-bit one with a server error."""
+    me = api_token(client, make_member(level="volunteer").phone)
+    for big in (2**31, 2**40, 2**63 - 1):
+        for path in (
+            f"/api/v1/benefits/{big}",
+            f"/api/v1/spaces/{big}/availability?date=2026-12-01",
+        ):
+            assert client.get(path, headers=me).status_code == 404, path
+        answer = client.post("/api/v1/claims/approve", json={"claims": [big]}, headers=me)
+        assert answer.status_code == 403  # a volunteer; a social worker gets it refused below
+    staff = api_token(client, make_member(role="social_worker").phone)
+    answer = client.post("/api/v1/claims/approve", json={"claims": [2**40]}, headers=staff)
+    assert answer.status_code == 200
+    assert [r["code"] for r in answer.get_json()["refused"]] == ["not_found"]
+
+
+def test_text_with_a_nul_character_is_a_field_error_not_a_server_error(client, seeded, make_member):
+    """PostgreSQL cannot hold or compare U+0000; the API refuses it in any field."""
+    me = api_token(client, make_member(level="volunteer").phone)
+    answer = client.post(
+        "/api/v1/claims",
+        json={"activity_type": "elder\u0000", "occurred_on": "2026-11-30", "quantity": 1},
+        headers=me,
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"] == {"activity_type": ["must not contain a NUL character"]}
+    answer = client.get("/api/v1/benefits?q=%00", headers=me)
+    assert answer.status_code == 422 and "q" in answer.get_json()["errors"]
+    answer = client.get("/api/v1/activity-types/elder%00/versions")
+    assert answer.status_code == 404
+    answer = client.post(
+        "/api/v1/redemptions",
+        json={"benefit_id": 1},
+        headers={**me, "Idempotency-Key": "key\u0000"},
+    )
+    assert answer.status_code == 422, answer.get_json()
+    assert "Idempotency-Key" in answer.get_json()["errors"]
+
+
 def test_months_outside_the_calendar_are_field_errors(client, seeded, make_member):
     staff = make_member()
     members.grant_role(staff, "merchant_staff", merchant_id=1)

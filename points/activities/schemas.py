@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
+
+from points.activities.models import CLAIM_STATUSES
 
 
 class _In(Schema):
@@ -78,7 +80,9 @@ class ClaimOut(Schema):
 
 
 class ClaimsQuery(_In):
-    status = fields.String(load_default="submitted")
+    status = fields.String(
+        load_default="submitted", validate=validate.OneOf([*CLAIM_STATUSES, "all"])
+    )
     category = fields.String(load_default=None)
     q = fields.String(load_default=None)
 

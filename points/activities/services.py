@@ -8,6 +8,7 @@ per-member lock, so two approvals at once cannot both squeeze under one cap.
 
 from __future__ import annotations
 
+import io
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,10 +18,19 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from PIL import Image, ImageOps
 from sqlalchemy.exc import IntegrityError
 
+from points import validate
 from points.activities.catalogue import current_type, may_claim
-from points.activities.models import Activity, ActivityCategory, ActivityType, Claim, Evidence
+from points.activities.models import (
+    CLAIM_STATUSES,
+    Activity,
+    ActivityCategory,
+    ActivityType,
+    Claim,
+    Evidence,
+)
 from points.database import is_id, lock_key, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
@@ -28,10 +38,11 @@ from points.ledger import services as ledger
 from points.members import services as members
 from points.members.models import Member
 
-# What an uploaded photo may be, by its first bytes (the name and header can lie).
+# What an uploaded photo may be, by its first bytes (the name and header can lie), and the
+# Pillow formats that may decode it (phones write multi-picture JPEGs, which Pillow calls MPO).
 IMAGE_SIGNATURES = (
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg", ("JPEG", "MPO")),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png", ("PNG",)),
 )
 MAX_NOTE = 500
 
@@ -53,7 +64,8 @@ def _day_start(day: date) -> datetime:
 
 
 def save_evidence(member: Member, data: bytes, *, now: datetime | None = None) -> Evidence:
-    """Store an uploaded photo outside the database; JPEG or PNG, at most the configured size."""
+    """Store an uploaded photo outside the database: a JPEG or PNG, at most the configured
+    size, decoded and written afresh (see clean_photo) so only its pixels are kept."""
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     if not isinstance(data, bytes | bytearray) or not data:
         raise InvalidInput("choose a photo to upload", field="photo")
@@ -62,23 +74,61 @@ def save_evidence(member: Member, data: bytes, *, now: datetime | None = None) -
     kind = next((k for k in IMAGE_SIGNATURES if data.startswith(k[0])), None)
     if kind is None:
         raise InvalidInput("must be a JPEG or PNG photo", field="photo")
-    _, content_type, extension = kind
+    _, content_type, extension, formats = kind
+    clean = clean_photo(bytes(data), formats, current_app.config["EVIDENCE_MAX_PIXELS"])
     token = secrets.token_hex(16)
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     stored_name = f"{token}.{extension}"
-    (folder / stored_name).write_bytes(bytes(data))
+    (folder / stored_name).write_bytes(clean)
     evidence = Evidence(
         token=token,
         member_id=member.id,
         stored_name=stored_name,
         content_type=content_type,
-        size=len(data),
+        size=len(clean),
         created_at=now or utcnow(),
     )
     db.session.add(evidence)
     db.session.flush()
     return evidence
+
+
+def clean_photo(data: bytes, formats: tuple[str, ...], max_pixels: int) -> bytes:
+    """Decode a photo and encode its pixels again in the same format, upright.
+
+    What is not pixels is left behind: EXIF (GPS position, camera, time), XMP, comments, PNG
+    text chunks and anything appended after the image (a polyglot's HTML or script). Only the
+    colour profile and PNG transparency are kept, as they change how the pixels look. The
+    pixel count is checked from the header before anything is decoded (decompression bombs).
+    """
+    too_large = f"must be at most {max_pixels // 1_000_000} megapixels"
+    try:
+        with Image.open(io.BytesIO(data), formats=formats) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                raise InvalidInput(too_large, field="photo")
+            image.load()
+            try:
+                upright = ImageOps.exif_transpose(image)
+            except Exception:  # a broken orientation tag: the pixels are still good
+                upright = image.copy()
+    except InvalidInput:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Beyond Pillow's own limit (a warning turned into an error under tests).
+        raise InvalidInput(too_large, field="photo") from None
+    except Exception:  # whatever Pillow raises on bytes that are not a whole image
+        raise InvalidInput("cannot be read as a photo", field="photo") from None
+    keep = {k: upright.info[k] for k in ("icc_profile", "transparency") if k in upright.info}
+    upright.info = {}  # nothing of the original's metadata rides along into the new file
+    out = io.BytesIO()
+    if "PNG" in formats:
+        upright.save(out, format="PNG", **keep)
+    else:
+        keep.pop("transparency", None)
+        upright.save(out, format="JPEG", quality=90, **keep)
+    return out.getvalue()
 
 
 def evidence_path(evidence: Evidence) -> Path:
@@ -144,7 +194,7 @@ def _note(value) -> str:
         raise InvalidInput("must be text", field="note")
     if len(value.strip()) > MAX_NOTE:
         raise InvalidInput(f"must be at most {MAX_NOTE} characters", field="note")
-    return value.strip()
+    return validate.refuse_controls(value.strip(), "note")
 
 
 def points_for(activity_type: ActivityType, tenths: int) -> int:
@@ -389,7 +439,9 @@ class BulkResult:
 
 
 def approve_many(claim_ids, *, actor: Member, now: datetime | None = None) -> BulkResult:
-    """Approve each claim in its own savepoint: one refused claim does not stop the rest."""
+    """Approve each claim in its own savepoint: one refused claim does not stop the rest.
+    Only staff may ask at all; anyone else is refused outright, not claim by claim."""
+    members.require_staff(actor)
     if not isinstance(claim_ids, list | tuple) or not claim_ids:
         raise InvalidInput("choose at least one claim", field="claims")
     if len(claim_ids) > 500:
@@ -422,7 +474,14 @@ def queue(
     search: str | None = None,
     limit: int = 200,
 ) -> list[Claim]:
-    """Claims of members the actor manages, oldest first (the longest waiting on top)."""
+    """Claims of members the actor manages, oldest first (the longest waiting on top).
+    An unknown status or category is a field error, never a silently empty list."""
+    if status not in (*CLAIM_STATUSES, "all"):
+        raise InvalidInput(f"must be one of {', '.join((*CLAIM_STATUSES, 'all'))}", field="status")
+    if category and not db.session.scalar(
+        sa.select(ActivityCategory.id).filter_by(code=category)
+    ):
+        raise InvalidInput("is not a category of the catalogue", field="category")
     scope = _scope(actor)
     query = (
         sa.select(Claim)
@@ -437,7 +496,7 @@ def queue(
     if category:
         query = query.join(ActivityCategory).where(ActivityCategory.code == category)
     if search:
-        like = f"%{search.strip()}%"
+        like = f"%{validate.folded(search).strip()}%"
         query = query.where(sa.or_(Member.name.like(like), Member.phone.like(like)))
     return list(db.session.scalars(query))
 

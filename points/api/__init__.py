@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -17,6 +20,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
     429: "too_many_requests",
@@ -38,7 +42,8 @@ def _flatten(messages) -> dict[str, list[str]]:
 
 
 def http_error_response(error: HTTPException):
-    """Contract-shaped JSON for an HTTP error."""
+    """Contract-shaped JSON for an HTTP error, keeping the error's own headers (Allow on a
+    405, Retry-After on a 429) but not its HTML content type."""
     status = error.code or 500
     body = {
         "code": _HTTP_CODES.get(status, "error"),
@@ -47,17 +52,42 @@ def http_error_response(error: HTTPException):
     }
     if status == 422 and body["errors"]:
         body["message"] = "Some fields are not valid: " + ", ".join(sorted(body["errors"]))
-    return jsonify(body), status
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+    if status == 429 and not any(k.lower() == "retry-after" for k, _ in headers):
+        wait = _seconds_until_the_limit_resets()
+        if wait is not None:
+            headers.append(("Retry-After", str(wait)))
+    return jsonify(body), status, headers
+
+
+def _seconds_until_the_limit_resets() -> int | None:
+    """For a 429 of Flask-Limiter, when its window lets the caller in again."""
+    from points.extensions import limiter
+
+    current = limiter.current_limit
+    if current is None:
+        return None
+    return max(1, math.ceil(current.reset_at - time.time()))
 
 
 def register_api(app: Flask, api: Api) -> None:
     from points.api import activities, auth, marketplace, me, space_reports, spaces, system
     from points.api.access import protect_cookie_writes
+    from points.api.security import check_public_endpoints, document_security, require_member
     from points.extensions import csrf
 
-    for module in (system, auth, me, activities, marketplace, spaces, space_reports):
+    document_security(api.spec)
+    modules = (system, auth, me, activities, marketplace, spaces, space_reports)
+    for module in modules:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + (module.blp.url_prefix or ""))
+    blueprints = {module.blp.name for module in modules}
+    check_public_endpoints(app)
+
+    # Who first (401), then the CSRF rule; then (points/inputs.py) input no field may hold.
+    @app.before_request
+    def _api_member():
+        require_member(blueprints)
 
     @app.before_request
     def _api_csrf():
@@ -66,7 +96,9 @@ def register_api(app: Flask, api: Api) -> None:
 
 
 def points_error_response(error: PointsError):
-    return jsonify(error.to_dict()), error.status
+    # A 401 names the scheme to answer it with (RFC 9110 §11.6.1); the cookie is the web's.
+    headers = {"WWW-Authenticate": 'Bearer realm="points"'} if error.status == 401 else {}
+    return jsonify(error.to_dict()), error.status, headers
 
 
 def server_error_response():

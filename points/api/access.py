@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from points.errors import Unauthorized
 from points.extensions import csrf
-from points.identity import bearer_token
+from points.identity import signed_in_by_cookie
 from points.members.models import Member
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -21,7 +21,9 @@ def current_member() -> Member:
 
 
 def protect_cookie_writes() -> None:
-    """A write authenticated by the session cookie must carry the CSRF token (X-CSRFToken);
-    bearer-token calls cannot be forged by another site and need none."""
-    if request.method in UNSAFE and not bearer_token() and "session" in request.cookies:
+    """A write by a member signed in through a cookie — the session cookie or the remember
+    cookie alone — must carry the CSRF token (X-CSRFToken). A call with a bearer header is
+    that token's member or nobody (points.identity), never the cookie's, so another site
+    cannot borrow the cookie by adding a made-up header."""
+    if request.method in UNSAFE and signed_in_by_cookie():
         csrf.protect()

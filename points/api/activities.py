@@ -27,6 +27,7 @@ from points.activities.schemas import (
     UploadOut,
 )
 from points.api.access import current_member
+from points.api.responses import refuses
 from points.errors import InvalidInput, NotFound
 from points.extensions import db
 
@@ -51,6 +52,7 @@ def activity_types():
 
 
 @blp.patch("/activity-types/<code>")
+@refuses(blp, 403, 409)
 @blp.arguments(ActivityTypeChange)
 @blp.response(200, ActivityTypeOut)
 def edit_activity_type(changes, code: str):
@@ -74,6 +76,7 @@ def activity_type_versions(code: str):
 
 
 @blp.post("/uploads")
+@refuses(blp, 413, 422)
 @blp.response(201, UploadOut)
 def upload():
     """Upload a photo (multipart field `photo`, JPEG or PNG); pass its `photo` to a claim."""
@@ -87,6 +90,7 @@ def upload():
 
 
 @blp.post("/claims")
+@refuses(blp, 403, 409)
 @blp.arguments(ClaimRequest)
 @blp.response(201, ClaimOut)
 def submit(body):
@@ -104,6 +108,7 @@ def my_claims():
 
 
 @blp.get("/claims")
+@refuses(blp, 403)
 @blp.arguments(ClaimsQuery, location="query")
 @blp.response(200, ClaimOut(many=True))
 def claims_queue(query):
@@ -129,6 +134,7 @@ def _decide(claim_id: int, decide):
 
 
 @blp.post("/claims/<int:claim_id>/approve")
+@refuses(blp, 403, 409)
 @blp.response(200, ClaimOut)
 def approve(claim_id: int):
     """Approve: credits the rule's points once, however often it is called."""
@@ -136,6 +142,7 @@ def approve(claim_id: int):
 
 
 @blp.post("/claims/<int:claim_id>/reject")
+@refuses(blp, 403, 409)
 @blp.arguments(ReasonRequest)
 @blp.response(200, ClaimOut)
 def reject(body, claim_id: int):
@@ -146,6 +153,7 @@ def reject(body, claim_id: int):
 
 
 @blp.post("/claims/<int:claim_id>/reverse")
+@refuses(blp, 403, 409)
 @blp.arguments(ReasonRequest)
 @blp.response(200, ClaimOut)
 def reverse(body, claim_id: int):
@@ -156,6 +164,7 @@ def reverse(body, claim_id: int):
 
 
 @blp.post("/claims/approve")
+@refuses(blp, 403)
 @blp.arguments(BulkApproveRequest)
 @blp.response(200, BulkApproveOut)
 def approve_many(body):
@@ -176,6 +185,7 @@ def activities():
 
 
 @blp.post("/activities")
+@refuses(blp, 403)
 @blp.arguments(ActivityRequest)
 @blp.response(201, ActivityOut)
 def create_activity(body):
@@ -192,6 +202,7 @@ def activity(activity_id: int):
 
 
 @blp.post("/activities/<int:activity_id>/signup")
+@refuses(blp, 403, 409)
 @blp.response(200, SignupOut)
 def sign_up(activity_id: int):
     """Take a place (refused when all places are taken)."""
@@ -202,6 +213,7 @@ def sign_up(activity_id: int):
 
 
 @blp.post("/activities/<int:activity_id>/signup/cancel")
+@refuses(blp, 409)
 @blp.response(200, SignupOut)
 def cancel_signup(activity_id: int):
     member = current_member()
@@ -211,6 +223,7 @@ def cancel_signup(activity_id: int):
 
 
 @blp.get("/activities/<int:activity_id>/check-in-code")
+@refuses(blp, 403)
 @blp.response(200, CheckInCodeOut)
 def check_in_code(activity_id: int):
     """Organisers: a fresh check-in code (show it as a QR code; it expires)."""
@@ -224,6 +237,7 @@ def check_in_code(activity_id: int):
 
 
 @blp.post("/activities/check-in")
+@refuses(blp, 403, 404, 409)
 @blp.arguments(CheckInRequest)
 @blp.response(200, SignupOut)
 def check_in(body):
@@ -234,6 +248,7 @@ def check_in(body):
 
 
 @blp.get("/activities/<int:activity_id>/roster")
+@refuses(blp, 403)
 @blp.response(200, SignupOut(many=True))
 def roster(activity_id: int):
     actor = current_member()
@@ -241,6 +256,7 @@ def roster(activity_id: int):
 
 
 @blp.post("/activities/<int:activity_id>/roster")
+@refuses(blp, 403, 409)
 @blp.arguments(TickOffRequest)
 @blp.response(200, SignupOut)
 def tick_off(body, activity_id: int):
@@ -254,6 +270,7 @@ def tick_off(body, activity_id: int):
 
 
 @blp.post("/activities/<int:activity_id>/close")
+@refuses(blp, 403, 409)
 @blp.response(200, CloseOut)
 def close(activity_id: int):
     """After the event: the roster becomes claims; a social worker's close approves them."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from points.api.access import current_member
-from points.extensions import db
+from points.api.responses import slowed_down
+from points.extensions import db, limit_sign_in
 from points.identity import bearer_token
 from points.members import services as members
 from points.members.schemas import MemberOut, RegisterRequest, TokenOut, TokenRequest
@@ -24,6 +25,8 @@ def register(body):
 
 
 @blp.post("/token")
+@limit_sign_in
+@slowed_down(blp)
 @blp.arguments(TokenRequest)
 @blp.response(200, TokenOut)
 def token(body):

@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from points.api.access import current_member
+from points.api.responses import refuses, slowed_down
 from points.errors import Forbidden
 from points.extensions import db, limit_wrong_codes
 from points.marketplace import services as market
@@ -57,6 +58,7 @@ IDEMPOTENCY_KEY = {
 
 
 @blp.post("/redemptions")
+@refuses(blp, 403, 404, 409)
 @blp.doc(parameters=[IDEMPOTENCY_KEY])
 @blp.arguments(RedemptionRequest)
 @blp.response(201, RedemptionOut)
@@ -87,6 +89,7 @@ def redemption(redemption_id: int):
 
 
 @blp.post("/redemptions/<int:redemption_id>/cancel")
+@refuses(blp, 409)
 @blp.response(200, RedemptionOut)
 def cancel(redemption_id: int):
     """Give back an unconfirmed voucher: the points and the stock return."""
@@ -97,6 +100,8 @@ def cancel(redemption_id: int):
 
 
 @blp.post("/merchant/redemptions/confirm")
+@refuses(blp, 403, 404, 409)
+@slowed_down(blp)
 @limit_wrong_codes
 @blp.arguments(ConfirmRequest)
 @blp.response(200, CounterRedemptionOut)
@@ -115,6 +120,7 @@ def _counter(member) -> list[int]:
 
 
 @blp.get("/merchant/redemptions")
+@refuses(blp, 403)
 @blp.response(200, CounterRedemptionOut(many=True))
 def confirmed_today():
     """Vouchers confirmed today at my merchant."""
@@ -123,6 +129,7 @@ def confirmed_today():
 
 
 @blp.get("/merchant/statement")
+@refuses(blp, 403)
 @blp.arguments(StatementQuery, location="query")
 @blp.response(200, MerchantStatementOut)
 def statement(query):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from points.api.access import current_member
+from points.api.responses import refuses
 from points.spaces import utilisation
 from points.spaces.report_schemas import UtilisationOut, UtilisationQuery
 
@@ -12,6 +13,7 @@ blp = Blueprint("space_reports_api", __name__, description="Reports on shared sp
 
 
 @blp.get("/spaces/utilisation")
+@refuses(blp, 403)
 @blp.arguments(UtilisationQuery, location="query")
 @blp.response(200, UtilisationOut)
 def space_utilisation(query):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from points.api.access import current_member
+from points.api.responses import refuses
 from points.extensions import db
 from points.spaces import attendance, series, waitlist
 from points.spaces import services as spaces
@@ -42,6 +43,7 @@ def availability(query, space_id: int):
 
 
 @blp.post("/bookings")
+@refuses(blp, 403, 404, 409)
 @blp.arguments(BookingRequest)
 @blp.response(201, BookingOut)
 def book(body):
@@ -52,6 +54,7 @@ def book(body):
 
 
 @blp.post("/bookings/series")
+@refuses(blp, 403, 404, 409)
 @blp.arguments(SeriesRequest)
 @blp.response(201, SeriesOut)
 def book_weekly(body):
@@ -64,6 +67,7 @@ def book_weekly(body):
 
 
 @blp.patch("/bookings/<int:booking_id>")
+@refuses(blp, 403, 409)
 @blp.arguments(BookingChangeRequest)
 @blp.response(200, BookingOut)
 def change(body, booking_id: int):
@@ -76,6 +80,7 @@ def change(body, booking_id: int):
 
 
 @blp.post("/bookings/<int:booking_id>/check-in")
+@refuses(blp, 403, 409)
 @blp.response(200, BookingOut)
 def check_in(booking_id: int):
     """The host (from 15 minutes before the start) or community staff check a booking in."""
@@ -85,6 +90,7 @@ def check_in(booking_id: int):
 
 
 @blp.post("/spaces/check-in")
+@refuses(blp, 403, 404, 409)
 @blp.arguments(SpaceCheckInRequest)
 @blp.response(200, BookingOut)
 def check_in_here(body):
@@ -95,6 +101,7 @@ def check_in_here(body):
 
 
 @blp.get("/bookings/queue")
+@refuses(blp, 403)
 @blp.response(200, BookingOut(many=True))
 def queue():
     """Social workers: bookings awaiting approval in their community (admin: all)."""
@@ -102,6 +109,7 @@ def queue():
 
 
 @blp.post("/waits")
+@refuses(blp, 403, 404, 409)
 @blp.arguments(WaitRequest)
 @blp.response(201, WaitOut)
 def wait(body):
@@ -119,6 +127,7 @@ def my_waits():
 
 
 @blp.post("/waits/<int:wait_id>/withdraw")
+@refuses(blp, 409)
 @blp.response(200, WaitOut)
 def withdraw(wait_id: int):
     entry = waitlist.withdraw(wait_id, host=current_member())
@@ -127,6 +136,7 @@ def withdraw(wait_id: int):
 
 
 @blp.post("/bookings/<int:booking_id>/accept")
+@refuses(blp, 403, 409)
 @blp.response(200, BookingOut)
 def accept(booking_id: int):
     """Accept an offered slot: it is paid (or held for approval) like a new booking."""
@@ -137,6 +147,7 @@ def accept(booking_id: int):
 
 
 @blp.post("/bookings/<int:booking_id>/decline")
+@refuses(blp, 409)
 @blp.response(200, BookingOut)
 def decline(booking_id: int):
     host = current_member()
@@ -152,6 +163,7 @@ def my_bookings():
 
 
 @blp.post("/bookings/<int:booking_id>/cancel")
+@refuses(blp, 409)
 @blp.response(200, BookingOut)
 def cancel(booking_id: int):
     """Cancel: a full refund before the deadline (24 h by default), then the configured share."""
@@ -162,6 +174,7 @@ def cancel(booking_id: int):
 
 
 @blp.post("/bookings/<int:booking_id>/approve")
+@refuses(blp, 403, 409)
 @blp.response(200, BookingOut)
 def approve(booking_id: int):
     """Social workers: approve a booking that needs it (its held cost is posted)."""
@@ -171,6 +184,7 @@ def approve(booking_id: int):
 
 
 @blp.post("/bookings/<int:booking_id>/reject")
+@refuses(blp, 403, 409)
 @blp.arguments(BookingDecisionRequest)
 @blp.response(200, BookingOut)
 def reject(body, booking_id: int):

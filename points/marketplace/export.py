@@ -68,7 +68,7 @@ def statement_rows(
 
     return [
         [
-            r.display_code,
+            r.counter_code,
             r.benefit.title(locale),
             masked_name(r.member.name),
             r.quantity,

@@ -177,3 +177,12 @@ class Redemption(db.Model):
     def display_code(self) -> str:
         """The code in groups of three, easier to read out and type: ABC-DEF-GHJ."""
         return "-".join(self.code[i : i + 3] for i in range(0, len(self.code), 3))
+
+    @property
+    def counter_code(self) -> str:
+        """The code as merchant staff see it in lists, statements and exports: whole once the
+        voucher can no longer be used; while it can, its first group only (ABC-***-***), so
+        nobody behind the counter can confirm a voucher its owner has not shown."""
+        if self.shown_status == "held":
+            return self.display_code[:3] + "-***-***"
+        return self.display_code

@@ -88,9 +88,14 @@ class RedemptionOut(Schema):
 
 
 class CounterRedemptionOut(RedemptionOut):
-    """What the merchant sees: no phone number, a masked name."""
+    """What the merchant sees: no phone number, a masked name, and the code masked while
+    the voucher can still be used (ABC-***-***)."""
 
-    code = fields.String()
+    code = fields.Function(
+        lambda r: r.counter_code.replace("-", ""),
+        metadata={"description": "masked (ABC******) while the voucher can still be used"},
+    )
+    display_code = fields.Function(lambda r: r.counter_code)
     member = fields.Function(lambda r: masked_name(r.member.name))
 
 

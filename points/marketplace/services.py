@@ -192,6 +192,8 @@ def benefits(
     have not reached its per-member limit for the period."""
     query = sa.select(Benefit).where(Benefit.active).order_by(Benefit.points, Benefit.id)
     if category:
+        if category not in CATEGORIES:
+            raise InvalidInput(f"must be one of {', '.join(CATEGORIES)}", field="category")
         query = query.where(Benefit.category == category)
     if provider_id:
         query = query.where(Benefit.provider_id == (provider_id if is_id(provider_id) else 0))

@@ -253,12 +253,13 @@ def queue_count(actor: Member, status: str = "submitted") -> int:
     )
 
 
-def notices(member: Member, now: datetime | None = None) -> list[HostApplication]:
-    """Applications in public notice that the member can see (their community; staff: scope)."""
+def notices(member: Member | None, now: datetime | None = None) -> list[HostApplication]:
+    """Applications in public notice (公示 is public): everyone's for a visitor or an admin,
+    a member's own community's for a signed-in member."""
     now = now or utcnow()
     query = sa.select(HostApplication).where(
         HostApplication.status == "selected", HostApplication.notice_ends_at > now
     )
-    if not member.has_role("admin"):
+    if member is not None and not member.has_role("admin"):
         query = query.where(HostApplication.community_id == member.community_id)
     return list(db.session.scalars(query.order_by(HostApplication.notice_ends_at)))

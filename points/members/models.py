@@ -9,7 +9,9 @@ community, an admin across the street, merchant staff for one merchant.
 Growth records: `CourseCompletion` (training in three tiers), `Skill` (the resource map,
 reviewed by a social worker), `HostApplication` (apply → select → public notice → appoint,
 with `Objection`s during the notice) and `Assessment` (a quarterly three-colour scorecard).
-`ApiToken` holds bearer tokens by their hash only.
+`ApiToken` holds sign-ins by their hash only: API bearer tokens (`kind` "api") and web
+sessions ("web", the value the session and remember cookies carry), so that a password
+change, a suspension or "sign out everywhere" can end every one of them on the server.
 """
 
 from __future__ import annotations
@@ -87,10 +89,19 @@ class Member(UserMixin, db.Model):
         back_populates="member", lazy="selectin", cascade="all, delete-orphan"
     )
 
+    # The web session this instance was loaded by (not stored): Flask-Login keeps get_id()
+    # in the session and remember cookies, so they carry the session's secret, never the id.
+    session_token = None
+
     # Flask-Login: suspended and exited members cannot sign in.
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+    def get_id(self) -> str:
+        if not self.session_token:
+            raise AttributeError("sign the member in through points.identity.sign_in")
+        return self.session_token
 
     def has_role(self, role: str) -> bool:
         return any(r.role == role for r in self.roles)
@@ -153,12 +164,29 @@ class LevelChange(db.Model):
     decider: Mapped[Member | None] = relationship(foreign_keys=[decided_by])
 
 
+class PhoneView(db.Model):
+    """A staff member saw a member's full phone number (on the member's record page); lists
+    show it masked."""
+
+    __tablename__ = "phone_views"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    viewer_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+TOKEN_KINDS = ("api", "web")
+
+
 class ApiToken(db.Model):
     __tablename__ = "api_tokens"
+    __table_args__ = (sa.CheckConstraint(one_of("kind", TOKEN_KINDS), name="ck_api_tokens_kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(3), default="api", server_default="api")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,6 +6,7 @@ a social worker acts inside their own community, an admin across the street.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -17,6 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from points import validate
 from points.database import is_id, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from points.extensions import db
@@ -35,11 +37,11 @@ from points.members.models import (
     LevelChange,
     Member,
     MemberRole,
+    PhoneView,
     Skill,
     Street,
 )
 
-PHONE = re.compile(r"^1[3-9]\d{9}$")
 MIN_PASSWORD = 8
 TOKEN_DAYS = 30
 # Compared against when the phone is unknown, so a wrong phone costs what a wrong password does.
@@ -78,33 +80,39 @@ def rules() -> progression.LadderRules:
 
 
 def _phone(value) -> str:
-    if not isinstance(value, str) or not PHONE.match(value.strip()):
-        raise InvalidInput("must be an 11-digit mainland mobile number", field="phone")
-    return value.strip()
+    return validate.mobile(value)
 
 
-def _password(value, field: str = "password") -> str:
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords, as zxcvbn ships them (lower case)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def _password(value, field: str = "password", phone: str | None = None) -> str:
+    """A password someone who knows the member's phone cannot guess in a few tries; each
+    refusal names its rule."""
     if not isinstance(value, str) or len(value) < MIN_PASSWORD:
         raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field=field)
     if len(value) > 128:
         raise InvalidInput("must be at most 128 characters", field=field)
+    if len(set(value)) == 1:
+        raise InvalidInput("must not be one character repeated", field=field)
+    if phone and phone in value:
+        raise InvalidInput("must not contain your mobile number", field=field)
+    if value.lower() in _common_passwords():
+        raise InvalidInput("is one of the most common passwords: choose another", field=field)
     return value
 
 
 def _name(value, field: str = "name") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("is required", field=field)
-    if len(value.strip()) > 40:
-        raise InvalidInput("must be at most 40 characters", field=field)
-    return value.strip()
+    return validate.text(value, field, 40)
 
 
 def _reason(value, field: str = "reason") -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("is required", field=field)
-    if len(value.strip()) > 500:
-        raise InvalidInput("must be at most 500 characters", field=field)
-    return value.strip()
+    return validate.text(value, field, 500)
 
 
 def _place(community_id, grid_id) -> tuple[int | None, int | None]:
@@ -150,7 +158,7 @@ def register_member(
     """Sign a resident up; their points and space-minute wallets open at once."""
     phone, name = _phone(phone), _name(name)
     if password_hash is None:
-        password_hash = generate_password_hash(_password(password))
+        password_hash = generate_password_hash(_password(password, phone=phone))
     community_id, grid_id = _place(community_id, grid_id)
     if find_by_phone(phone) is not None:
         raise InvalidInput("is already registered; sign in instead", field="phone")
@@ -177,7 +185,7 @@ def register_member(
 
 def authenticate(phone, password) -> Member:
     """The member with this phone and password, if active; otherwise Unauthorized."""
-    member = find_by_phone(phone.strip()) if isinstance(phone, str) else None
+    member = find_by_phone(validate.folded(phone).strip()) if isinstance(phone, str) else None
     given = password if isinstance(password, str) else ""
     if not check_password_hash(member.password_hash if member else _DUMMY_HASH, given):
         raise Unauthorized("wrong phone number or password", field="password")
@@ -186,43 +194,83 @@ def authenticate(phone, password) -> Member:
     return member
 
 
-def change_password(member: Member, *, current, new) -> None:
+def change_password(member: Member, *, current, new, keep: str | None = None) -> None:
+    """Change the password and end every other sign-in of the member (`keep`: this one)."""
     if not isinstance(current, str) or not check_password_hash(member.password_hash, current):
         raise InvalidInput("is not your current password", field="current_password")
-    member.password_hash = generate_password_hash(_password(new, "new_password"))
+    member.password_hash = generate_password_hash(_password(new, "new_password", member.phone))
+    end_sign_ins(member, keep=keep)
+
+
+def reset_password(member: Member, *, new) -> None:
+    """Set a new password for a member who lost theirs (an operator's act); every sign-in
+    of theirs ends."""
+    member.password_hash = generate_password_hash(_password(new, "password", member.phone))
+    end_sign_ins(member)
 
 
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(member: Member, *, now: datetime | None = None) -> tuple[str, ApiToken]:
-    """A new bearer token; only its hash is stored, so the raw value is shown once."""
+def _well_formed(raw) -> bool:
+    """token_urlsafe(32) makes 43 characters of [A-Za-z0-9_-]; anything else is not ours."""
+    return isinstance(raw, str) and 20 <= len(raw) <= 100 and raw.isascii()
+
+
+def issue_token(
+    member: Member, *, kind: str = "api", now: datetime | None = None
+) -> tuple[str, ApiToken]:
+    """A new sign-in: an API bearer token, or ("web") the secret a web session carries.
+    Only its hash is stored, so the raw value is shown once."""
     now = now or utcnow()
     raw = secrets.token_urlsafe(32)
+    days = current_app.config.get("SESSION_DAYS" if kind == "web" else "TOKEN_DAYS", TOKEN_DAYS)
     token = ApiToken(
         member_id=member.id,
         token_hash=_token_hash(raw),
+        kind=kind,
         created_at=now,
-        expires_at=now + timedelta(days=current_app.config.get("TOKEN_DAYS", TOKEN_DAYS)),
+        expires_at=now + timedelta(days=days),
     )
     db.session.add(token)
     db.session.flush()
     return raw, token
 
 
-def member_for_token(raw: str, *, now: datetime | None = None) -> Member | None:
+def member_for_token(raw, *, kind: str = "api", now: datetime | None = None) -> Member | None:
+    """The active member this live sign-in belongs to, or None."""
+    if not _well_formed(raw):
+        return None
     now = now or utcnow()
-    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_token_hash(raw)))
+    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_token_hash(raw), kind=kind))
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
     return token.member if token.member.is_active else None
 
 
-def revoke_token(raw: str, *, now: datetime | None = None) -> None:
+def revoke_token(raw, *, now: datetime | None = None) -> None:
+    """End one sign-in (a bearer token, or the web session signing out)."""
+    if not _well_formed(raw):
+        return
     token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_token_hash(raw)))
     if token is not None and token.revoked_at is None:
         token.revoked_at = now or utcnow()
+
+
+def end_sign_ins(member: Member, *, keep: str | None = None, now: datetime | None = None) -> int:
+    """End every live web session, remember cookie and API token of the member but `keep`
+    (the raw secret of the sign-in making the change). Returns how many ended."""
+    now = now or utcnow()
+    query = (
+        sa.update(ApiToken)
+        .where(ApiToken.member_id == member.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+    if keep is not None:
+        query = query.where(ApiToken.token_hash != _token_hash(keep))
+    ended = db.session.execute(query, execution_options={"synchronize_session": False})
+    return ended.rowcount
 
 
 # ---------------------------------------------------------------------------- staff
@@ -268,6 +316,37 @@ def require_manager(actor: Member, member: Member) -> None:
     require_staff(actor)
     if not can_manage(actor, member):
         raise Forbidden("this member is not in your community")
+
+
+def lookalike_phones() -> list[tuple[str, list[Member]]]:
+    """Accounts whose number is not plain ASCII digits (signed up before numbers were folded),
+    grouped by the number they fold to, with any account that already has it: for an admin
+    to merge or correct by hand."""
+    odd = [
+        m
+        for m in db.session.scalars(sa.select(Member).order_by(Member.id))
+        if not validate.MOBILE.match(m.phone)
+    ]
+    groups: dict[str, list[Member]] = {}
+    for member in odd:
+        groups.setdefault(validate.folded(member.phone).strip(), []).append(member)
+    for folded, group in groups.items():
+        plain = find_by_phone(folded)
+        if plain is not None:
+            group.insert(0, plain)
+    return sorted(groups.items())
+
+
+def masked_phone(phone: str) -> str:
+    """How staff lists show a phone number: 139****0004."""
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
+
+
+def reveal_phone(actor: Member, member: Member, *, now: datetime | None = None) -> str:
+    """The member's full phone number for staff who manage them; each look is recorded."""
+    require_manager(actor, member)
+    db.session.add(PhoneView(viewer_id=actor.id, member_id=member.id, viewed_at=now or utcnow()))
+    return member.phone
 
 
 def staff_scope(actor: Member):
@@ -475,9 +554,10 @@ def set_status(
         raise Forbidden("nobody changes their own status")
     if member.status == status:
         raise Conflict(f"the member is already {status}", field="status")
-    return _record(
-        member, to_status=status, reason=_reason(reason), actor_id=actor.id, now=now or utcnow()
-    )
+    now = now or utcnow()
+    if status != "active":
+        end_sign_ins(member, now=now)
+    return _record(member, to_status=status, reason=_reason(reason), actor_id=actor.id, now=now)
 
 
 def demote(

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from points import validate
 from points.database import utcnow
 from points.errors import Forbidden, InvalidInput, NotFound
 from points.extensions import db
@@ -70,7 +71,7 @@ def record_attendance(
     now = now or utcnow()
     if session.starts_at > now:
         raise InvalidInput("attendance is recorded once the session has begun", field="phones")
-    wanted = [p.strip() for p in phones if p.strip()]
+    wanted = [validate.folded(p).strip() for p in phones if p.strip()]
     if not wanted:
         raise InvalidInput("enter at least one phone number", field="phones")
     found = {

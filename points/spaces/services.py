@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from points import validate
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
@@ -343,7 +344,7 @@ def check_request(
 def _title(value) -> str:
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > 80:
         raise InvalidInput("is required (at most 80 characters)", field="title")
-    return value.strip()
+    return validate.refuse_controls(value.strip(), "title")
 
 
 def _attendance(value, space: Space) -> int:

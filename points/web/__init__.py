@@ -28,6 +28,18 @@ def register_web(app: Flask) -> None:
     labels.register(app)
 
 
-def error_page(status: int):
-    """A friendly page in the member's language for 403, 404 and the like."""
-    return render_template("error.html", status=status), status
+def error_page(status: int, *, retry_minutes: int | None = None, details=()):
+    """A friendly page in the member's language for 403, 404 and the like; a 429 says in
+    how many minutes to try again; `details` are (field, message) pairs to list."""
+    page = render_template(
+        "error.html", status=status, retry_minutes=retry_minutes, details=list(details)
+    )
+    return page, status
+
+
+def points_error_page(error):
+    """A PointsError no page caught: its status, and each field it names with the reason."""
+    from points.web.messages import translate_error
+
+    details = [(f, translate_error(m)) for f, ms in error.errors.items() for m in ms]
+    return error_page(error.status, details=details)

@@ -17,13 +17,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields import TelField
 
+from points import identity
 from points.errors import PointsError
-from points.extensions import db
+from points.extensions import db, limit_sign_in
 from points.members import services as members
 from points.members.models import Community, Grid
 from points.web.forms import show_error
@@ -85,12 +86,12 @@ def register():
                 community_id=form.community_id.data or -1,
                 grid_id=form.grid_id.data or None,
             )
+            identity.sign_in(member)
             db.session.commit()
         except PointsError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            login_user(member)
             flash(
                 _(
                     "Welcome, %(name)s! Next: give your real name and take the volunteer "
@@ -104,6 +105,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_sign_in
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -112,7 +114,8 @@ def login():
         except PointsError as error:
             show_error(form, error)
         else:
-            login_user(member, remember=True)
+            identity.sign_in(member, remember=True)
+            db.session.commit()
             if member.locale:
                 session["lang"] = member.locale
             return redirect(_safe_next(request.args.get("next")))
@@ -121,9 +124,22 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    identity.sign_out()
+    db.session.commit()
     flash(_("You have signed out."), "success")
     return redirect(url_for("home.index"))
+
+
+@bp.post("/logout/everywhere")
+@login_required
+def logout_everywhere():
+    """End every sign-in of this member: other phones, remember cookies, API tokens, and
+    this session too."""
+    members.end_sign_ins(current_user)
+    logout_user()
+    db.session.commit()
+    flash(_("You have signed out on every phone and computer. Sign in again here."), "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/password", methods=["GET", "POST"])
@@ -133,14 +149,23 @@ def password():
     if form.validate_on_submit():
         try:
             members.change_password(
-                current_user, current=form.current_password.data, new=form.new_password.data
+                current_user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                keep=current_user.session_token,
             )
             db.session.commit()
         except PointsError as error:
             db.session.rollback()
             show_error(form, error)
         else:
-            flash(_("Your password is changed. Use the new one next time you sign in."), "success")
+            flash(
+                _(
+                    "Your password is changed. Use the new one next time you sign in; "
+                    "every other phone or computer signed in as you is now signed out."
+                ),
+                "success",
+            )
             return redirect(url_for("profile.show"))
     return render_template("auth/password.html", form=form), 200 if not form.errors else 422
 

@@ -221,8 +221,6 @@ def photo(claim_id: int):
 @staff_required
 def queue():
     status = request.args.get("status", "submitted")
-    if status not in ("submitted", "approved", "rejected", "reversed", "all"):
-        status = "submitted"
     return render_template(
         "activities/queue.html",
         claims=claims.queue(

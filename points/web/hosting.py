@@ -51,9 +51,10 @@ def mine():
 
 
 @bp.get("/notices")
-@login_required
 def notices():
-    return render_template("hosting/notices.html", applications=applications.notices(current_user))
+    """Public notices of selected hosts: readable by anyone; objecting needs a sign-in."""
+    reader = current_user if current_user.is_authenticated else None
+    return render_template("hosting/notices.html", applications=applications.notices(reader))
 
 
 @bp.post("/notices/<int:application_id>/object")

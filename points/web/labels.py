@@ -123,7 +123,10 @@ WAIT_STATUS_NAMES = {
 
 
 def register(app) -> None:
+    from points.members.services import masked_phone
+
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.filters["masked_phone"] = masked_phone
 
     @app.context_processor
     def _labels():

@@ -28,6 +28,7 @@ from wtforms import HiddenField, SelectField, StringField
 from points.database import utcnow
 from points.errors import IdempotencyConflict, NotFound, PointsError
 from points.extensions import db, limit_wrong_codes
+from points.headers import camera_allowed
 from points.ledger import services as ledger
 from points.marketplace import export
 from points.marketplace import services as market
@@ -53,7 +54,7 @@ def benefit_list():
     member = current_user if current_user.is_authenticated else None
     category = request.args.get("category", "")
     filters = {
-        "category": category if category in CATEGORIES else "",
+        "category": category,
         "provider": request.args.get("provider", type=int),
         "affordable": member is not None and bool(request.args.get("affordable")),
         "host_only": bool(request.args.get("host_only")),
@@ -245,12 +246,14 @@ def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
 
 
 @bp.get("/merchant")
+@camera_allowed  # static/scan.js reads vouchers' QR codes with the camera
 @login_required
 def merchant():
     return _counter_page(ConfirmForm(), _counter())
 
 
 @bp.post("/merchant/confirm")
+@camera_allowed  # a refused code shows the counter again, scanning included
 @limit_wrong_codes
 @login_required
 def confirm():

@@ -26,6 +26,26 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     ),
     (re.compile(r"^is required$"), lambda m: _("This is required.")),
     (
+        re.compile(r"^is not a category of the catalogue$"),
+        lambda m: _("There is no such category. Choose one from the list."),
+    ),
+    (
+        re.compile(r"^must not contain (control characters|a NUL character)$"),
+        lambda m: _("Remove the invisible control characters (such as NUL) and send it again."),
+    ),
+    (
+        re.compile(r"^must not be one character repeated$"),
+        lambda m: _("Do not use one character over and over."),
+    ),
+    (
+        re.compile(r"^must not contain your mobile number$"),
+        lambda m: _("Do not put your mobile number in your password."),
+    ),
+    (
+        re.compile(r"^is one of the most common passwords: choose another$"),
+        lambda m: _("Many people use this password, so it is easy to guess. Choose another."),
+    ),
+    (
         re.compile(r"^is already registered; sign in instead$"),
         lambda m: _("This number is already registered. Sign in instead."),
     ),
@@ -169,6 +189,14 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         lambda m: _("This activity needs a photo: add one taken at the work."),
     ),
     (re.compile(r"^must be a JPEG or PNG photo$"), lambda m: _("Upload a JPEG or PNG photo.")),
+    (
+        re.compile(r"^cannot be read as a photo$"),
+        lambda m: _("This photo could not be read. Take it again or choose another."),
+    ),
+    (
+        re.compile(r"^must be at most (\d+) megapixels$"),
+        lambda m: _("The photo has too many pixels: at most %(n)s megapixels.", n=m.group(1)),
+    ),
     (
         re.compile(r"^must be at most (\d+) MB$"),
         lambda m: _("The photo is too large: at most %(n)s MB.", n=m.group(1)),
@@ -475,6 +503,11 @@ _PATTERNS += [
     (
         re.compile(r"^(\d{4}-\d\d-\d\d): (.+)$"),
         lambda m: f"{m.group(1)}: {translate_error(m.group(2))}",
+    ),
+    # Last: any other list of allowed codes (filters such as ?status=).
+    (
+        re.compile(r"^must be one of (.+)$"),
+        lambda m: _("Choose one of: %(values)s.", values=m.group(1)),
     ),
 ]
 

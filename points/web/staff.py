@@ -10,7 +10,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from points.errors import PointsError
+from points import validate
+from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.members import services as members
 from points.members.models import LEVELS, Community, Course, Member, Skill
@@ -46,7 +47,9 @@ def _member_in_scope(member_id: int) -> Member:
 def member_list():
     query = sa.select(Member).where(members.staff_scope(current_user))
     level = request.args.get("level", "")
-    if level in LEVELS:
+    if level and level not in LEVELS:
+        raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="level")
+    if level:
         query = query.where(Member.level == level)
     community = request.args.get("community", type=int)
     if community:
@@ -61,7 +64,7 @@ def member_list():
                 )
             )
         )
-    name = request.args.get("q", "").strip()
+    name = validate.folded(request.args.get("q", "")).strip()
     if name:
         query = query.where(sa.or_(Member.name.contains(name), Member.phone.contains(name)))
     page = max(request.args.get("page", 1, type=int), 1)
@@ -84,9 +87,12 @@ def member_list():
 @staff_required
 def member_detail(member_id: int):
     member = _member_in_scope(member_id)
+    phone = members.reveal_phone(current_user, member)  # recorded: who saw the number, when
+    db.session.commit()
     return render_template(
         "staff/member.html",
         member=member,
+        phone=phone,
         progress=members.progress_of(member),
         history=members.level_history(member),
         skills=db.session.scalars(

@@ -10,9 +10,8 @@ import sqlalchemy as sa
 from points.activities.models import Claim
 from points.database import utcnow
 from points.extensions import db
+from tests.activities.photos import JPEG
 from tests.conftest import api_token
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
 
 
 def _yesterday(today):
@@ -153,6 +152,19 @@ def test_bulk_approve_reports_each_refusal(client, social_worker, submit):
     assert [c["id"] for c in result["approved"]] == ids[:2]
     assert [r["claim"] for r in result["refused"]] == [ids[2]]
     assert "daily cap" in result["refused"][0]["message"]
+
+
+def test_bulk_approve_by_a_volunteer_is_forbidden_and_approves_nothing(
+    client, volunteer, make_member, submit
+):
+    neighbour = make_member(level="volunteer")
+    claim = submit(member=neighbour)
+    mine = api_token(client, volunteer.phone)
+    answer = client.post("/api/v1/claims/approve", json={"claims": [claim.id]}, headers=mine)
+    assert answer.status_code == 403
+    assert answer.get_json()["code"] == "forbidden"
+    db.session.refresh(claim)
+    assert claim.status == "submitted"
 
 
 def test_an_activity_from_creation_to_award(client, social_worker, volunteer, catalogue):

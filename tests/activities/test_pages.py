@@ -9,9 +9,8 @@ from datetime import timedelta
 from points.activities import events
 from points.database import utcnow
 from points.extensions import db
+from tests.activities.photos import JPEG, opened
 from tests.conftest import csrf_token, sign_in
-
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 100
 
 
 def test_a_volunteer_claims_with_a_photo_and_the_social_worker_approves(
@@ -41,7 +40,9 @@ def test_a_volunteer_claims_with_a_photo_and_the_social_worker_approves(
     queue = client.get("/staff/claims").get_data(as_text=True)
     assert "王阿姨" in queue and "查看照片" in queue
     claim_id = int(re.search(r'name="claim" value="(\d+)"', queue).group(1))
-    assert client.get(f"/claims/{claim_id}/photo").data == JPEG
+    shown = client.get(f"/claims/{claim_id}/photo")
+    assert shown.mimetype == "image/jpeg" and shown.headers["X-Content-Type-Options"] == "nosniff"
+    assert opened(shown.data).format == "JPEG" and opened(shown.data).size == (40, 20)
     done = client.post(
         "/staff/claims/approve",
         data={"csrf_token": csrf_token(client, "/staff/claims"), "claim": [str(claim_id)]},
