@@ -61,7 +61,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     from points.activities import services as activities
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
-    from points.spaces import attendance, waitlist
+    from points.spaces import attendance, standing, waitlist
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
 
     housekeeping.init_app(app)
@@ -69,6 +69,8 @@ def register_extensions(app: Flask) -> None:
     activities.register_measures()
     attendance.register_measures()
     waitlist.register()
+    # What losing a level or active status does to bookings (exit, suspension, demotion).
+    standing.register()
 
 
 def register_blueprints(app: Flask) -> None:

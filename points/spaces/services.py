@@ -611,8 +611,11 @@ def _release_holds(booking: Booking, *, actor_id: int, reason: str, now: datetim
                 ledger.void_hold(hold_id, actor_id=actor_id, reason=reason, now=now)
 
 
-def _give_back(booking: Booking, *, share: int, reason: str, now: datetime) -> None:
-    """Undo what the booking charged: void its holds, or refund `share` % of its cost."""
+def _give_back(
+    booking: Booking, *, share: int, reason: str, now: datetime, record: bool = False
+) -> None:
+    """Undo what the booking charged: void its holds, or refund `share` % of its cost
+    (`record`: note the refund on the booking, for a cancellation)."""
     if booking.status == "pending":
         _release_holds(booking, actor_id=booking.host_id, reason=reason, now=now)
         return
@@ -636,7 +639,7 @@ def _give_back(booking: Booking, *, share: int, reason: str, now: datetime) -> N
             idempotency_key=_key(booking, "booking-refund") + f":{asset}",
             now=now,
         )
-        if reason == "booking cancelled":
+        if record:
             setattr(booking, f"refunded_{asset}", amount)
 
 
@@ -684,7 +687,7 @@ def cancel(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
     if now >= booking.start_at:
         raise Conflict("this booking has begun and can no longer be cancelled")
     share = 100 if now < refund_deadline(booking) else late_refund_percent()
-    _give_back(booking, share=share, reason="booking cancelled", now=now)
+    _give_back(booking, share=share, reason="booking cancelled", record=True, now=now)
     _end(booking, "cancelled", "cancelled by host", now)
     return booking
 
@@ -786,9 +789,7 @@ def pending_count(actor: Member) -> int:
 
 def may_book(member: Member, space: Space) -> bool:
     """Whether the member's level lets them book this space (the form says so up front)."""
-    return member.status == "active" and LEVELS.index(member.level) >= LEVELS.index(
-        space.min_level
-    )
+    return member.status == "active" and LEVELS.index(member.level) >= LEVELS.index(space.min_level)
 
 
 def bookings_between(actor: Member, start: datetime, end: datetime) -> list[Booking]:
