@@ -19,8 +19,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
-from points.database import utcnow
+from points.database import lock_row, utcnow
 from points.errors import Conflict, InvalidInput, NotFound
 from points.extensions import db
 from points.members import services as members
@@ -29,6 +30,7 @@ from points.members.assessment import (
     Inputs,
     Rating,
     Thresholds,
+    previous_quarter,
     quarter_bounds,
     quarter_of,
     rate,
@@ -184,26 +186,34 @@ def run_draft(actor: Member, quarter: str, *, now: datetime | None = None) -> li
         draft.days_rated, draft.days_in_quarter = hq.days_held, hq.days_in_quarter
         draft.assessed_by, draft.created_at = actor.id, now
         if found is None:
-            db.session.add(draft)
+            try:
+                with db.session.begin_nested():
+                    db.session.add(draft)
+                    db.session.flush()
+            except IntegrityError:  # another social worker rated this host at the same instant
+                continue
         drafts.append(draft)
     db.session.flush()
     return drafts
 
 
-def drafts_of(actor: Member, quarter: str) -> list[Assessment]:
+def drafts_of(actor: Member, quarter: str, *, lock: bool = False) -> list[Assessment]:
+    """The quarter's drafts in the actor's scope (`lock`: under row locks, re-read, so two
+    social workers publishing at once publish each draft once)."""
     _bounds(quarter)
-    return list(
-        db.session.scalars(
-            sa.select(Assessment)
-            .join(Member, Member.id == Assessment.member_id)
-            .where(
-                members.staff_scope(actor),
-                Assessment.quarter == quarter,
-                Assessment.status == "draft",
-            )
-            .order_by(Assessment.member_id)
+    query = (
+        sa.select(Assessment)
+        .join(Member, Member.id == Assessment.member_id)
+        .where(
+            members.staff_scope(actor),
+            Assessment.quarter == quarter,
+            Assessment.status == "draft",
         )
+        .order_by(Assessment.member_id)
     )
+    if lock:
+        query = query.with_for_update(of=Assessment).execution_options(populate_existing=True)
+    return list(db.session.scalars(query))
 
 
 def _tenure_start(member: Member) -> datetime | None:
@@ -260,8 +270,9 @@ class Summary:
         return ",".join(f"{c}={self.colours.get(c, 0)}" for c in COLOURS)
 
 
-def summary(actor: Member, quarter: str) -> Summary:
-    drafts = drafts_of(actor, quarter)
+def summary(actor: Member, quarter: str, drafts: list[Assessment] | None = None) -> Summary:
+    if drafts is None:
+        drafts = drafts_of(actor, quarter)
     counts = Counter(d.colour for d in drafts)
     demotions = []
     for d in drafts:
@@ -278,20 +289,20 @@ def publish(
     and return hosts with two consecutive published reds to community talent."""
     now = now or utcnow()
     quarter = _ended(quarter, now)
-    shown = summary(actor, quarter)
+    drafts = drafts_of(actor, quarter, lock=True)
+    shown = summary(actor, quarter, drafts)
     if not shown.hosts:
         raise Conflict(f"there is no draft for {quarter} to publish: rate it first")
     if confirmed != shown.token:
         raise Conflict(
             "the drafts changed since the confirmation was shown: look again", field="confirmed"
         )
-    drafts = drafts_of(actor, quarter)
     for draft in drafts:
         draft.status, draft.published_by, draft.published_at = "published", actor.id, now
     db.session.flush()
     demoted = []
     for draft in drafts:
-        member = draft.member
+        member = lock_row(db.session, draft.member)
         other = _red_pair(member, quarter, _published_colours(member.id))
         if other:
             first, second = sorted((other, quarter))
@@ -365,6 +376,4 @@ def current_quarter(now: datetime | None = None) -> str:
 
 
 def last_ended_quarter(now: datetime | None = None) -> str:
-    from points.members.assessment import previous_quarter
-
     return previous_quarter(current_quarter(now))

@@ -469,3 +469,31 @@ def test_my_bookings_says_why_a_booking_was_cancelled(client, booked, social_wor
     sign_in(client, host.phone)
     html = client.get("/me/bookings").get_data(as_text=True)
     assert "已全额退回" in html and "暂停" in html
+
+
+def test_the_member_record_shows_what_a_demotion_did_and_an_admin_reverses_it(
+    client, booked, make_member, social_worker
+):
+    host, past, soon, later, open_room = booked
+    admin = make_member("13900000006", role="admin", name="周站长")
+    publish(social_worker, "2026Q2")
+    _, (change,) = publish(social_worker, "2026Q3")
+    db.session.commit()
+    sign_in(client, social_worker.phone)
+    page = f"/staff/members/{host.id}"
+    html = client.get(page).get_data(as_text=True)
+    assert "费用全部退回" in html and "退回 40 积分、0 分钟" in html
+    assert "留在账户中" in html
+    assert "撤销降级" not in html, "only an admin reverses"
+    client.post("/logout", data={"csrf_token": csrf_token(client, page)})
+    sign_in(client, admin.phone)
+    html = client.get(page).get_data(as_text=True)
+    assert "撤销降级" in html
+    answer = client.post(
+        f"/staff/members/{host.id}/changes/{change.id}/reverse",
+        data={"reason": "数据有误", "csrf_token": csrf_token(client, page)},
+        follow_redirects=True,
+    )
+    assert "降级已撤销" in answer.get_data(as_text=True)
+    db.session.refresh(host)
+    assert host.level == "host" and soon.status == "cancelled"
