@@ -145,10 +145,13 @@ class _Grower:
         self.admin, self.now = admin, now
         self.courses = db.session.scalars(sa.select(Course).order_by(Course.id)).all()
 
-    def grow(self, member: Member, level: str, skill: tuple[str, str] | None) -> None:
+    def grow(self, member: Member, level: str, skill: tuple[str, str] | None, since=None) -> None:
+        """Walk the member up to `level`, each step dated `since` (default: now), so that the
+        level history says how long they have held it (the host assessment reads it)."""
         if level == "resident":
             return
-        members.record_pledge(member, real_name=member.name, now=self.now)
+        when = since or self.now
+        members.record_pledge(member, real_name=member.name, now=when)
         tiers = {
             "volunteer": {"basic"},
             "talent": {"basic", "specialised"},
@@ -157,16 +160,16 @@ class _Grower:
         for course in self.courses:
             if course.tier in tiers:
                 members.record_completion(
-                    member, course, actor=self.admin, completed_on=self.now - timedelta(days=200)
+                    member, course, actor=self.admin, completed_on=when - timedelta(days=200)
                 )
         if skill and level in ("talent", "host"):
             declared = members.declare_skill(member, category=skill[0], description=skill[1])
-            members.review_skill(declared, approve=True, actor=self.admin, now=self.now)
+            members.review_skill(declared, approve=True, actor=self.admin, now=when)
         members.import_level(
             member,
             level,
             actor_id=self.admin.id,
-            now=self.now,
+            now=when,
             reason="imported from the street's volunteer roster",
         )
 
@@ -194,6 +197,8 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
         community_id, grid_id = _entry(
             "demo.toml", where, _place, entry.get("community"), entry.get("grid")
         )
+        # How long ago the member reached their level (hosts: how long they have held it).
+        since = now - timedelta(days=int(entry.get("level_since_days", 0)))
         member = _entry(
             "demo.toml",
             where,
@@ -204,7 +209,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
             name=entry.get("name"),
             community_id=community_id,
             grid_id=grid_id,
-            now=now,
+            now=since,
         )
         if "role" in entry:
             _entry(
@@ -229,6 +234,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
             member,
             entry.get("level", "resident"),
             skill,
+            member.created_at,
         )
         if entry.get("points"):
             earnings.append(
@@ -402,7 +408,7 @@ def _population(spec: dict, password_hash, grower, issuance, now) -> dict:
                 level = candidate
                 break
             draw -= share
-        grower.grow(member, level, tuple(rng.choice(spec["skills"])))
+        grower.grow(member, level, tuple(rng.choice(spec["skills"])), member.created_at)
         if level != "resident":
             points = rng.randint(20, 600)
             earnings.append(

@@ -497,3 +497,21 @@ def test_the_member_record_shows_what_a_demotion_did_and_an_admin_reverses_it(
     assert "降级已撤销" in answer.get_data(as_text=True)
     db.session.refresh(host)
     assert host.level == "host" and soon.status == "cancelled"
+
+
+def test_on_the_demo_data_only_ended_quarters_and_their_hosts_are_rated(ctx):
+    from points import seeding
+    from points.members.models import Member
+
+    seeding.load_demo()
+    db.session.commit()
+    worker = db.session.scalar(sa.select(Member).filter_by(phone="13900000001"))
+    with pytest.raises(InvalidInput, match="has not ended"):
+        quarterly.run_draft(worker, quarterly.current_quarter())
+    last = quarterly.last_ended_quarter()
+    drafts = quarterly.run_draft(worker, last)
+    listed = {hq.member.phone: hq for hq in quarterly.board(worker, last)}
+    assert listed["13900000003"].rated, "宋老师 has been a host for over a year"
+    assert {d.member.phone for d in drafts} == {p for p, hq in listed.items() if hq.rated}
+    assert all(hq.days_held * 2 < hq.days_in_quarter for hq in listed.values() if not hq.rated)
+    assert quarterly.latest_for(listed["13900000003"].member) is None, "drafts only"
