@@ -18,7 +18,6 @@ from points.ledger.models import Transfer
 from points.ledger.verify import verify_ledger
 from points.members import quarterly
 from points.members import services as members
-from points.members.assessment import quarter_of
 from points.members.models import Assessment
 from points.spaces import services as spaces
 from tests.conftest import csrf_token, sign_in
@@ -31,20 +30,6 @@ EVERY_DAY = {day: [["08:00", "21:00"]] for day in spaces.WEEKDAYS}
 
 def local(day: str, hhmm: str = "00:00") -> datetime:
     return datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=SHANGHAI)
-
-
-@pytest.fixture
-def measured(monkeypatch):
-    """Platform data per (measure, member, quarter): what is set is measured, else 0;
-    ratings, complaints and bookings are not measured."""
-    monkeypatch.setattr(members, "_measures", {})
-    data: dict[tuple[str, int, str], float] = {}
-    for name in ("service_hours", "programmes_held"):
-        members.register_measure(
-            name,
-            lambda m, start, end, name=name: data.get((name, m, quarter_of(start, SHANGHAI)), 0),
-        )
-    return data
 
 
 @pytest.fixture
