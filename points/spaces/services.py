@@ -368,6 +368,16 @@ def week_of(moment: datetime) -> tuple[datetime, datetime]:
     return monday, monday + timedelta(days=7)
 
 
+def lock_host(host: Member, space: Space) -> Member:
+    """Lock the host's row — one host's bookings are made one at a time — and check again,
+    under the lock, that they may book the space: a demotion, suspension or exit committed
+    meanwhile has cancelled their future bookings (standing.py) and must not miss this one."""
+    host = lock_row(db.session, host)
+    if not may_book(host, space):
+        raise Forbidden(f"this space is booked by level {space.min_level} or above")
+    return host
+
+
 def _check_quota(host: Member, request: Request, *, other_than: int | None = None) -> None:
     """At most BOOKING_WEEKLY_QUOTA_HOURS of active bookings per host per local week. The
     caller holds the host's row lock, so two bookings at once cannot both squeeze in."""
@@ -486,7 +496,7 @@ def book(
     )
     if db.session.scalar(_overlapping(request.space.id, request.start, request.end).limit(1)):
         raise Conflict("this time is already booked", field="start")
-    host = lock_row(db.session, host)
+    host = lock_host(host, request.space)
     _check_quota(host, request)
     booking = Booking(
         space_id=request.space.id,
@@ -546,7 +556,7 @@ def change(
         db.session.flush()
         return booking
     request = check_request(host, now=now, **wanted)
-    host = lock_row(db.session, host)
+    host = lock_host(host, request.space)
     _check_quota(host, request, other_than=booking.id)
     _give_back(booking, share=100, reason="booking changed", now=now)
     was = (booking.space_id, booking.start_at, booking.end_at)
