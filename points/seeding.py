@@ -236,15 +236,16 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
             skill,
             member.created_at,
         )
-        if entry.get("points"):
+    # The first host's last quarter earns points through the flows; the roster import below
+    # tops each account up to the balance demo.toml gives it.
+    _entry("demo.toml", "assessment", _last_quarter, [m for m, _ in created], now)
+    for member, entry in created:
+        wallet = ledger.member_wallet(member.id)
+        missing = (entry.get("points") or 0) - ledger.balance_of(wallet).balance
+        if missing > 0:
             earnings.append(
                 ledger.TransferSpec(
-                    "earn",
-                    [
-                        (issuance, -entry["points"]),
-                        (ledger.member_wallet(member.id), entry["points"]),
-                    ],
-                    "历史积分导入",
+                    "earn", [(issuance, -missing), (wallet, missing)], "历史积分导入"
                 )
             )
     population = _entry(
@@ -383,6 +384,52 @@ def _booking(accounts: list[Member], now) -> None:
                         attendance.check_in(booking, actor=host, now=start)
             except PointsError:
                 continue  # a closed day, the host's quota: as in life, that week is skipped
+
+
+def _last_quarter(accounts: list[Member], now) -> None:
+    """The first host's work in the last ended quarter, made through the flows at the time:
+    a weekly yoga class held (closed) and fortnightly hours at the legal-advice desk, so the
+    host assessment has something to rate (the rest of the population has no record yet)."""
+    from points.members import quarterly
+
+    worker = next((m for m in accounts if m.has_role("social_worker")), None)
+    host = next((m for m in accounts if m.level == "host"), None)
+    if worker is None or host is None or host.community_id is None:
+        return
+    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+    start, end = quarterly.quarter_bounds(quarterly.last_ended_quarter(now), zone)
+    if not members.host_periods(host) or members.host_periods(host)[0][0] > start:
+        return  # not a host for the whole quarter
+    for week in range(13):
+        begins = datetime.combine((start + timedelta(days=7 * week)).date(), time(7), tzinfo=zone)
+        try:
+            with db.session.begin_nested():
+                if week % 2 == 0:  # a class every other week: seven in the quarter
+                    activity = events.create_activity(
+                        host,
+                        activity_type="elder-companionship",
+                        title="晨间瑜伽·陪伴长者",
+                        place="云溪社区活动室",
+                        starts_at=begins,
+                        ends_at=begins + timedelta(hours=1),
+                        capacity=20,
+                        now=begins - timedelta(days=2),
+                    )
+                    events.close_activity(activity, actor=host, now=begins + timedelta(hours=2))
+                else:  # three hours at the legal-advice desk in the other weeks
+                    claim = activity_claims.submit_claim(
+                        host,
+                        activity_type="mediation-legal-advice",
+                        occurred_on=begins.date(),
+                        quantity=3,
+                        note="法律咨询台值班",
+                        now=begins + timedelta(days=1),
+                    )
+                    activity_claims.approve_claim(
+                        claim, actor=worker, now=begins + timedelta(days=2)
+                    )
+        except PointsError:
+            continue  # a cap or a closed day: that week is skipped, as in life
 
 
 def _population(spec: dict, password_hash, grower, issuance, now) -> dict:

@@ -497,6 +497,8 @@ def test_on_the_demo_data_only_ended_quarters_and_their_hosts_are_rated(ctx):
     drafts = quarterly.run_draft(worker, last)
     listed = {hq.member.phone: hq for hq in quarterly.board(worker, last)}
     assert listed["13900000003"].rated, "宋老师 has been a host for over a year"
+    colours = {d.member.phone: d.colour for d in drafts}
+    assert colours["13900000003"] == "yellow", "her classes and desk hours are on record"
     assert {d.member.phone for d in drafts} == {p for p, hq in listed.items() if hq.rated}
     assert all(hq.days_held * 2 < hq.days_in_quarter for hq in listed.values() if not hq.rated)
     assert quarterly.latest_for(listed["13900000003"].member) is None, "drafts only"
