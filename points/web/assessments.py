@@ -13,6 +13,7 @@ from flask_login import current_user
 from points.errors import PointsError
 from points.extensions import db
 from points.members import quarterly
+from points.members import services as members
 from points.web.forms import show_error
 from points.web.staff import staff_required
 
@@ -91,7 +92,9 @@ def confirm():
     if not shown.hosts:
         flash(_("There is no draft for %(quarter)s to publish: rate it first.", quarter=quarter))
         return redirect(url_for("assessments.board", quarter=quarter))
-    return render_template("staff/assessments_publish.html", summary=shown)
+    return render_template(
+        "staff/assessments_publish.html", summary=shown, reversal_days=members.reversal_days()
+    )
 
 
 @bp.post("/publish")
