@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from points.database import utcnow
 from points.errors import Conflict, Forbidden, InvalidInput
 from points.extensions import db
 from points.ledger import services as ledger
@@ -463,6 +464,7 @@ def test_the_member_record_shows_what_a_demotion_did_and_an_admin_reverses_it(
     admin = make_member("13900000006", role="admin", name="周站长")
     publish(social_worker, "2026Q2")
     _, (change,) = publish(social_worker, "2026Q3")
+    change.created_at = utcnow() - timedelta(days=1)  # the page acts now: demoted yesterday
     db.session.commit()
     sign_in(client, social_worker.phone)
     page = f"/staff/members/{host.id}"
