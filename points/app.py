@@ -70,7 +70,7 @@ def register_extensions(app: Flask) -> None:
     from points.activities import services as activities
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
     from points.marketplace import reconcile as vouchers_reconcile
-    from points.spaces import attendance, waitlist
+    from points.spaces import attendance, standing, waitlist
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
     from points.spaces import reconcile as bookings_reconcile
 
@@ -84,6 +84,8 @@ def register_extensions(app: Flask) -> None:
     claims_reconcile.register()
     vouchers_reconcile.register()
     bookings_reconcile.register()
+    # What losing a level or active status does to bookings (exit, suspension, demotion).
+    standing.register()
 
 
 def register_blueprints(app: Flask) -> None:

@@ -78,6 +78,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "LADDER_TALENT_MIN_HOURS": float(os.environ.get("LADDER_TALENT_MIN_HOURS", "20")),
         "LADDER_HOURS_WINDOW_DAYS": int(os.environ.get("LADDER_HOURS_WINDOW_DAYS", "365")),
         "LADDER_NOTICE_DAYS": int(os.environ.get("LADDER_NOTICE_DAYS", "5")),
+        # An admin may reverse a demotion for this many days after it.
+        "LEVEL_REVERSAL_DAYS": int(os.environ.get("LEVEL_REVERSAL_DAYS", "30")),
         # Earning: how old a claim may be, the most occurrences in one claim, evidence photos.
         "CLAIM_MAX_AGE_DAYS": int(os.environ.get("CLAIM_MAX_AGE_DAYS", "60")),
         "CLAIM_MAX_OCCURRENCES": int(os.environ.get("CLAIM_MAX_OCCURRENCES", "20")),

@@ -72,14 +72,14 @@ def _wrong_code(response) -> bool:
 
 
 def _signing_in_phone() -> str:
-    """Rate-limit key: the mobile number being signed in to (form or JSON), or "" (no limit
-    by phone when none was sent; the address limit still applies)."""
+    """Rate-limit key: the mobile number being signed in to (form or JSON)."""
     sent = request.form.get("phone")
     if sent is None and request.is_json:
         body = request.get_json(silent=True)
         sent = body.get("phone") if isinstance(body, dict) else None
     digits = sent.strip()[:20] if isinstance(sent, str) else ""
-    return f"phone:{digits}" if digits else ""
+    # No phone sent: nothing to sign in to (the call fails validation, which is not counted).
+    return f"phone:{digits}" if digits else "phone:none"
 
 
 def _wrong_password(response) -> bool:

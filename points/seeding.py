@@ -145,10 +145,13 @@ class _Grower:
         self.admin, self.now = admin, now
         self.courses = db.session.scalars(sa.select(Course).order_by(Course.id)).all()
 
-    def grow(self, member: Member, level: str, skill: tuple[str, str] | None) -> None:
+    def grow(self, member: Member, level: str, skill: tuple[str, str] | None, since=None) -> None:
+        """Walk the member up to `level`, each step dated `since` (default: now), so that the
+        level history says how long they have held it (the host assessment reads it)."""
         if level == "resident":
             return
-        members.record_pledge(member, real_name=member.name, now=self.now)
+        when = since or self.now
+        members.record_pledge(member, real_name=member.name, now=when)
         tiers = {
             "volunteer": {"basic"},
             "talent": {"basic", "specialised"},
@@ -157,16 +160,16 @@ class _Grower:
         for course in self.courses:
             if course.tier in tiers:
                 members.record_completion(
-                    member, course, actor=self.admin, completed_on=self.now - timedelta(days=200)
+                    member, course, actor=self.admin, completed_on=when - timedelta(days=200)
                 )
         if skill and level in ("talent", "host"):
             declared = members.declare_skill(member, category=skill[0], description=skill[1])
-            members.review_skill(declared, approve=True, actor=self.admin, now=self.now)
+            members.review_skill(declared, approve=True, actor=self.admin, now=when)
         members.import_level(
             member,
             level,
             actor_id=self.admin.id,
-            now=self.now,
+            now=when,
             reason="imported from the street's volunteer roster",
         )
 
@@ -194,6 +197,8 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
         community_id, grid_id = _entry(
             "demo.toml", where, _place, entry.get("community"), entry.get("grid")
         )
+        # How long ago the member reached their level (hosts: how long they have held it).
+        since = now - timedelta(days=int(entry.get("level_since_days", 0)))
         member = _entry(
             "demo.toml",
             where,
@@ -204,7 +209,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
             name=entry.get("name"),
             community_id=community_id,
             grid_id=grid_id,
-            now=now,
+            now=since,
         )
         if "role" in entry:
             _entry(
@@ -229,16 +234,18 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
             member,
             entry.get("level", "resident"),
             skill,
+            member.created_at,
         )
-        if entry.get("points"):
+    # The first host's last quarter earns points through the flows; the roster import below
+    # tops each account up to the balance demo.toml gives it.
+    _entry("demo.toml", "assessment", _last_quarter, [m for m, _ in created], now)
+    for member, entry in created:
+        wallet = ledger.member_wallet(member.id)
+        missing = (entry.get("points") or 0) - ledger.balance_of(wallet).balance
+        if missing > 0:
             earnings.append(
                 ledger.TransferSpec(
-                    "earn",
-                    [
-                        (issuance, -entry["points"]),
-                        (ledger.member_wallet(member.id), entry["points"]),
-                    ],
-                    "历史积分导入",
+                    "earn", [(issuance, -missing), (wallet, missing)], "历史积分导入"
                 )
             )
     population = _entry(
@@ -379,6 +386,52 @@ def _booking(accounts: list[Member], now) -> None:
                 continue  # a closed day, the host's quota: as in life, that week is skipped
 
 
+def _last_quarter(accounts: list[Member], now) -> None:
+    """The first host's work in the last ended quarter, made through the flows at the time:
+    a weekly yoga class held (closed) and fortnightly hours at the legal-advice desk, so the
+    host assessment has something to rate (the rest of the population has no record yet)."""
+    from points.members import quarterly
+
+    worker = next((m for m in accounts if m.has_role("social_worker")), None)
+    host = next((m for m in accounts if m.level == "host"), None)
+    if worker is None or host is None or host.community_id is None:
+        return
+    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+    start, end = quarterly.quarter_bounds(quarterly.last_ended_quarter(now), zone)
+    if not members.host_periods(host) or members.host_periods(host)[0][0] > start:
+        return  # not a host for the whole quarter
+    for week in range(13):
+        begins = datetime.combine((start + timedelta(days=7 * week)).date(), time(7), tzinfo=zone)
+        try:
+            with db.session.begin_nested():
+                if week % 2 == 0:  # a class every other week: seven in the quarter
+                    activity = events.create_activity(
+                        host,
+                        activity_type="elder-companionship",
+                        title="晨间瑜伽·陪伴长者",
+                        place="云溪社区活动室",
+                        starts_at=begins,
+                        ends_at=begins + timedelta(hours=1),
+                        capacity=20,
+                        now=begins - timedelta(days=2),
+                    )
+                    events.close_activity(activity, actor=host, now=begins + timedelta(hours=2))
+                else:  # three hours at the legal-advice desk in the other weeks
+                    claim = activity_claims.submit_claim(
+                        host,
+                        activity_type="mediation-legal-advice",
+                        occurred_on=begins.date(),
+                        quantity=3,
+                        note="法律咨询台值班",
+                        now=begins + timedelta(days=1),
+                    )
+                    activity_claims.approve_claim(
+                        claim, actor=worker, now=begins + timedelta(days=2)
+                    )
+        except PointsError:
+            continue  # a cap or a closed day: that week is skipped, as in life
+
+
 def _population(spec: dict, password_hash, grower, issuance, now) -> dict:
     rng = random.Random(spec["random_seed"])
     communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
@@ -402,7 +455,7 @@ def _population(spec: dict, password_hash, grower, issuance, now) -> dict:
                 level = candidate
                 break
             draw -= share
-        grower.grow(member, level, tuple(rng.choice(spec["skills"])))
+        grower.grow(member, level, tuple(rng.choice(spec["skills"])), member.created_at)
         if level != "resident":
             points = rng.randint(20, 600)
             earnings.append(

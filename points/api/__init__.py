@@ -71,13 +71,22 @@ def _seconds_until_the_limit_resets() -> int | None:
 
 
 def register_api(app: Flask, api: Api) -> None:
-    from points.api import activities, auth, marketplace, me, space_reports, spaces, system
+    from points.api import (
+        activities,
+        assessments,
+        auth,
+        marketplace,
+        me,
+        space_reports,
+        spaces,
+        system,
+    )
     from points.api.access import protect_cookie_writes
     from points.api.security import check_public_endpoints, document_security, require_member
     from points.extensions import csrf
 
     document_security(api.spec)
-    modules = (system, auth, me, activities, marketplace, spaces, space_reports)
+    modules = (system, auth, me, activities, marketplace, spaces, space_reports, assessments)
     for module in modules:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + (module.blp.url_prefix or ""))

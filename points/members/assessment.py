@@ -2,16 +2,18 @@
 
 Each input is rated green / yellow / red against thresholds from configuration; the
 quarter is red when any input is red or two are yellow, yellow when one is, else green.
-An input the platform does not measure yet is passed as None: it is shown as "0, not yet
-measured" and left out of the rating rather than counted as a failure (a host must not be
+An input the platform does not measure yet is passed as None: it is shown as "not measured
+yet" and left out of the rating rather than counted as a failure (a host must not be
 demoted for data the platform never had). With no measured input at all, the quarter is
-"unrated".
+"unrated". Each finding carries its thresholds, so a scorecard can say what would lift it.
+A host who held the role for part of the quarter is rated on those days: the thresholds
+that count things (hours, sessions) are scaled to the share of the quarter (`scaled`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, tzinfo
 
 COLOURS = ("green", "yellow", "red", "unrated")
@@ -49,12 +51,34 @@ class Thresholds:
                 values[f.name] = type(f.default)(config[key])
         return cls(**values)
 
+    def scaled(self, share: float) -> Thresholds:
+        """Thresholds for `share` (0–1] of a quarter: counts scale, rates do not."""
+        if share >= 1:
+            return self
+        return replace(
+            self,
+            hours_green=round(self.hours_green * share, 1),
+            hours_yellow=round(self.hours_yellow * share, 1),
+            programmes_green=max(1, round(self.programmes_green * share)),
+            programmes_yellow=max(1, round(self.programmes_yellow * share)),
+        )
+
 
 @dataclass(frozen=True)
 class Finding:
     code: str  # which input
     value: float | int | None  # None: not measured yet
     colour: str  # green / yellow / red / unrated
+    green: float | int | None = None  # at least (better "higher") / at most ("lower") this
+    yellow: float | int | None = None
+    better: str = "higher"  # "higher" or "lower"
+
+    @property
+    def to_green(self) -> float | None:
+        """How far the value is from green (None: green already, or not measured)."""
+        if self.value is None or self.colour == "green" or self.green is None:
+            return None
+        return round(abs(self.value - self.green), 3)
 
 
 @dataclass(frozen=True)
@@ -80,30 +104,21 @@ def rate(inputs: Inputs, t: Thresholds) -> Rating:
     """The quarter's colour and a finding per input."""
     found = []
 
-    def add(code, value, colour_fn):
-        found.append(Finding(code, value, "unrated" if value is None else colour_fn(value)))
+    def add(code, value, green, yellow, better="higher"):
+        judge = _at_least if better == "higher" else _at_most
+        colour = "unrated" if value is None else judge(value, green, yellow)
+        found.append(Finding(code, value, colour, green, yellow, better))
 
-    add(
-        "service_hours", inputs.service_hours, lambda v: _at_least(v, t.hours_green, t.hours_yellow)
-    )
-    add(
-        "programmes_held",
-        inputs.programmes_held,
-        lambda v: _at_least(v, t.programmes_green, t.programmes_yellow),
-    )
+    add("service_hours", inputs.service_hours, t.hours_green, t.hours_yellow)
+    add("programmes_held", inputs.programmes_held, t.programmes_green, t.programmes_yellow)
     booked = None
     if inputs.bookings_used is not None and inputs.no_shows is not None:
         total = inputs.bookings_used + inputs.no_shows
         booked = round(inputs.no_shows / total, 3) if total else 0.0
-    add("no_show_rate", booked, lambda v: _at_most(v, t.no_show_rate_green, t.no_show_rate_yellow))
-    add("rating", inputs.rating, lambda v: _at_least(v, t.rating_green, t.rating_yellow))
-    add(
-        "complaints",
-        inputs.complaints,
-        lambda v: (
-            "red" if v >= t.complaints_red else "yellow" if v >= t.complaints_yellow else "green"
-        ),
-    )
+    add("no_show_rate", booked, t.no_show_rate_green, t.no_show_rate_yellow, "lower")
+    add("rating", inputs.rating, t.rating_green, t.rating_yellow)
+    # Whole complaints: green below the yellow count, yellow below the red count.
+    add("complaints", inputs.complaints, t.complaints_yellow - 1, t.complaints_red - 1, "lower")
     colours = [f.colour for f in found if f.colour != "unrated"]
     if not colours:
         overall = "unrated"

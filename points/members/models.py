@@ -160,8 +160,22 @@ class LevelChange(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(500))
     decided_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What losing a level or active status did elsewhere (bookings cancelled and refunded,
+    # space minutes kept …), written by the domains concerned in the same transaction.
+    consequences: Mapped[dict | None] = mapped_column(sa.JSON)
+    # An admin's reversal of a demotion points at the change it undoes.
+    reverses_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("level_changes.id", name="fk_level_changes_reverses")
+    )
 
     decider: Mapped[Member | None] = relationship(foreign_keys=[decided_by])
+
+    @property
+    def is_loss(self) -> bool:
+        """The member lost a level or stopped being active."""
+        return LEVELS.index(self.to_level) < LEVELS.index(self.from_level) or (
+            self.from_status == "active" and self.to_status != "active"
+        )
 
 
 class PhoneView(db.Model):
@@ -316,16 +330,20 @@ class Objection(db.Model):
 
 
 ASSESSMENT_COLOURS = ("green", "yellow", "red", "unrated")
+ASSESSMENT_STATUSES = ("draft", "published")
 
 
 class Assessment(db.Model):
-    """A host's quarterly scorecard (三色预警): the inputs as measured, the colour, the
-    findings behind it, and — for yellow and red — the improvement note agreed with them."""
+    """A host's quarterly scorecard (三色预警): the inputs as measured over the days they
+    held the role, the colour, the findings behind it, and — for yellow and red — the
+    improvement note agreed with them. A draft may be run again; only a published one
+    counts (the host sees it, and two published reds in a row end the role)."""
 
     __tablename__ = "assessments"
     __table_args__ = (
         sa.UniqueConstraint("member_id", "quarter", name="uq_assessments_member_quarter"),
         sa.CheckConstraint(one_of("colour", ASSESSMENT_COLOURS), name="ck_assessments_colour"),
+        sa.CheckConstraint(one_of("status", ASSESSMENT_STATUSES), name="ck_assessments_status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -336,6 +354,14 @@ class Assessment(db.Model):
     improvement_note: Mapped[str] = mapped_column(sa.String(1000), default="")
     assessed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(9), default="draft", server_default="published")
+    # The days of the quarter the member held the host role, of the quarter's days.
+    days_rated: Mapped[int | None] = mapped_column(sa.Integer)
+    days_in_quarter: Mapped[int | None] = mapped_column(sa.Integer)
+    published_by: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", name="fk_assessments_published_by")
+    )
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
 

@@ -108,3 +108,90 @@ class StatementOut(Schema):
 register_request_schema = RegisterRequest()
 token_request_schema = TokenRequest()
 member_schema = MemberOut()
+
+
+# ---------------------------------------------------------------- host assessment (三色预警)
+
+
+class FindingOut(Schema):
+    code = fields.String()
+    value = fields.Float(allow_none=True, metadata={"description": "null: not measured yet"})
+    colour = fields.String(metadata={"enum": ["green", "yellow", "red", "unrated"]})
+    green = fields.Float(allow_none=True, metadata={"description": "the green threshold"})
+    yellow = fields.Float(allow_none=True)
+    better = fields.String(metadata={"enum": ["higher", "lower"]})
+
+
+class ScorecardOut(Schema):
+    id = fields.Integer(allow_none=True)
+    member_id = fields.Integer()
+    quarter = fields.String(metadata={"example": "2026Q3"})
+    status = fields.String(metadata={"enum": ["preview", "draft", "published"]})
+    colour = fields.String(metadata={"enum": ["green", "yellow", "red", "unrated"]})
+    findings = fields.List(fields.Nested(FindingOut))
+    days_rated = fields.Integer(allow_none=True)
+    days_in_quarter = fields.Integer(allow_none=True)
+    improvement_note = fields.String()
+    published_at = fields.DateTime(allow_none=True)
+
+
+class HostQuarterOut(Schema):
+    member_id = fields.Function(lambda hq: hq.member.id)
+    name = fields.Function(lambda hq: hq.member.name)
+    level = fields.Function(lambda hq: hq.member.level)
+    rated = fields.Boolean(metadata={"description": "held the role at least half the quarter"})
+    host_since = fields.DateTime(attribute="since")
+    days_held = fields.Integer()
+    days_in_quarter = fields.Integer()
+    scorecard = fields.Nested(ScorecardOut, allow_none=True)
+
+
+class DemotionOut(Schema):
+    member_id = fields.Function(lambda d: d[0].id)
+    name = fields.Function(lambda d: d[0].name)
+    other_red_quarter = fields.Function(lambda d: d[1])
+
+
+class SummaryOut(Schema):
+    quarter = fields.String()
+    hosts = fields.Integer()
+    colours = fields.Dict(keys=fields.String(), values=fields.Integer())
+    demotions = fields.List(fields.Nested(DemotionOut))
+    confirmed = fields.String(
+        attribute="token", metadata={"description": "send back to publish exactly this"}
+    )
+
+
+class PublishRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    confirmed = fields.String(
+        required=True, metadata={"description": "`confirmed` of the summary you were shown"}
+    )
+
+
+class LevelChangeOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    from_level = fields.String()
+    to_level = fields.String()
+    from_status = fields.String()
+    to_status = fields.String()
+    reason = fields.String()
+    decided_by = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    consequences = fields.Dict(allow_none=True)
+    reverses_id = fields.Integer(allow_none=True)
+
+
+class PublishOut(Schema):
+    published = fields.List(fields.Nested(ScorecardOut))
+    demoted = fields.List(fields.Nested(LevelChangeOut))
+
+
+class ReverseRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True)

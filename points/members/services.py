@@ -72,6 +72,20 @@ def measure(name: str, member_id: int, start: datetime, end: datetime) -> float 
     return sum(source(member_id, start, end) for source in sources)
 
 
+# What other domains undo when a member loses a level or stops being active (exit,
+# suspension, demotion): each hook is registered at start-up by the domain that owns the
+# rights (spaces: future bookings the new level may not make, space minutes), runs in the
+# same transaction as the change, and returns what it did, which is kept on the change.
+LevelLoss = Callable[[Member, LevelChange, datetime], dict]
+_on_level_loss: list[LevelLoss] = []
+
+
+def register_level_loss(hook: LevelLoss) -> None:
+    """Add hook(member, change, now) → {what it did}, called on every loss of level/status."""
+    if hook not in _on_level_loss:
+        _on_level_loss.append(hook)
+
+
 def rules() -> progression.LadderRules:
     return progression.LadderRules.from_config(current_app.config)
 
@@ -360,7 +374,10 @@ def staff_scope(actor: Member):
 # ---------------------------------------------------------------------------- ladder
 
 
-def _record(member: Member, *, to_level=None, to_status=None, reason: str, actor_id, now):
+def _record(
+    member: Member, *, to_level=None, to_status=None, reason: str, actor_id, now, reverses_id=None
+):
+    """Record a change of level or status; a loss has the same consequences on every path."""
     change = LevelChange(
         member_id=member.id,
         from_level=member.level,
@@ -370,12 +387,96 @@ def _record(member: Member, *, to_level=None, to_status=None, reason: str, actor
         reason=reason,
         decided_by=actor_id,
         created_at=now,
+        reverses_id=reverses_id,
     )
     db.session.add(change)
     member.level = change.to_level
     member.status = change.to_status
     db.session.flush()
+    if change.is_loss:
+        done: dict = {}
+        for hook in _on_level_loss:
+            done.update(hook(member, change, now))
+        change.consequences = done
+        db.session.flush()
     return change
+
+
+def host_periods(member: Member) -> list[tuple[datetime, datetime | None]]:
+    """The [start, end) stretches in which the member was an active host, oldest first
+    (end None: still is), replayed from the level history."""
+    changes = sorted(
+        db.session.scalars(sa.select(LevelChange).filter_by(member_id=member.id)),
+        key=lambda c: (c.created_at, c.id),
+    )
+    level, status = (
+        (changes[0].from_level, changes[0].from_status)
+        if changes
+        else (member.level, member.status)
+    )
+    start = member.created_at if (level, status) == ("host", "active") else None
+    periods: list[tuple[datetime, datetime | None]] = []
+    for change in changes:
+        holds = (change.to_level, change.to_status) == ("host", "active")
+        if start is None and holds:
+            start = change.created_at
+        elif start is not None and not holds:
+            periods.append((start, change.created_at))
+            start = None
+    if start is not None:
+        periods.append((start, None))
+    return periods
+
+
+def reversal_days() -> int:
+    return int(current_app.config.get("LEVEL_REVERSAL_DAYS", 30))
+
+
+def reversible(change: LevelChange, *, now: datetime | None = None) -> bool:
+    """A demotion not yet reversed, made within the last LEVEL_REVERSAL_DAYS."""
+    now = now or utcnow()
+    if LEVELS.index(change.to_level) >= LEVELS.index(change.from_level):
+        return False
+    if now - change.created_at > timedelta(days=reversal_days()):
+        return False
+    return not db.session.scalar(
+        sa.select(sa.func.count()).select_from(LevelChange).filter_by(reverses_id=change.id)
+    )
+
+
+def reverse_demotion(
+    change: LevelChange, *, reason, actor: Member, now: datetime | None = None
+) -> LevelChange:
+    """An admin gives a demoted member their level back (within LEVEL_REVERSAL_DAYS, with a
+    reason). What the demotion cancelled stays cancelled."""
+    now = now or utcnow()
+    if not actor.has_role("admin"):
+        raise Forbidden("only an administrator reverses a demotion")
+    member = get_member(change.member_id)
+    reason = _reason(reason)
+    if LEVELS.index(change.to_level) >= LEVELS.index(change.from_level):
+        raise Conflict("only a demotion can be reversed", field="change")
+    if not reversible(change, now=now):
+        raise Conflict(
+            f"a demotion is reversed once, within {reversal_days()} days", field="change"
+        )
+    if member.level != change.to_level or member.status != "active":
+        raise Conflict("the member's level or status has changed since", field="change")
+    return _record(
+        member,
+        to_level=change.from_level,
+        reason=f"demotion of {change.created_at:%Y-%m-%d} reversed: {reason}",
+        actor_id=actor.id,
+        now=now,
+        reverses_id=change.id,
+    )
+
+
+def get_level_change(change_id) -> LevelChange:
+    found = db.session.get(LevelChange, change_id) if is_id(change_id) else None
+    if found is None:
+        raise NotFound("no such level change", field="change")
+    return found
 
 
 def level_history(member: Member) -> list[LevelChange]:

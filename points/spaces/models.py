@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from points.database import UTCDateTime, one_of, utcnow
 from points.extensions import db
-from points.members.models import LEVELS, Community, Member
+from points.members.models import LEVELS, Community, LevelChange, Member
 
 TIERS = ("free", "low_fee", "market")
 # offered: held for a waiting host to accept; lapsed: an offer not taken up in time;
@@ -119,9 +119,15 @@ class Booking(db.Model):
     # Bumped by each edit that re-prices the booking (keys its ledger movements).
     revision: Mapped[int] = mapped_column(sa.Integer, default=0)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the booking was cancelled because its host lost the level (or active status)
+    # it needs: the change says when and why (see standing.py).
+    level_change_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("level_changes.id", name="fk_bookings_level_change")
+    )
 
     space: Mapped[Space] = relationship(lazy="joined")
     host: Mapped[Member] = relationship(foreign_keys=[host_id])
+    level_change: Mapped[LevelChange | None] = relationship()
 
     def local_start(self, zone) -> datetime:
         return self.start_at.astimezone(zone)

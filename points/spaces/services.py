@@ -369,6 +369,16 @@ def week_of(moment: datetime) -> tuple[datetime, datetime]:
     return monday, monday + timedelta(days=7)
 
 
+def lock_host(host: Member, space: Space) -> Member:
+    """Lock the host's row — one host's bookings are made one at a time — and check again,
+    under the lock, that they may book the space: a demotion, suspension or exit committed
+    meanwhile has cancelled their future bookings (standing.py) and must not miss this one."""
+    host = lock_row(db.session, host)
+    if not may_book(host, space):
+        raise Forbidden(f"this space is booked by level {space.min_level} or above")
+    return host
+
+
 def _check_quota(host: Member, request: Request, *, other_than: int | None = None) -> None:
     """At most BOOKING_WEEKLY_QUOTA_HOURS of active bookings per host per local week. The
     caller holds the host's row lock, so two bookings at once cannot both squeeze in."""
@@ -487,7 +497,7 @@ def book(
     )
     if db.session.scalar(_overlapping(request.space.id, request.start, request.end).limit(1)):
         raise Conflict("this time is already booked", field="start")
-    host = lock_row(db.session, host)
+    host = lock_host(host, request.space)
     _check_quota(host, request)
     booking = Booking(
         space_id=request.space.id,
@@ -547,7 +557,7 @@ def change(
         db.session.flush()
         return booking
     request = check_request(host, now=now, **wanted)
-    host = lock_row(db.session, host)
+    host = lock_host(host, request.space)
     _check_quota(host, request, other_than=booking.id)
     _give_back(booking, share=100, reason="booking changed", now=now)
     was = (booking.space_id, booking.start_at, booking.end_at)
@@ -612,8 +622,11 @@ def _release_holds(booking: Booking, *, actor_id: int, reason: str, now: datetim
                 ledger.void_hold(hold_id, actor_id=actor_id, reason=reason, now=now)
 
 
-def _give_back(booking: Booking, *, share: int, reason: str, now: datetime) -> None:
-    """Undo what the booking charged: void its holds, or refund `share` % of its cost."""
+def _give_back(
+    booking: Booking, *, share: int, reason: str, now: datetime, record: bool = False
+) -> None:
+    """Undo what the booking charged: void its holds, or refund `share` % of its cost
+    (`record`: note the refund on the booking, for a cancellation)."""
     if booking.status == "pending":
         _release_holds(booking, actor_id=booking.host_id, reason=reason, now=now)
         return
@@ -637,7 +650,7 @@ def _give_back(booking: Booking, *, share: int, reason: str, now: datetime) -> N
             idempotency_key=_key(booking, "booking-refund") + f":{asset}",
             now=now,
         )
-        if reason == "booking cancelled":
+        if record:
             setattr(booking, f"refunded_{asset}", amount)
 
 
@@ -685,7 +698,7 @@ def cancel(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
     if now >= booking.start_at:
         raise Conflict("this booking has begun and can no longer be cancelled")
     share = 100 if now < refund_deadline(booking) else late_refund_percent()
-    _give_back(booking, share=share, reason="booking cancelled", now=now)
+    _give_back(booking, share=share, reason="booking cancelled", record=True, now=now)
     _end(booking, "cancelled", "cancelled by host", now)
     return booking
 
@@ -787,9 +800,7 @@ def pending_count(actor: Member) -> int:
 
 def may_book(member: Member, space: Space) -> bool:
     """Whether the member's level lets them book this space (the form says so up front)."""
-    return member.status == "active" and LEVELS.index(member.level) >= LEVELS.index(
-        space.min_level
-    )
+    return member.status == "active" and LEVELS.index(member.level) >= LEVELS.index(space.min_level)
 
 
 def bookings_between(actor: Member, start: datetime, end: datetime) -> list[Booking]:

@@ -45,7 +45,7 @@ def wait(
         expected_attendance=expected_attendance,
         now=now,
     )
-    host = lock_row(db.session, host)
+    host = services.lock_host(host, request.space)
     if (
         db.session.scalar(
             services._overlapping(request.space.id, request.start, request.end).limit(1)
@@ -146,7 +146,7 @@ def accept(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
         raise Conflict(f"this offer is {booking.status}")
     if booking.offer_expires_at <= now:
         raise Conflict("this offer has lapsed")
-    host = lock_row(db.session, host)
+    host = services.lock_host(host, booking.space)
     request = services.Request(
         booking.space,
         booking.start_at,

@@ -1,6 +1,10 @@
-"""The host assessment board (三色预警) for social workers."""
+"""The host assessment board (三色预警) for social workers: preview a running quarter, rate
+an ended one as a draft, publish it after a confirmation, add improvement notes."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
+from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,22 +13,49 @@ from flask_login import current_user
 from points.errors import PointsError
 from points.extensions import db
 from points.members import quarterly
+from points.members import services as members
 from points.web.forms import show_error
 from points.web.staff import staff_required
 
 bp = Blueprint("assessments", __name__, url_prefix="/staff/assessments")
 
 
+def _card(hq: quarterly.HostQuarter, quarter: str):
+    """What the scorecard macro shows: the recorded scorecard, or the preview's."""
+    if hq.assessment is not None:
+        return hq.assessment
+    if hq.preview is None:
+        return None
+    return SimpleNamespace(
+        colour=hq.preview.colour,
+        findings=[asdict(f) for f in hq.preview.findings],
+        quarter=quarter,
+        status="preview",
+        days_rated=hq.days_held,
+        days_in_quarter=hq.days_in_quarter,
+        improvement_note="",
+    )
+
+
 @bp.get("")
 @staff_required
 def board():
-    quarter = request.args.get("quarter") or quarterly.current_quarter()
+    quarter = request.args.get("quarter") or quarterly.last_ended_quarter()
     try:
         rows = quarterly.board(current_user, quarter)
+        ended = quarterly.has_ended(quarter)
+        drafts = quarterly.summary(current_user, quarter) if ended else None
     except PointsError as error:
         show_error(None, error)
         return redirect(url_for("assessments.board"))
-    return render_template("staff/assessments.html", rows=rows, quarter=quarter)
+    return render_template(
+        "staff/assessments.html",
+        rows=[(hq, _card(hq, quarter)) for hq in rows],
+        quarter=quarter,
+        ended=ended,
+        drafts=drafts,
+        current=quarterly.current_quarter(),
+    )
 
 
 @bp.post("/run")
@@ -32,13 +63,63 @@ def board():
 def run():
     quarter = request.form.get("quarter", "")
     try:
-        made = quarterly.assess_quarter(current_user, quarter)
+        made = quarterly.run_draft(current_user, quarter)
         db.session.commit()
     except PointsError as error:
         db.session.rollback()
         show_error(None, error)
     else:
-        flash(_("%(n)s hosts rated for %(quarter)s.", n=len(made), quarter=quarter), "success")
+        flash(
+            _(
+                "Draft: %(n)s hosts rated for %(quarter)s. Nothing is published yet.",
+                n=len(made),
+                quarter=quarter,
+            ),
+            "success",
+        )
+    return redirect(url_for("assessments.board", quarter=quarter))
+
+
+@bp.get("/publish")
+@staff_required
+def confirm():
+    quarter = request.args.get("quarter", "")
+    try:
+        shown = quarterly.summary(current_user, quarter)
+    except PointsError as error:
+        show_error(None, error)
+        return redirect(url_for("assessments.board"))
+    if not shown.hosts:
+        flash(_("There is no draft for %(quarter)s to publish: rate it first.", quarter=quarter))
+        return redirect(url_for("assessments.board", quarter=quarter))
+    return render_template(
+        "staff/assessments_publish.html", summary=shown, reversal_days=members.reversal_days()
+    )
+
+
+@bp.post("/publish")
+@staff_required
+def publish():
+    quarter = request.form.get("quarter", "")
+    try:
+        published, demoted = quarterly.publish(
+            current_user, quarter, confirmed=request.form.get("confirmed")
+        )
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+    else:
+        flash(
+            _(
+                "Published: %(n)s hosts' colours for %(quarter)s; %(d)s returned to community "
+                "talent.",
+                n=len(published),
+                quarter=quarter,
+                d=len(demoted),
+            ),
+            "success",
+        )
     return redirect(url_for("assessments.board", quarter=quarter))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -127,6 +129,8 @@ def register(app) -> None:
 
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["masked_phone"] = masked_phone
+    # Times kept as ISO text in JSON records (a level change's consequences) → datetimes.
+    app.jinja_env.filters["isodatetime"] = datetime.fromisoformat
 
     @app.context_processor
     def _labels():

@@ -501,6 +501,46 @@ _PATTERNS += [
         ),
     ),
     (
+        re.compile(r"^(\d{4}Q[1-4]) has not ended yet: it can be rated from (\S+); .+$"),
+        lambda m: _(
+            "%(quarter)s has not ended yet: it can be rated from %(date)s. Until then, look "
+            "at the preview, which records nothing.",
+            quarter=m.group(1),
+            date=m.group(2),
+        ),
+    ),
+    (re.compile(r"^must be a quarter like 2026Q4$"), lambda m: _("Enter a quarter like 2026Q4.")),
+    (re.compile(r"^must not be a future quarter$"), lambda m: _("That quarter has not begun.")),
+    (
+        re.compile(r"^there is no draft for (\S+) to publish: rate it first$"),
+        lambda m: _(
+            "There is no draft for %(quarter)s to publish: rate it first.", quarter=m.group(1)
+        ),
+    ),
+    (
+        re.compile(r"^the drafts changed since the confirmation was shown: look again$"),
+        lambda m: _(
+            "The drafts changed after the confirmation was shown. Nothing was published: "
+            "look again."
+        ),
+    ),
+    (
+        re.compile(r"^only an administrator reverses a demotion$"),
+        lambda m: _("Only an administrator can reverse a demotion."),
+    ),
+    (
+        re.compile(r"^a demotion is reversed once, within (\d+) days$"),
+        lambda m: _("A demotion can be reversed once, within %(n)s days.", n=m.group(1)),
+    ),
+    (
+        re.compile(r"^the member's level or status has changed since$"),
+        lambda m: _("The member's level or status has changed since; nothing was reversed."),
+    ),
+    (
+        re.compile(r"^only a demotion can be reversed$"),
+        lambda m: _("Only a demotion can be reversed."),
+    ),
+    (
         re.compile(r"^(\d{4}-\d\d-\d\d): (.+)$"),
         lambda m: f"{m.group(1)}: {translate_error(m.group(2))}",
     ),

@@ -38,6 +38,7 @@ def _render(pledge_form=None, skill_form=None, status=200):
         progress=members.progress_of(member),
         history=members.level_history(member),
         balance=ledger.balance_of(ledger.member_wallet(member.id)),
+        minutes=ledger.balance_of(ledger.member_wallet(member.id, "space_minutes")),
         skills=db.session.scalars(
             sa.select(Skill).filter_by(member_id=member.id).order_by(Skill.id.desc())
         ).all(),

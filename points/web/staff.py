@@ -95,6 +95,9 @@ def member_detail(member_id: int):
         phone=phone,
         progress=members.progress_of(member),
         history=members.level_history(member),
+        reversible=[c.id for c in members.level_history(member) if members.reversible(c)]
+        if current_user.has_role("admin")
+        else [],
         skills=db.session.scalars(
             sa.select(Skill).filter_by(member_id=member.id).order_by(Skill.id.desc())
         ).all(),
@@ -148,6 +151,19 @@ def set_status(member_id: int):
         )
 
     return _act(member_id, action, _("Status changed and recorded."))
+
+
+@bp.post("/members/<int:member_id>/changes/<int:change_id>/reverse")
+@staff_required
+def reverse_demotion(member_id: int, change_id: int):
+    change = members.get_level_change(change_id) if change_id else None
+    if change is None or change.member_id != member_id:
+        abort(404)
+
+    def action(member):
+        members.reverse_demotion(change, reason=request.form.get("reason", ""), actor=current_user)
+
+    return _act(member_id, action, _("Demotion reversed; the level is back."))
 
 
 @bp.get("/skills")

@@ -51,6 +51,8 @@ KNOWN = {
     "space_id": 1,
     "wait_id": 1,
     "code": "elder-companionship",
+    "quarter": "2026Q3",
+    "change_id": 1,
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.

@@ -69,3 +69,19 @@ def test_quarters():
     for bad in ("2026Q5", "2026-4", "Q4", ""):
         with pytest.raises(ValueError):
             quarter_bounds(bad)
+
+
+def test_each_finding_carries_its_thresholds_and_how_far_green_is():
+    rating = rate(Inputs(service_hours=20, no_shows=3, bookings_used=7), T)
+    hours, _, no_shows, _, _ = rating.findings
+    assert (hours.green, hours.yellow, hours.better, hours.to_green) == (30, 12, "higher", 10)
+    assert (no_shows.value, no_shows.green, no_shows.better) == (0.3, 0.10, "lower")
+    assert no_shows.colour == "red" and no_shows.to_green == 0.2
+
+
+def test_part_of_a_quarter_scales_the_counting_thresholds_only():
+    half = T.scaled(46 / 92)
+    assert (half.hours_green, half.hours_yellow) == (15, 6)
+    assert (half.programmes_green, half.programmes_yellow) == (3, 2)
+    assert (half.no_show_rate_green, half.rating_green, half.complaints_red) == (0.10, 4.5, 2)
+    assert T.scaled(1) is T

@@ -136,3 +136,44 @@ def test_32_hosts_accepting_and_booking_a_freed_slot_at_once_make_one_booking(
     outcomes = race(app, attempt, 32, mode)
     assert outcomes[0] == ("ok", offer_id), outcomes[0]
     assert tally(outcomes) == {"ok": 1, "Conflict": 31}, outcomes
+
+
+def test_a_host_suspended_while_booking_keeps_no_future_booking(
+    app, room, make_host, make_member, social_worker, at
+):
+    host_id = make_host(points=500).id
+    worker_id, room_id = social_worker.id, room.id
+    slots = [
+        (at(2 + i // 4, f"{10 + i % 4}:00"), at(2 + i // 4, f"{11 + i % 4}:00")) for i in range(8)
+    ]
+    db.session.commit()
+
+    def attempt(i):
+        if i == 0:
+            return members.set_status(
+                members.get_member(host_id),
+                "suspended",
+                reason="暂停服务",
+                actor=members.get_member(worker_id),
+            ).id
+        start, end = slots[i]
+        return spaces.book(
+            members.get_member(host_id),
+            space_id=room_id,
+            start=start,
+            end=end,
+            tier="low_fee",
+            title="与暂停同时",
+        ).id
+
+    outcomes = race(app, attempt, 8, "threads")
+    assert all(kind in ("ok", "Forbidden") for kind, _ in outcomes), outcomes
+    assert outcomes[0][0] == "ok"
+    with app.app_context():
+        left = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Booking)
+            .where(Booking.host_id == host_id, Booking.status.in_(("pending", "confirmed")))
+        )
+        assert left == 0, "every booking made before the suspension was cancelled"
+        assert verify_ledger().ok

@@ -315,6 +315,7 @@ def test_a_host_sees_upcoming_bookings_free_time_in_their_spaces_and_their_colou
             member_id=host.id,
             quarter="2026Q3",
             colour="yellow",
+            status="published",  # a draft is not shown to the host
             findings=[{"code": "service_hours", "value": 14, "colour": "yellow"}],
             improvement_note="多开展晚间活动",
         )
