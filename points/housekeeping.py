@@ -1,6 +1,7 @@
 """Work the application does by itself on a timer: voiding overdue holds, appointing hosts
 whose public notice has ended, expiring vouchers not confirmed in time, releasing no-show
-bookings, passing lapsed waitlist offers on, and rejecting bookings never approved. After
+bookings, passing lapsed waitlist offers on, rejecting bookings never approved, and
+forgetting sign-ins that ended a month ago. After
 each sweep the ledger's chain head is written to the anchor file outside the database
 (points/ledger/anchor.py).
 
@@ -21,6 +22,7 @@ from points.ledger import services as ledger
 from points.ledger.anchor import AnchorError, write_anchor
 from points.marketplace import services as marketplace
 from points.members import applications
+from points.members import services as members
 from points.spaces import attendance, waitlist
 from points.spaces import services as spaces
 
@@ -36,6 +38,8 @@ def sweep(now=None) -> dict[str, int]:
         "bookings_no_show": attendance.release_no_shows(now=now),
         "offers_lapsed": waitlist.lapse_offers(now=now),
         "bookings_unapproved": spaces.expire_unapproved(now=now),
+        # Sign-ins that ended a month ago can never sign anyone in again.
+        "sign_ins_forgotten": members.forget_ended_sign_ins(now=now),
     }
 
 

@@ -90,6 +90,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _bearer_only():
         # Flask-Login would take the session cookie first; a bearer header decides alone.
+        # `g._login_user` is where Flask-Login 0.6 keeps the request's user (pinned <0.7).
         raw = bearer_token()
         if raw is not None:
             g._login_user = members.member_for_token(raw) or login_manager.anonymous_user()

@@ -287,6 +287,14 @@ def end_sign_ins(member: Member, *, keep: str | None = None, now: datetime | Non
     return ended.rowcount
 
 
+def forget_ended_sign_ins(*, now: datetime | None = None, keep_days: int = 30) -> int:
+    """Delete sign-ins that ended (expired or revoked) more than `keep_days` ago: they can
+    never sign anyone in again, and the table would otherwise grow with every sign-in."""
+    cutoff = (now or utcnow()) - timedelta(days=keep_days)
+    ended = sa.or_(ApiToken.expires_at < cutoff, ApiToken.revoked_at < cutoff)
+    return db.session.execute(sa.delete(ApiToken).where(ended)).rowcount
+
+
 # ---------------------------------------------------------------------------- staff
 
 

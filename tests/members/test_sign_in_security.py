@@ -423,3 +423,20 @@ def test_the_shared_counters_count_expire_and_clear(app, monkeypatch):
     assert storage.incr("k", 60, amount=2) == 2
     storage.clear("k")
     assert storage.get("k") == 0 and storage.check()
+
+
+def test_the_sweep_forgets_sign_ins_that_ended_a_month_ago(app, ctx, wang):
+    from datetime import timedelta
+
+    from points import housekeeping
+    from points.database import utcnow
+
+    browser = app.test_client()
+    sign_in(browser, wang.phone)
+    browser.post("/logout", data={"csrf_token": csrf_token(browser, "/")})
+    api_token(app.test_client(), wang.phone)  # still live
+    assert housekeeping.sweep()["sign_ins_forgotten"] == 0
+    later = utcnow() + timedelta(days=31)
+    assert housekeeping.sweep(now=later)["sign_ins_forgotten"] == 1  # the signed-out one
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 1
