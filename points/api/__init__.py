@@ -52,10 +52,11 @@ def http_error_response(error: HTTPException):
 
 def register_api(app: Flask, api: Api) -> None:
     from points.api import activities, auth, marketplace, me, space_reports, spaces, system
+    from points.api import training as training_api
     from points.api.access import protect_cookie_writes
     from points.extensions import csrf
 
-    for module in (system, auth, me, activities, marketplace, spaces, space_reports):
+    for module in (system, auth, me, activities, marketplace, spaces, space_reports, training_api):
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + (module.blp.url_prefix or ""))
 
