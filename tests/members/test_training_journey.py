@@ -249,3 +249,52 @@ def test_members_without_a_community_are_the_street_admins_to_assign(
 
     sign_in(client, social_worker.phone)
     assert "老用户" in client.get("/staff/members").get_data(as_text=True)
+
+
+def test_the_pages_say_why_a_seat_or_a_tick_is_refused(
+    client, make_member, social_worker, courses, places
+):
+    from points.members import training
+
+    session = training.schedule(
+        social_worker,
+        course_code="basic-etiquette",
+        starts_at=utcnow() + timedelta(days=1),
+        place="活动室",
+        capacity=1,
+    )
+    training.sign_up(session, make_member("13812340008"))
+    db.session.commit()
+    make_member("13812340009")
+    sign_in(client, "13812340009")
+    page = client.get("/training").get_data(as_text=True)
+    assert "已满" in page and "剩余 0 / 1 个名额" in page
+    token = csrf_token(client, "/training")
+    answer = client.post(
+        f"/training/sessions/{session.id}/signup", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "名额已满" in answer.get_data(as_text=True)
+    answer = client.post(
+        f"/training/sessions/{session.id}/cancel", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "你没有报名这场培训" in answer.get_data(as_text=True)
+    hidden = make_member("13812340010", community=places[1])
+    client.post("/logout", data={"csrf_token": token})
+    sign_in(client, hidden.phone)
+    answer = client.post(
+        f"/training/sessions/{session.id}/signup",
+        data={"csrf_token": csrf_token(client, "/training")},
+        follow_redirects=True,
+    )
+    assert "没有找到这个培训场次" in answer.get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+
+    _the_day_comes()
+    sign_in(client, social_worker.phone)
+    token = csrf_token(client, "/staff/courses")
+    answer = client.post(
+        f"/staff/courses/sessions/{session.id}",
+        data={"phones": "", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "请勾选到场的成员" in answer.get_data(as_text=True)
