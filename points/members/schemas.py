@@ -29,6 +29,14 @@ class CommunityOut(Schema):
     name = fields.String()
 
 
+class PlaceOut(Schema):
+    """A community with its grids, to choose from when signing up."""
+
+    id = fields.Integer()
+    name = fields.String()
+    grids = fields.List(fields.Nested(CommunityOut))
+
+
 class MemberOut(Schema):
     id = fields.Integer()
     name = fields.String()

@@ -639,6 +639,11 @@ def import_level(
     )
 
 
+def communities() -> list[Community]:
+    """Every community of the street, in order, with its grids (the sign-up list)."""
+    return list(db.session.scalars(sa.select(Community).order_by(Community.id)))
+
+
 def ensure_place(street: str, community: str, grids: list[str]) -> Community:
     """Create the street, community and grids if missing (seed and set-up)."""
     street_name, community_name = _name(street, "street"), _name(community, "community")

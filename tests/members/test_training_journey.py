@@ -116,13 +116,16 @@ def test_a_new_resident_becomes_a_volunteer_through_the_api(client, social_worke
         assert answer.status_code == 201, answer.get_json()
         assert answer.get_json()["seats_left"] == 2
 
+    listed = client.get("/api/v1/auth/communities").get_json()
+    assert [c["name"] for c in listed] == ["云溪社区", "滨江社区"]
+    assert [g["name"] for g in listed[0]["grids"]] == ["云溪一网格", "云溪二网格"]
     answer = client.post(
         "/api/v1/auth/register",
         json={
             "phone": "13812340002",
             "password": "secret-99",
             "name": "小明",
-            "community_id": places[0].id,
+            "community_id": listed[0]["id"],
         },
     )
     assert answer.status_code == 201
