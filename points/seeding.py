@@ -24,6 +24,7 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import services as members
+from points.members import training
 from points.members.models import Community, Course, Grid, Member
 from points.spaces import attendance
 from points.spaces import services as space_services
@@ -263,11 +264,26 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     _entry("demo.toml", "earning", _earning, [m for m, _ in created], now)
     _entry("demo.toml", "spending", _spending, [m for m, _ in created], now)
     _entry("demo.toml", "booking", _booking, [m for m, _ in created], now)
+    for i, entry in enumerate(data.get("sessions") or []):
+        _entry("demo.toml", f"sessions[{i}]", _session, admins[0], **entry)
     return {
         "accounts": len(created),
         "population": population["members"],
         "transfers": len(earnings),
     }
+
+
+def _session(admin: Member, *, course, community, starts_at, place, capacity) -> None:
+    """A training session of the street's schedule, in the named community."""
+    community_id, _ = _place(community, None)
+    training.schedule(
+        admin,
+        course_code=course,
+        starts_at=starts_at,
+        place=place,
+        capacity=capacity,
+        community_id=community_id,
+    )
 
 
 def _earning(accounts: list[Member], now) -> None:

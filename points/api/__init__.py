@@ -80,13 +80,24 @@ def register_api(app: Flask, api: Api) -> None:
         space_reports,
         spaces,
         system,
+        training,
     )
     from points.api.access import protect_cookie_writes
     from points.api.security import check_public_endpoints, document_security, require_member
     from points.extensions import csrf
 
     document_security(api.spec)
-    modules = (system, auth, me, activities, marketplace, spaces, space_reports, assessments)
+    modules = (
+        system,
+        auth,
+        me,
+        activities,
+        marketplace,
+        spaces,
+        space_reports,
+        assessments,
+        training,
+    )
     for module in modules:
         csrf.exempt(module.blp)
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + (module.blp.url_prefix or ""))

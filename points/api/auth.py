@@ -9,9 +9,16 @@ from points.api.responses import slowed_down
 from points.extensions import db, limit_sign_in
 from points.identity import bearer_token
 from points.members import services as members
-from points.members.schemas import MemberOut, RegisterRequest, TokenOut, TokenRequest
+from points.members.schemas import MemberOut, PlaceOut, RegisterRequest, TokenOut, TokenRequest
 
 blp = Blueprint("auth_api", __name__, url_prefix="/auth", description="Sign-up and tokens")
+
+
+@blp.get("/communities")
+@blp.response(200, PlaceOut(many=True))
+def communities():
+    """The communities and their grids, to pass as community_id and grid_id on sign-up."""
+    return members.communities()
 
 
 @blp.post("/register")

@@ -371,18 +371,51 @@ class CourseSession(db.Model):
     records the member's completion of the course."""
 
     __tablename__ = "course_sessions"
-    __table_args__ = (sa.Index("ix_course_sessions_community_start", "community_id", "starts_at"),)
+    __table_args__ = (
+        sa.Index("ix_course_sessions_community_start", "community_id", "starts_at"),
+        sa.CheckConstraint("capacity > 0", name="ck_course_sessions_capacity"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(sa.ForeignKey("courses.id"))
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     place: Mapped[str] = mapped_column(sa.String(80))
+    # Seats for sign-ups; walk-ins ticked off from the paper sheet are not limited by it.
+    capacity: Mapped[int] = mapped_column(sa.Integer, default=30, server_default="30")
     created_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
 
     course: Mapped[Course] = relationship()
     community: Mapped[Community] = relationship()
     attendances: Mapped[list[Attendance]] = relationship(order_by="Attendance.id")
+    signups: Mapped[list[CourseSignup]] = relationship(
+        order_by="CourseSignup.id", back_populates="session"
+    )
+
+
+COURSE_SIGNUP_STATUSES = ("signed_up", "cancelled")
+
+
+class CourseSignup(db.Model):
+    """A member's seat at a training session; cancelling frees it (the row stays, so signing
+    up again reuses it). Taking a seat locks the session row, so seats are never oversold."""
+
+    __tablename__ = "course_signups"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "member_id", name="uq_course_signups"),
+        sa.CheckConstraint(
+            one_of("status", COURSE_SIGNUP_STATUSES), name="ck_course_signups_status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(sa.ForeignKey("course_sessions.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="signed_up")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[CourseSession] = relationship(back_populates="signups")
+    member: Mapped[Member] = relationship(foreign_keys=[member_id])
 
 
 class Attendance(db.Model):

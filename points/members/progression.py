@@ -41,6 +41,8 @@ class MemberFacts:
     real_name: bool = False
     pledged: bool = False
     tiers_done: frozenset[str] = field(default_factory=frozenset)
+    # (tier, courses currently held, courses in the tier), for "1 of 2 courses".
+    courses: tuple[tuple[str, int, int], ...] = ()
     service_hours: float = 0  # approved, within the rules' window
     approved_skill: bool = False
     application: str | None = None  # the latest host application's status
@@ -71,6 +73,12 @@ def next_level(level: str) -> str | None:
     return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
 
 
+def _tier(facts: MemberFacts, tier: str) -> Requirement:
+    counts = {t: (done, total) for t, done, total in facts.courses}
+    done, total = counts.get(tier, (None, None))
+    return Requirement(f"course_tier:{tier}", tier in facts.tiers_done, have=done, need=total)
+
+
 def progress(facts: MemberFacts, rules: LadderRules) -> Progress:
     """What the member has and still needs for the next level."""
     target = next_level(facts.level)
@@ -78,7 +86,7 @@ def progress(facts: MemberFacts, rules: LadderRules) -> Progress:
         needs = (
             Requirement("real_name", facts.real_name),
             Requirement("pledge", facts.pledged),
-            Requirement("course_tier:basic", "basic" in facts.tiers_done),
+            _tier(facts, "basic"),
         )
     elif target == "talent":
         needs = (
@@ -92,7 +100,7 @@ def progress(facts: MemberFacts, rules: LadderRules) -> Progress:
         )
     elif target == "host":
         needs = (
-            *(Requirement(f"course_tier:{tier}", tier in facts.tiers_done) for tier in TIERS),
+            *(_tier(facts, tier) for tier in TIERS),
             Requirement(
                 "host_application",
                 facts.application in ("selected", "appointed"),

@@ -29,6 +29,14 @@ class CommunityOut(Schema):
     name = fields.String()
 
 
+class PlaceOut(Schema):
+    """A community with its grids, to choose from when signing up."""
+
+    id = fields.Integer()
+    name = fields.String()
+    grids = fields.List(fields.Nested(CommunityOut))
+
+
 class MemberOut(Schema):
     id = fields.Integer()
     name = fields.String()
@@ -195,3 +203,81 @@ class ReverseRequest(Schema):
         unknown = RAISE
 
     reason = fields.String(required=True)
+
+
+# ---------------------------------------------------------------------------- training
+
+
+class PledgeRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    real_name = fields.String(required=True, metadata={"example": "陈小明"})
+
+
+class CourseOut(Schema):
+    code = fields.String()
+    tier = fields.String(metadata={"enum": ["basic", "specialised", "leadership"]})
+    name_zh = fields.String()
+    name_en = fields.String()
+    hours = fields.Integer()
+
+
+class SessionOut(Schema):
+    """A training session as the caller sees it."""
+
+    id = fields.Integer(attribute="session.id")
+    course = fields.Nested(CourseOut, attribute="session.course")
+    community = fields.Nested(CommunityOut, attribute="session.community")
+    starts_at = fields.DateTime(attribute="session.starts_at")
+    place = fields.String(attribute="session.place")
+    capacity = fields.Integer(attribute="session.capacity")
+    seats_left = fields.Integer()
+    signed_up = fields.Boolean(metadata={"description": "the caller holds a seat"})
+    attended = fields.Boolean(metadata={"description": "the caller is on the attendance list"})
+
+
+class ScheduleRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    course = fields.String(required=True, metadata={"example": "basic-etiquette"})
+    starts_at = fields.String(required=True, metadata={"example": "2026-12-12T09:30:00+08:00"})
+    place = fields.String(required=True, metadata={"example": "云溪社区党群服务中心二楼"})
+    capacity = fields.Integer(load_default=30, strict=True)
+    community_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+
+
+class CourseSignupOut(Schema):
+    session_id = fields.Integer()
+    status = fields.String(metadata={"enum": ["signed_up", "cancelled"]})
+    created_at = fields.DateTime()
+
+
+class RosterEntryOut(Schema):
+    member_id = fields.Integer()
+    name = fields.String(attribute="member.name")
+    phone = fields.String(metadata={"description": "masked: 139****0004"})
+    attended = fields.Boolean()
+
+
+class AttendanceRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    member_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    phones = fields.List(fields.String(), load_default=list)
+
+
+class AttendanceOut(Schema):
+    recorded = fields.List(fields.Nested(MemberOut), metadata={"description": "newly recorded"})
+    roster = fields.List(fields.Nested(RosterEntryOut))
+
+
+class AssignCommunityRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    community_id = fields.Integer(required=True, strict=True)
+    grid_id = fields.Integer(load_default=None, allow_none=True, strict=True)
+    reason = fields.String(load_default="")

@@ -495,24 +495,38 @@ def level_history(member: Member) -> list[LevelChange]:
     )
 
 
-def tiers_done(member: Member, now: datetime) -> frozenset[str]:
-    """Tiers in which the member holds a current completion of every course."""
-    courses = db.session.execute(sa.select(Course.id, Course.tier)).all()
-    current = {
-        course_id
-        for (course_id,) in db.session.execute(
+def current_course_ids(member: Member, now: datetime) -> set[int]:
+    """Courses of which the member holds a completion that has not lapsed."""
+    return set(
+        db.session.scalars(
             sa.select(CourseCompletion.course_id).where(
                 CourseCompletion.member_id == member.id,
                 sa.or_(CourseCompletion.expires_at.is_(None), CourseCompletion.expires_at > now),
             )
         )
+    )
+
+
+def course_counts(member: Member, now: datetime) -> dict[str, tuple[int, int]]:
+    """Per tier: (courses currently held, courses in the tier)."""
+    courses = db.session.execute(sa.select(Course.id, Course.tier)).all()
+    current = current_course_ids(member, now)
+    return {
+        tier: (
+            sum(1 for course_id, t in courses if t == tier and course_id in current),
+            sum(1 for _, t in courses if t == tier),
+        )
+        for tier in TIERS
     }
-    done = set()
-    for tier in TIERS:
-        in_tier = {course_id for course_id, t in courses if t == tier}
-        if in_tier and in_tier <= current:
-            done.add(tier)
-    return frozenset(done)
+
+
+def tiers_done(member: Member, now: datetime) -> frozenset[str]:
+    """Tiers in which the member holds a current completion of every course."""
+    return frozenset(
+        tier
+        for tier, (done, total) in course_counts(member, now).items()
+        if total and done == total
+    )
 
 
 def service_hours(member: Member, now: datetime) -> float:
@@ -527,11 +541,13 @@ def member_facts(member: Member, *, now: datetime | None = None) -> progression.
         .select_from(Skill)
         .filter_by(member_id=member.id, status="approved")
     )
+    counts = course_counts(member, now)
     return progression.MemberFacts(
         level=member.level,
         real_name=bool(member.real_name),
         pledged=member.pledged_at is not None,
-        tiers_done=tiers_done(member, now),
+        tiers_done=frozenset(t for t, (done, total) in counts.items() if total and done == total),
+        courses=tuple((tier, done, total) for tier, (done, total) in counts.items()),
         service_hours=service_hours(member, now),
         approved_skill=bool(approved_skill),
         application=db.session.scalar(
@@ -571,6 +587,10 @@ def record_pledge(member: Member, *, real_name, now: datetime | None = None) -> 
         member.pledged_at = now
     promote_if_eligible(member, actor_id=member.id, now=now)
     return member
+
+
+def course_exists(code: str) -> bool:
+    return db.session.scalar(sa.select(Course.id).filter_by(code=code)) is not None
 
 
 def get_course(code: str) -> Course:
@@ -669,6 +689,45 @@ def set_status(
     return _record(member, to_status=status, reason=_reason(reason), actor_id=actor.id, now=now)
 
 
+def assign_community(
+    member: Member,
+    *,
+    community_id,
+    grid_id=None,
+    reason="",
+    actor: Member,
+    now: datetime | None = None,
+) -> LevelChange:
+    """A street admin puts a member without a community (an older account, an API sign-up
+    that named none) into one, or moves them; recorded with who and why."""
+    if not actor.has_role("admin"):
+        raise Forbidden("only the street admin assigns members to a community")
+    community_id, grid_id = _place(community_id, grid_id)
+    if community_id is None:
+        raise InvalidInput("is not a community here", field="community_id")
+    if community_id == member.community_id and grid_id == member.grid_id:
+        raise Conflict("the member is already there", field="community_id")
+    community = db.session.get(Community, community_id)
+    before = member.community.name if member.community else "—"
+    note = validate.text(reason, "reason", 300) if reason and str(reason).strip() else ""
+    member.community_id, member.grid_id = community_id, grid_id
+    return _record(
+        member,
+        reason=f"community: {before} → {community.name}" + (f"; {note}" if note else ""),
+        actor_id=actor.id,
+        now=now or utcnow(),
+    )
+
+
+def unassigned_count(actor: Member) -> int:
+    """Members without a community, for the street admin's attention (others: 0)."""
+    if not actor.has_role("admin"):
+        return 0
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Member).where(Member.community_id.is_(None))
+    )
+
+
 def demote(
     member: Member, to_level: str, *, reason: str, actor_id: int | None, now: datetime | None = None
 ) -> LevelChange:
@@ -691,6 +750,11 @@ def import_level(
     return _record(
         member, to_level=level, reason=_reason(reason), actor_id=actor_id, now=now or utcnow()
     )
+
+
+def communities() -> list[Community]:
+    """Every community of the street, in order, with its grids (the sign-up list)."""
+    return list(db.session.scalars(sa.select(Community).order_by(Community.id)))
 
 
 def ensure_place(street: str, community: str, grids: list[str]) -> Community:

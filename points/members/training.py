@@ -1,36 +1,56 @@
-"""Training sessions and their attendance rosters (三阶培训).
+"""Training sessions, their sign-ups and attendance rosters (三阶培训).
 
-A social worker schedules a session of a course in their community and, afterwards, ticks
-off who came — by phone number, as from a paper sign-in sheet. Each attendee's completion of
-the course is recorded (and may lapse, per course), which can move them up the ladder.
+A social worker schedules a session of a course in their community, with a number of seats.
+Members see the sessions their next level needs and take a seat (never more than the
+capacity: the session row is locked while seats are counted) or free it again. Afterwards
+the social worker ticks off who came on the sign-in sheet — the signed-up members by a tick
+box, walk-ins by phone number. Each attendee's completion of the course is recorded (and may
+lapse, per course), which can move them up the ladder.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
 from points import validate
-from points.database import utcnow
-from points.errors import Forbidden, InvalidInput, NotFound
+from points.database import is_id, lock_row, utcnow
+from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
 from points.members import services as members
-from points.members.models import Attendance, Course, CourseSession, Member
+from points.members.models import Attendance, Course, CourseSession, CourseSignup, Member
+
+MAX_CAPACITY = 500
+DEFAULT_SEATS = 30
 
 
 def schedule(
-    actor: Member, *, course_code, starts_at, place, community_id: int | None = None
+    actor: Member,
+    *,
+    course_code,
+    starts_at,
+    place,
+    capacity=DEFAULT_SEATS,
+    community_id: int | None = None,
 ) -> CourseSession:
     """Schedule a session in the actor's community (admins name the community)."""
     members.require_staff(actor)
-    course = members.get_course(course_code) if isinstance(course_code, str) else None
-    if course is None:
+    # An unknown code is a field to correct (422), not a missing object (404).
+    known = isinstance(course_code, str) and members.course_exists(course_code)
+    if not known:
         raise InvalidInput("choose a course", field="course")
-    if not isinstance(starts_at, datetime) or starts_at.tzinfo is None:
-        raise InvalidInput("must be a date and time", field="starts_at")
+    course = members.get_course(course_code)
+    starts_at = validate.aware_time(starts_at, "starts_at")
     if not isinstance(place, str) or not place.strip() or len(place.strip()) > 80:
         raise InvalidInput("is required (at most 80 characters)", field="place")
+    if (
+        isinstance(capacity, bool)
+        or not isinstance(capacity, int)
+        or not 1 <= capacity <= MAX_CAPACITY
+    ):
+        raise InvalidInput(f"must be a whole number from 1 to {MAX_CAPACITY}", field="capacity")
     community_id = community_id if actor.has_role("admin") and community_id else actor.community_id
     if community_id is None:
         raise InvalidInput("is not a community here", field="community_id")
@@ -39,6 +59,7 @@ def schedule(
         community_id=community_id,
         starts_at=starts_at,
         place=place.strip(),
+        capacity=capacity,
         created_by=actor.id,
     )
     db.session.add(session)
@@ -48,7 +69,7 @@ def schedule(
 
 def get_session(session_id: int, actor: Member) -> CourseSession:
     """A session the actor may manage; another community's is not found."""
-    session = db.session.get(CourseSession, session_id)
+    session = db.session.get(CourseSession, session_id) if is_id(session_id) else None
     if session is None or not (
         actor.has_role("admin") or session.community_id == actor.community_id
     ):
@@ -65,22 +86,38 @@ def sessions(actor: Member) -> list[CourseSession]:
 
 
 def record_attendance(
-    session: CourseSession, phones: list[str], *, actor: Member, now: datetime | None = None
+    session: CourseSession,
+    phones: list[str] = (),
+    *,
+    actor: Member,
+    member_ids=(),
+    now: datetime | None = None,
 ) -> list[Member]:
-    """Tick off attendees by phone; all are checked before anything is written."""
+    """Tick off attendees — signed-up members by id, walk-ins by phone; all are checked
+    before anything is written. Returns the members newly recorded."""
     now = now or utcnow()
+    members.require_staff(actor)
     if session.starts_at > now:
         raise InvalidInput("attendance is recorded once the session has begun", field="phones")
-    wanted = [validate.folded(p).strip() for p in phones if p.strip()]
-    if not wanted:
-        raise InvalidInput("enter at least one phone number", field="phones")
+    wanted = [validate.folded(p).strip() for p in phones if isinstance(p, str) and p.strip()]
+    ids = list(member_ids or ())
+    if not wanted and not ids:
+        raise InvalidInput("tick a member or enter a phone number", field="phones")
+    if any(not is_id(i) for i in ids):
+        raise InvalidInput("must be member ids", field="member_ids")
     found = {
         m.phone: m for m in db.session.scalars(sa.select(Member).where(Member.phone.in_(wanted)))
     }
     unknown = [p for p in wanted if p not in found]
     if unknown:
         raise InvalidInput("not registered: " + ", ".join(unknown), field="phones")
-    outside = [p for p in wanted if not members.can_manage(actor, found[p])]
+    by_id = {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(ids)))}
+    missing = [str(i) for i in ids if i not in by_id]
+    if missing:
+        raise InvalidInput("no such member: " + ", ".join(missing), field="member_ids")
+    chosen = [*(by_id[i] for i in ids), *(found[p] for p in wanted)]
+    people = list({m.id: m for m in chosen}.values())
+    outside = [m.phone for m in people if not members.can_manage(actor, m)]
     if outside:
         raise Forbidden("not in your community: " + ", ".join(outside))
     already = set(
@@ -88,8 +125,7 @@ def record_attendance(
     )
     course = db.session.get(Course, session.course_id)
     ticked = []
-    for phone in dict.fromkeys(wanted):
-        member = found[phone]
+    for member in people:
         if member.id in already:
             continue
         db.session.add(Attendance(session_id=session.id, member_id=member.id, recorded_by=actor.id))
@@ -97,3 +133,154 @@ def record_attendance(
         ticked.append(member)
     db.session.flush()
     return ticked
+
+
+# ---------------------------------------------------------------------------- sign-ups
+
+
+def seats_taken(session: CourseSession) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(CourseSignup)
+        .filter_by(session_id=session.id, status="signed_up")
+    )
+
+
+def seats_left(session: CourseSession) -> int:
+    return max(session.capacity - seats_taken(session), 0)
+
+
+def signup_of(session: CourseSession, member: Member) -> CourseSignup | None:
+    return db.session.scalar(
+        sa.select(CourseSignup).filter_by(session_id=session.id, member_id=member.id)
+    )
+
+
+def visible_session(session_id, member: Member) -> CourseSession:
+    """A session of the member's own community (any, for an admin); else not found."""
+    session = db.session.get(CourseSession, session_id) if is_id(session_id) else None
+    if session is None or not (
+        member.has_role("admin")
+        or (member.community_id is not None and session.community_id == member.community_id)
+    ):
+        raise NotFound("no such session", field="session")
+    return session
+
+
+def sign_up(session: CourseSession, member: Member, *, now: datetime | None = None):
+    """Take a seat; never more seats than the capacity, whatever runs at once."""
+    now = now or utcnow()
+    if member.status != "active":
+        raise Forbidden("this account is not active")
+    if member.community_id is None or session.community_id != member.community_id:
+        raise NotFound("no such session", field="session")
+    session = lock_row(db.session, session)
+    if session.starts_at <= now:
+        raise Conflict("this session has already begun")
+    existing = signup_of(session, member)
+    if existing is not None and existing.status == "signed_up":
+        return existing
+    if seats_taken(session) >= session.capacity:
+        raise Conflict(f"all {session.capacity} places are taken")
+    if existing is None:
+        existing = CourseSignup(session_id=session.id, member_id=member.id, created_at=now)
+        db.session.add(existing)
+    existing.status = "signed_up"
+    db.session.flush()
+    return existing
+
+
+def cancel_signup(session: CourseSession, member: Member, *, now: datetime | None = None):
+    """Free the member's seat before the session begins."""
+    now = now or utcnow()
+    signup = signup_of(session, member)
+    if signup is None or signup.status != "signed_up":
+        raise NotFound("you have not signed up for this session", field="session")
+    if session.starts_at <= now:
+        raise Conflict("this session has already begun")
+    signup.status = "cancelled"
+    db.session.flush()
+    return signup
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A session as a member sees it: seats left and whether they hold one."""
+
+    session: CourseSession
+    seats_left: int
+    signed_up: bool
+    attended: bool = False
+
+
+def _offer(session: CourseSession, member: Member) -> Offer:
+    signup = signup_of(session, member)
+    attended = db.session.scalar(
+        sa.select(Attendance.id).filter_by(session_id=session.id, member_id=member.id)
+    )
+    return Offer(
+        session=session,
+        seats_left=seats_left(session),
+        signed_up=signup is not None and signup.status == "signed_up",
+        attended=attended is not None,
+    )
+
+
+def needed_courses(member: Member, *, now: datetime | None = None) -> list[Course]:
+    """Courses the member's next level needs and they do not currently hold."""
+    now = now or utcnow()
+    progress = members.progress_of(member, now=now)
+    tiers = [
+        r.code.split(":", 1)[1]
+        for r in progress.requirements
+        if r.code.startswith("course_tier:") and not r.met
+    ]
+    if not tiers:
+        return []
+    held = members.current_course_ids(member, now)
+    courses = db.session.scalars(
+        sa.select(Course).where(Course.tier.in_(tiers)).order_by(Course.id)
+    ).all()
+    return [c for c in courses if c.id not in held]
+
+
+def sessions_needed(member: Member, *, now: datetime | None = None) -> list[Offer]:
+    """Upcoming sessions in the member's community of the courses their next level needs."""
+    now = now or utcnow()
+    courses = needed_courses(member, now=now)
+    if not courses or member.community_id is None:
+        return []
+    found = db.session.scalars(
+        sa.select(CourseSession)
+        .where(
+            CourseSession.community_id == member.community_id,
+            CourseSession.course_id.in_([c.id for c in courses]),
+            CourseSession.starts_at > now,
+        )
+        .order_by(CourseSession.starts_at)
+        .limit(50)
+    )
+    return [_offer(s, member) for s in found]
+
+
+def my_signups(member: Member, *, now: datetime | None = None) -> list[Offer]:
+    """The member's seats at sessions that have not begun, soonest first."""
+    now = now or utcnow()
+    found = db.session.scalars(
+        sa.select(CourseSession)
+        .join(CourseSignup, CourseSignup.session_id == CourseSession.id)
+        .where(
+            CourseSignup.member_id == member.id,
+            CourseSignup.status == "signed_up",
+            CourseSession.starts_at > now,
+        )
+        .order_by(CourseSession.starts_at)
+    )
+    return [_offer(s, member) for s in found]
+
+
+def roster(session: CourseSession, *, actor: Member) -> list[CourseSignup]:
+    """The sign-in sheet: who holds a seat (staff of the session's community)."""
+    members.require_staff(actor)
+    get_session(session.id, actor)
+    return [s for s in session.signups if s.status == "signed_up"]

@@ -9,6 +9,7 @@ def register_web(app: Flask) -> None:
     from points.web import (
         assessments,
         auth,
+        courses,
         earning,
         home,
         hosting,
@@ -21,7 +22,8 @@ def register_web(app: Flask) -> None:
         training,
     )
 
-    pages = (home, auth, profile, staff, hosting, assessments, training, earning, market, spaces)
+    pages = (home, auth, profile, staff, hosting, assessments, training, courses, earning, market)
+    pages += (spaces,)
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)

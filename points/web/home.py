@@ -18,7 +18,7 @@ from points.activities import services as claims
 from points.database import utcnow
 from points.ledger import services as ledger
 from points.marketplace import services as market
-from points.members import applications, quarterly
+from points.members import applications, quarterly, training
 from points.members import services as members
 from points.members.models import LEVELS, Member
 from points.spaces import services as spaces
@@ -50,12 +50,30 @@ def index():
         balance=ledger.balance_of(wallet),
         affordable=market.benefits(member, affordable=True, limit=BENEFITS_SHOWN),
         progress=members.progress_of(member),
+        training=_training(member),
         recent=ledger.statement(wallet, limit=5).items,
         locale=str(get_locale()),
         compare_words=compare_words,
         use_words=use_words,
         part_name=part_name,
     )
+
+
+# ---------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True)
+class Training:
+    mine: list  # sessions the member holds a seat at
+    offers: list  # upcoming sessions their next level needs
+
+
+SESSIONS_SHOWN = 3
+
+
+def _training(member: Member) -> Training:
+    mine = training.my_signups(member)
+    return Training(mine=mine, offers=training.sessions_needed(member)[:SESSIONS_SHOWN])
 
 
 # ---------------------------------------------------------------------------- merchant staff
@@ -86,6 +104,7 @@ class StaffWork:
     applications: int
     skills: int
     bookings: int
+    unassigned: int  # members without a community (the street admin's to assign)
     # This week against last week for the community's spaces (admin: every space).
     utilisation: utilisation.Report | None = None
 
@@ -96,6 +115,7 @@ def _staff_work(member: Member) -> StaffWork:
         applications=applications.queue_count(member, "submitted"),
         skills=members.skills_to_review_count(member),
         bookings=spaces.pending_count(member),
+        unassigned=members.unassigned_count(member),
         utilisation=utilisation.report(member),
     )
 

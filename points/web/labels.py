@@ -24,6 +24,12 @@ TIER_NAMES = {
     "specialised": _l("Specialised skills"),
     "leadership": _l("Leadership"),
 }
+# Short names, beside a course's own name (基础 · 公益理念).
+TIER_SHORT_NAMES = {
+    "basic": _l("Basic"),
+    "specialised": _l("Specialised skills"),
+    "leadership": _l("Leadership"),
+}
 REQUIREMENT_NAMES = {
     "real_name": _l("Real-name details given"),
     "pledge": _l("Volunteer pledge taken"),
@@ -140,6 +146,7 @@ def register(app) -> None:
             "ROLE_NAMES": ROLE_NAMES,
             "TIER_NAMES": TIER_NAMES,
             "REQUIREMENT_NAMES": REQUIREMENT_NAMES,
+            "TIER_SHORT_NAMES": TIER_SHORT_NAMES,
             "APPLICATION_STATUS_NAMES": APPLICATION_STATUS_NAMES,
             "OBJECTION_STATUS_NAMES": OBJECTION_STATUS_NAMES,
             "BLOCKER_NAMES": BLOCKER_NAMES,

@@ -144,8 +144,30 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         lambda m: _("Attendance can be recorded once the session has begun."),
     ),
     (
-        re.compile(r"^enter at least one phone number$"),
-        lambda m: _("Enter at least one phone number."),
+        re.compile(r"^tick a member or enter a phone number$"),
+        lambda m: _("Tick the members who came, or enter a walk-in's phone number."),
+    ),
+    (
+        re.compile(r"^no such member: (.+)$"),
+        lambda m: _("These members were not found: %(ids)s", ids=m.group(1)),
+    ),
+    (re.compile(r"^must be member ids$"), lambda m: _("Tick members from the list.")),
+    (re.compile(r"^no such session$"), lambda m: _("That training session was not found.")),
+    (
+        re.compile(r"^this session has already begun$"),
+        lambda m: _("This session has already begun: seats can no longer be taken or freed."),
+    ),
+    (
+        re.compile(r"^you have not signed up for this session$"),
+        lambda m: _("You have not signed up for this session."),
+    ),
+    (
+        re.compile(r"^only the street admin assigns members to a community$"),
+        lambda m: _("Only the street admin assigns members to a community."),
+    ),
+    (
+        re.compile(r"^the member is already there$"),
+        lambda m: _("The member is already in that community."),
     ),
     (re.compile(r"^must be a date and time$"), lambda m: _("Enter a date and time.")),
     (

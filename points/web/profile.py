@@ -13,7 +13,7 @@ from wtforms import StringField, TextAreaField
 from points.errors import PointsError
 from points.extensions import db
 from points.ledger import services as ledger
-from points.members import quarterly
+from points.members import quarterly, training
 from points.members import services as members
 from points.members.models import Skill
 from points.web.forms import show_error
@@ -43,6 +43,7 @@ def _render(pledge_form=None, skill_form=None, status=200):
             sa.select(Skill).filter_by(member_id=member.id).order_by(Skill.id.desc())
         ).all(),
         assessment=quarterly.latest_for(member),
+        signups=training.my_signups(member),
         pledge_form=pledge_form or PledgeForm(),
         skill_form=skill_form or SkillForm(),
     ), status

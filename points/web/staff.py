@@ -51,8 +51,13 @@ def member_list():
         raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="level")
     if level:
         query = query.where(Member.level == level)
-    community = request.args.get("community", type=int)
-    if community:
+    # "none": members without a community (older accounts, API sign-ups that named none);
+    # only the street admin's scope holds them.
+    unassigned = request.args.get("community") == "none"
+    community = None if unassigned else request.args.get("community", type=int)
+    if unassigned:
+        query = query.where(Member.community_id.is_(None))
+    elif community:
         query = query.where(Member.community_id == community)
     skill = request.args.get("skill", "").strip()
     if skill:
@@ -79,7 +84,13 @@ def member_list():
         pages=-(-total // PAGE),
         communities=communities,
         levels=LEVELS,
-        filters={"level": level, "community": community, "skill": skill, "q": name},
+        filters={
+            "level": level,
+            "community": "none" if unassigned else community,
+            "skill": skill,
+            "q": name,
+        },
+        unassigned=members.unassigned_count(current_user),
     )
 
 
@@ -103,6 +114,11 @@ def member_detail(member_id: int):
         ).all(),
         completions=members.completions_of(member),
         courses=db.session.scalars(sa.select(Course).order_by(Course.tier, Course.id)).all(),
+        communities=(
+            db.session.scalars(sa.select(Community).order_by(Community.id)).all()
+            if current_user.has_role("admin")
+            else []
+        ),
     )
 
 
@@ -120,6 +136,20 @@ def record_course(member_id: int):
         members.record_completion(member, course, actor=current_user)
 
     return _act(member_id, action, _("Course completion recorded."))
+
+
+@bp.post("/members/<int:member_id>/community")
+@staff_required
+def assign_community(member_id: int):
+    def action(member):
+        members.assign_community(
+            member,
+            community_id=request.form.get("community_id", type=int),
+            reason=request.form.get("reason", ""),
+            actor=current_user,
+        )
+
+    return _act(member_id, action, _("Community assigned and recorded."))
 
 
 @bp.post("/skills/<int:skill_id>/review")

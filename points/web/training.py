@@ -1,4 +1,5 @@
-"""Training sessions for social workers: schedule, then tick off attendance by phone."""
+"""Training sessions for social workers: schedule with seats, then tick off attendance on the
+sign-in sheet — the signed-up members by a tick box, walk-ins by phone."""
 
 from __future__ import annotations
 
@@ -29,6 +30,16 @@ def _local_time(value: str) -> datetime:
     return naive.replace(tzinfo=ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"]))
 
 
+def _whole(value: str):
+    """A whole number typed into a field (the service says what range it needs)."""
+    value = value.strip()
+    return int(value) if value.isdigit() and len(value) <= 6 else value
+
+
+def _ids(values: list[str]) -> list:
+    return [int(v) if v.isdigit() and len(v) <= 18 else v for v in values]
+
+
 @bp.route("", methods=["GET", "POST"])
 @staff_required
 def index():
@@ -40,6 +51,7 @@ def index():
                 course_code=request.form.get("course"),
                 starts_at=_local_time(request.form.get("starts_at", "")),
                 place=request.form.get("place", ""),
+                capacity=_whole(request.form.get("capacity", "") or str(training.DEFAULT_SEATS)),
             )
             db.session.commit()
         except PointsError as error:
@@ -66,7 +78,12 @@ def roster(session_id: int):
     if request.method == "POST":
         phones = request.form.get("phones", "").replace(",", "\n").splitlines()
         try:
-            ticked = training.record_attendance(session, phones, actor=current_user)
+            ticked = training.record_attendance(
+                session,
+                phones,
+                member_ids=_ids(request.form.getlist("member_ids")),
+                actor=current_user,
+            )
             db.session.commit()
         except PointsError as error:
             db.session.rollback()
@@ -76,4 +93,11 @@ def roster(session_id: int):
                 _("%(n)s attendees recorded; their training is updated.", n=len(ticked)), "success"
             )
             return redirect(url_for("training.roster", session_id=session.id))
-    return render_template("staff/roster.html", session=session)
+    attended = {a.member_id for a in session.attendances}
+    return render_template(
+        "staff/roster.html",
+        session=session,
+        signed_up=training.roster(session, actor=current_user),
+        attended=attended,
+        seats_left=training.seats_left(session),
+    )

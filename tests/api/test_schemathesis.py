@@ -53,6 +53,8 @@ KNOWN = {
     "code": "elder-companionship",
     "quarter": "2026Q3",
     "change_id": 1,
+    "session_id": 1,
+    "member_id": 1,
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.

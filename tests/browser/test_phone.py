@@ -21,6 +21,7 @@ PAGES = {
         "/calendar",
     ],
     "13900000002": ["/", "/merchant", "/merchant/statement"],
+    "13900000005": ["/", "/me", "/training"],
     "13900000001": [
         "/",
         "/staff/claims",
@@ -28,6 +29,7 @@ PAGES = {
         "/staff/applications",
         "/staff/assessments",
         "/staff/courses",
+        "/staff/courses/sessions/1",
         "/bookings/queue",
         "/spaces/utilisation",
         "/spaces/1/door",
