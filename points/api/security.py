@@ -18,6 +18,7 @@ PUBLIC = frozenset(
     {
         "system.health",
         "auth_api.register",
+        "auth_api.communities",
         "auth_api.token",
         "activities_api.activity_types",
         "activities_api.activity_type_versions",

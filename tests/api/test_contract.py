@@ -35,6 +35,7 @@ def test_only_the_public_operations_need_no_member(client):
     assert public == {
         ("GET", "/api/v1/health"),
         ("POST", "/api/v1/auth/register"),
+        ("GET", "/api/v1/auth/communities"),
         ("POST", "/api/v1/auth/token"),
         ("GET", "/api/v1/activity-types"),
         ("GET", "/api/v1/activity-types/{code}/versions"),
