@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from points import validate
-from points.database import utcnow
+from points.database import is_id, utcnow
 from points.errors import Conflict, Forbidden, NotFound
 from points.extensions import db
 from points.members import progression
@@ -28,7 +28,7 @@ OPEN = ("submitted", "selected")
 
 
 def get_application(application_id: int) -> HostApplication:
-    found = db.session.get(HostApplication, application_id)
+    found = db.session.get(HostApplication, application_id) if is_id(application_id) else None
     if found is None:
         raise NotFound("no such application", field="application")
     return found
