@@ -77,6 +77,7 @@ def register_api(app: Flask, api: Api) -> None:
         auth,
         marketplace,
         me,
+        members,
         space_reports,
         spaces,
         system,
@@ -97,6 +98,7 @@ def register_api(app: Flask, api: Api) -> None:
         space_reports,
         assessments,
         training,
+        members,
     )
     for module in modules:
         csrf.exempt(module.blp)

@@ -26,6 +26,7 @@ PUBLIC = frozenset(
         "marketplace_api.benefit",
         "spaces_api.space_list",
         "spaces_api.availability",
+        "members_api.notices",
     }
 )
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 
 class RegisterRequest(Schema):
@@ -281,3 +281,174 @@ class AssignCommunityRequest(Schema):
     community_id = fields.Integer(required=True, strict=True)
     grid_id = fields.Integer(load_default=None, allow_none=True, strict=True)
     reason = fields.String(load_default="")
+
+
+# ---------------------------------------------------------------------------- skills, hosting
+
+
+class StaffListMemberOut(Schema):
+    """A member as staff lists show them: the phone masked (139****0004)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    level = fields.String()
+    status = fields.String()
+    phone = fields.Method("_masked")
+
+    def _masked(self, member) -> str:
+        from points.members.services import masked_phone
+
+        return masked_phone(member.phone)
+
+
+class SkillRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    category = fields.String(required=True, metadata={"example": "瑜伽"})
+    description = fields.String(required=True, metadata={"example": "每周教中老年居民瑜伽"})
+
+
+class SkillOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    category = fields.String()
+    description = fields.String()
+    status = fields.String(metadata={"enum": ["declared", "approved", "rejected"]})
+    review_note = fields.String()
+    reviewed_by = fields.Integer(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class SkillQueueOut(SkillOut):
+    member = fields.Nested(StaffListMemberOut)
+
+
+class SkillQueueQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(
+        load_default="declared",
+        validate=validate.OneOf(["declared", "approved", "rejected"]),
+    )
+
+
+class SkillReviewRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    approve = fields.Boolean(required=True)
+    note = fields.String(load_default="", metadata={"description": "required when rejecting"})
+
+
+class ApplicationRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    programme_title = fields.String(required=True, metadata={"example": "晨间瑜伽"})
+    proposal = fields.String(required=True)
+
+
+class ObjectionOut(Schema):
+    id = fields.Integer()
+    application_id = fields.Integer()
+    lodged_by = fields.Integer()
+    reason = fields.String()
+    status = fields.String(metadata={"enum": ["open", "upheld", "dismissed"]})
+    created_at = fields.DateTime()
+    resolved_by = fields.Integer(allow_none=True)
+    resolved_at = fields.DateTime(allow_none=True)
+    resolution = fields.String()
+
+
+class ApplicationOut(Schema):
+    id = fields.Integer()
+    member_id = fields.Integer()
+    community_id = fields.Integer(allow_none=True)
+    programme_title = fields.String()
+    proposal = fields.String()
+    status = fields.String(
+        metadata={"enum": ["submitted", "selected", "declined", "appointed", "withdrawn"]}
+    )
+    created_at = fields.DateTime()
+    reviewed_by = fields.Integer(allow_none=True)
+    reviewed_at = fields.DateTime(allow_none=True)
+    decision_reason = fields.String()
+    notice_ends_at = fields.DateTime(allow_none=True)
+    appointed_at = fields.DateTime(allow_none=True)
+
+
+class StaffApplicationOut(ApplicationOut):
+    member = fields.Nested(StaffListMemberOut)
+    objections = fields.List(fields.Nested(ObjectionOut))
+    blockers = fields.List(
+        fields.String(), metadata={"description": "what still stands before the appointment"}
+    )
+
+
+class NoticeOut(Schema):
+    """A public notice (公示): who is proposed as host, for what, until when."""
+
+    id = fields.Integer()
+    applicant = fields.String(attribute="member.name")
+    programme_title = fields.String()
+    proposal = fields.String()
+    community_id = fields.Integer(allow_none=True)
+    notice_ends_at = fields.DateTime()
+
+
+class ApplicationQueueQuery(Schema):
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(
+        load_default="submitted",
+        validate=validate.OneOf(["submitted", "selected", "declined", "appointed", "withdrawn"]),
+    )
+
+
+class ApplicationReviewRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    select = fields.Boolean(required=True)
+    reason = fields.String(load_default="", metadata={"description": "required when declining"})
+
+
+class ObjectionRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(required=True)
+
+
+class ResolveObjectionRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    uphold = fields.Boolean(
+        load_default=False, metadata={"description": "true: the application is declined"}
+    )
+    note = fields.String(required=True)
+
+
+class StatusRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(
+        required=True, validate=validate.OneOf(["active", "suspended", "exited"])
+    )
+    reason = fields.String(required=True)
+
+
+class MemberRecordOut(Schema):
+    """A member's record for the staff who manage them: the full phone (each look recorded)."""
+
+    member = fields.Nested(MemberOut)
+    phone = fields.String()
+    progress = fields.Nested(ProgressOut)
+    history = fields.List(fields.Nested(LevelChangeOut))
+    skills = fields.List(fields.Nested(SkillOut))

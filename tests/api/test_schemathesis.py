@@ -55,6 +55,9 @@ KNOWN = {
     "change_id": 1,
     "session_id": 1,
     "member_id": 1,
+    "skill_id": 1,
+    "application_id": 1,
+    "objection_id": 1,
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.
