@@ -30,9 +30,15 @@ $(CATALOG).mo: $(CATALOG).po | $(BIN)/python
 
 # After changing visible strings: extract them, merge into the catalog, then translate
 # the new entries in $(CATALOG).po (tests/test_i18n.py fails until every one is).
+# Without source locations or line wrapping, the catalog changes only when a string does, so
+# two branches that each add strings merge without conflicts in unrelated lines.
 translations: $(VENV)/.installed-dev
-	$(BIN)/pybabel extract -F points/translations/babel.cfg -k _l -o build/messages.pot .
-	$(BIN)/pybabel update -i build/messages.pot -d points/translations --no-fuzzy-matching
+	mkdir -p build
+	$(BIN)/pybabel extract -F points/translations/babel.cfg -k _l -k N_ --no-location \
+		--sort-output --no-wrap -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d points/translations --no-fuzzy-matching \
+		--no-wrap
+	sed -i '/^"POT-Creation-Date:/d' $(CATALOG).po
 
 run: $(VENV)/.installed $(CATALOG).mo
 	$(FLASK) db upgrade
