@@ -1,5 +1,5 @@
 """Field checks shared by every domain's services: each failure is an InvalidInput naming
-the field, in the fixed English phrases `points.web.messages` translates."""
+the field, with a Text of `points.messages`."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 import unicodedata
 from datetime import datetime
 
+from points import messages as M
 from points.errors import InvalidInput
 
 # Mainland mobile numbers, in ASCII digits only (Python's \d would take any script's digits).
@@ -25,7 +26,7 @@ def control_character(value: str) -> str | None:
 
 def refuse_controls(value: str, field: str) -> str:
     if control_character(value) is not None:
-        raise InvalidInput("must not contain control characters", field=field)
+        raise InvalidInput(M.CONTROL_CHARACTERS, field=field)
     return value
 
 
@@ -40,7 +41,7 @@ def mobile(value, field: str = "phone") -> str:
     so no two accounts differ by a look-alike digit."""
     phone = folded(value).strip() if isinstance(value, str) else ""
     if not MOBILE.match(phone):
-        raise InvalidInput("must be an 11-digit mainland mobile number", field=field)
+        raise InvalidInput(M.MOBILE, field=field)
     return phone
 
 
@@ -50,9 +51,9 @@ def text(value, field: str, limit: int, *, required: bool = True) -> str:
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidInput("is required", field=field)
+        raise InvalidInput(M.REQUIRED, field=field)
     if len(value.strip()) > limit:
-        raise InvalidInput(f"must be at most {limit} characters", field=field)
+        raise InvalidInput(M.TOO_LONG, field=field, limit=limit)
     return refuse_controls(value.strip(), field)
 
 
@@ -61,7 +62,7 @@ def whole(value, field: str, low: int, high: int, *, optional: bool = False) -> 
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(f"must be a whole number from {low} to {high}", field=field)
+        raise InvalidInput(M.WHOLE_NUMBER, field=field, low=low, high=high)
     return value
 
 
@@ -71,9 +72,9 @@ def aware_time(value, field: str) -> datetime:
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidInput("must be a time like 2026-12-01T19:00+08:00", field=field) from None
+            raise InvalidInput(M.AWARE_TIME, field=field) from None
     if not isinstance(value, datetime):
-        raise InvalidInput("must be a time like 2026-12-01T19:00+08:00", field=field)
+        raise InvalidInput(M.AWARE_TIME, field=field)
     if value.tzinfo is None:
-        raise InvalidInput("must include the time zone offset, e.g. +08:00", field=field)
+        raise InvalidInput(M.TIME_ZONE, field=field)
     return value

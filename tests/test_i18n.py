@@ -24,6 +24,8 @@ def test_every_extracted_string_is_translated_to_chinese(tmp_path):
             "points/translations/babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "N_",
             "-o",
             str(pot),
             ".",

@@ -8,8 +8,12 @@ Chinese-speaking member as "至少 8 个字符".
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 
+from flask_babel import format_date, format_datetime
 from flask_babel import gettext as _
+
+from points.errors import PointsError, Said
 
 _PATTERNS: list[tuple[re.Pattern[str], object]] = [
     (
@@ -607,9 +611,42 @@ def _level(code: str) -> str:
     return str(LEVEL_NAMES.get(code, code))
 
 
-def translate_error(message: str) -> str:
+# Parameters a Text names in `labels` are codes; the page shows them by these names.
+LABELS = {
+    "booking_status": _booking_status,
+    "level": _level,
+    "period": _period,
+}
+
+
+def translate_error(message) -> str:
+    """The page's text, in the member's language, for an error or one of its messages."""
+    if isinstance(message, PointsError):
+        message = message.message
+    if isinstance(message, Said):
+        return page_text(message)
     for pattern, render in _PATTERNS:
         match = pattern.match(message)
         if match:
             return render(match)
     return message
+
+
+def page_text(said: Said) -> str:
+    labels = said.text.labels
+    values = {name: _page_value(value, labels.get(name)) for name, value in said.params.items()}
+    return _(said.text.page, **values) if values else _(said.text.page)
+
+
+def _page_value(value, label: str | None):
+    if label is not None:
+        return LABELS[label](value)
+    if isinstance(value, Said):
+        return page_text(value)
+    if isinstance(value, datetime):
+        return format_datetime(value, "short")
+    if isinstance(value, date):
+        return format_date(value, "medium")
+    if isinstance(value, list | tuple | set | frozenset):
+        return "、".join(str(_page_value(v, None)) for v in value)
+    return value
