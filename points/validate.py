@@ -57,6 +57,12 @@ def text(value, field: str, limit: int, *, required: bool = True) -> str:
     return refuse_controls(value.strip(), field)
 
 
+def reason(value, field: str = "reason") -> str:
+    """A required reason, note or description: text of at most 500 characters, as every
+    decision that someone must be able to read back records it."""
+    return text(value, field, 500)
+
+
 def whole(value, field: str, low: int, high: int, *, optional: bool = False) -> int | None:
     """A whole number (never a bool or float) in [low, high]; optional ones may be None."""
     if value is None and optional:

@@ -393,7 +393,7 @@ def approve_claim(claim: Claim, *, actor: Member, now: datetime | None = None) -
 def reject_claim(claim: Claim, *, actor: Member, reason, now: datetime | None = None) -> Claim:
     """Reject with a reason the member will read; the claim stays visible."""
     _require_approver(claim, actor)
-    reason = members._reason(reason)
+    reason = validate.reason(reason)
     claim = lock_row(db.session, claim)
     if claim.status == "rejected":
         return claim
@@ -413,7 +413,7 @@ def reverse_claim(claim: Claim, *, actor: Member, reason, now: datetime | None =
     members.require_staff(actor)
     if not manages(actor, claim):
         raise Forbidden("this member is not in your community")
-    reason = members._reason(reason)
+    reason = validate.reason(reason)
     lock_key(db.session, f"claims-of:{claim.member_id}")
     claim = lock_row(db.session, claim)
     if claim.status != "approved":

@@ -125,10 +125,6 @@ def _name(value, field: str = "name") -> str:
     return validate.text(value, field, 40)
 
 
-def _reason(value, field: str = "reason") -> str:
-    return validate.text(value, field, 500)
-
-
 def _place(community_id, grid_id) -> tuple[int | None, int | None]:
     if community_id is None:
         if grid_id is not None:
@@ -461,7 +457,7 @@ def reverse_demotion(
     if not actor.has_role("admin"):
         raise Forbidden("only an administrator reverses a demotion")
     member = get_member(change.member_id)
-    reason = _reason(reason)
+    reason = validate.reason(reason)
     if LEVELS.index(change.to_level) >= LEVELS.index(change.from_level):
         raise Conflict("only a demotion can be reversed", field="change")
     if not reversible(change, now=now):
@@ -633,7 +629,7 @@ def completions_of(member: Member) -> list[CourseCompletion]:
 
 def declare_skill(member: Member, *, category, description) -> Skill:
     category = _name(category, "category")
-    description = _reason(description, "description")
+    description = validate.reason(description, "description")
     skill = Skill(member_id=member.id, category=category, description=description)
     db.session.add(skill)
     db.session.flush()
@@ -661,7 +657,7 @@ def review_skill(
     if skill.status != "declared":
         raise Conflict(f"this skill was already {skill.status}", field="skill")
     if not approve:
-        note = _reason(note, "note")
+        note = validate.reason(note, "note")
     now = now or utcnow()
     skill.status = "approved" if approve else "rejected"
     skill.review_note = note or ""
@@ -686,7 +682,9 @@ def set_status(
     now = now or utcnow()
     if status != "active":
         end_sign_ins(member, now=now)
-    return _record(member, to_status=status, reason=_reason(reason), actor_id=actor.id, now=now)
+    return _record(
+        member, to_status=status, reason=validate.reason(reason), actor_id=actor.id, now=now
+    )
 
 
 def assign_community(
@@ -734,7 +732,11 @@ def demote(
     if to_level not in LEVELS or LEVELS.index(to_level) >= LEVELS.index(member.level):
         raise InvalidInput("must be a lower level", field="level")
     return _record(
-        member, to_level=to_level, reason=_reason(reason), actor_id=actor_id, now=now or utcnow()
+        member,
+        to_level=to_level,
+        reason=validate.reason(reason),
+        actor_id=actor_id,
+        now=now or utcnow(),
     )
 
 
@@ -748,7 +750,11 @@ def import_level(
     if level == member.level:
         return None
     return _record(
-        member, to_level=level, reason=_reason(reason), actor_id=actor_id, now=now or utcnow()
+        member,
+        to_level=level,
+        reason=validate.reason(reason),
+        actor_id=actor_id,
+        now=now or utcnow(),
     )
 
 
@@ -796,7 +802,7 @@ def ensure_course(*, code, tier, name_zh, name_en, hours=2, valid_days=None) -> 
         course = Course(code=code)
         db.session.add(course)
     course.tier, course.hours, course.valid_days = tier, hours, valid_days
-    course.name_zh, course.name_en = _name(name_zh, "name_zh"), _reason(name_en, "name_en")
+    course.name_zh, course.name_en = _name(name_zh, "name_zh"), validate.reason(name_en, "name_en")
     db.session.flush()
     return course
 

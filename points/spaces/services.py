@@ -674,7 +674,7 @@ def _freed(space_id: int, start: datetime, end: datetime, now: datetime) -> None
 def reject(booking: Booking, *, actor: Member, reason, now: datetime | None = None) -> Booking:
     now = now or utcnow()
     require_manager(booking.space, actor)
-    reason = members._reason(reason)
+    reason = validate.reason(reason)
     booking = lock_row(db.session, booking)
     if booking.status != "pending":
         raise Conflict(f"this booking is {booking.status}")
