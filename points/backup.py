@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 
+from points import messages as M
 from points.errors import PointsError
 from points.ledger.models import LedgerHead, Transfer
 from points.members.models import Member
@@ -81,11 +82,11 @@ def backup_database(
     target = _writable_target(Path(path), force=force)
     if url.get_backend_name() == "sqlite":
         if target == _sqlite_path(url):
-            raise BackupError(f"{target} is the database itself; name another file")
+            raise BackupError(M.BACKUP_IS_DATABASE, path=target)
         return _backup_sqlite(_sqlite_path(url, must_exist=True), target, force=force, **steps)
     if url.get_backend_name() == "postgresql":
         return _backup_postgresql(url, target, force=force)
-    raise BackupError(f"cannot back up a {url.get_backend_name()} database")
+    raise BackupError(M.BACKUP_BACKEND, backend=url.get_backend_name())
 
 
 def restore_database(database_url: str | URL, path: str | os.PathLike) -> BackupInfo:
@@ -98,13 +99,12 @@ def restore_database(database_url: str | URL, path: str | os.PathLike) -> Backup
     if kind != backend:
         names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
         raise BackupError(
-            f"{source} is a {names[kind]} backup, but the configured database is "
-            f"{names.get(backend, backend)}"
+            M.RESTORE_KIND, path=source, kind=names[kind], backend=names.get(backend, backend)
         )
     if backend == "sqlite":
         database = _sqlite_path(url)
         if source == database:
-            raise BackupError(f"{source} is the database itself; name a backup file")
+            raise BackupError(M.RESTORE_IS_DATABASE, path=source)
         return _restore_sqlite(source, database)
     return _restore_postgresql(source, url)
 
@@ -116,15 +116,15 @@ def _writable_target(path: Path, *, force: bool) -> Path:
     path = path.expanduser().absolute()
     folder = path.parent
     if not folder.exists():
-        raise BackupError(f"folder {folder} does not exist")
+        raise BackupError(M.FOLDER_MISSING, folder=folder)
     if not folder.is_dir():
-        raise BackupError(f"{folder} is not a folder")
+        raise BackupError(M.NOT_A_FOLDER, folder=folder)
     if path.is_dir():
-        raise BackupError(f"{path} is a folder; name the backup file to write")
+        raise BackupError(M.PATH_IS_FOLDER, path=path)
     if path.exists() and not force:
-        raise BackupExists(f"{path} already exists")
+        raise BackupExists(M.BACKUP_EXISTS, path=path)
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise BackupError(f"folder {folder} is not writable")
+        raise BackupError(M.FOLDER_NOT_WRITABLE, folder=folder)
     return path
 
 
@@ -133,7 +133,7 @@ def _scratch_file(target: Path) -> Path:
     try:
         fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     except OSError as error:
-        raise BackupError(f"cannot write in folder {target.parent}: {error.strerror}") from None
+        raise BackupError(M.CANNOT_WRITE_IN, folder=target.parent, reason=error.strerror) from None
     os.close(fd)
     return Path(name)
 
@@ -149,10 +149,10 @@ def _put_in_place(scratch: Path, target: Path, *, force: bool) -> None:
             try:
                 os.link(scratch, target)  # fails if `target` appeared meanwhile
             except FileExistsError:
-                raise BackupExists(f"{target} already exists") from None
+                raise BackupExists(M.BACKUP_EXISTS, path=target) from None
             except OSError:  # a file system without hard links
                 if target.exists():
-                    raise BackupExists(f"{target} already exists") from None
+                    raise BackupExists(M.BACKUP_EXISTS, path=target) from None
                 os.replace(scratch, target)
         folder = os.open(target.parent, os.O_RDONLY)
         try:
@@ -160,7 +160,7 @@ def _put_in_place(scratch: Path, target: Path, *, force: bool) -> None:
         finally:
             os.close(folder)
     except OSError as error:
-        raise BackupError(f"cannot write {target}: {error.strerror}") from None
+        raise BackupError(M.CANNOT_WRITE, path=target, reason=error.strerror) from None
     finally:
         scratch.unlink(missing_ok=True)
 
@@ -170,18 +170,16 @@ def _backup_kind(path: Path) -> str:
         with open(path, "rb") as file:
             head = file.read(len(SQLITE_MAGIC))
     except FileNotFoundError:
-        raise BackupError(f"backup file {path} does not exist") from None
+        raise BackupError(M.BACKUP_MISSING, path=path) from None
     except IsADirectoryError:
-        raise BackupError(f"{path} is a folder, not a backup file") from None
+        raise BackupError(M.BACKUP_IS_FOLDER, path=path) from None
     except OSError as error:
-        raise BackupError(f"cannot read {path}: {error.strerror}") from None
+        raise BackupError(M.CANNOT_READ, where=path, reason=error.strerror) from None
     if head.startswith(SQLITE_MAGIC):
         return "sqlite"
     if head.startswith(PGDUMP_MAGIC):
         return "postgresql"
-    raise BackupError(
-        f"{path} is not a backup: neither a SQLite database nor a pg_dump custom-format archive"
-    )
+    raise BackupError(M.NOT_A_BACKUP, path=path)
 
 
 # ---------------------------------------------------------------------------- SQLite
@@ -190,10 +188,10 @@ def _backup_kind(path: Path) -> str:
 def _sqlite_path(url: URL, *, must_exist: bool = False) -> Path:
     name = url.database
     if not name or name == ":memory:" or name.startswith("file:"):
-        raise BackupError("an in-memory or URI-named SQLite database cannot be backed up")
+        raise BackupError(M.SQLITE_NOT_A_FILE)
     path = Path(name).expanduser().absolute()
     if must_exist and not path.is_file():
-        raise BackupError(f"database file {path} does not exist")
+        raise BackupError(M.DATABASE_MISSING, path=path)
     return path
 
 
@@ -245,7 +243,7 @@ def _backup_sqlite(
                 copy.close()
                 source.close()
         except sqlite3.Error as error:
-            raise BackupError(f"backup of {database} failed: {error}") from None
+            raise BackupError(M.BACKUP_FAILED, database=database, reason=str(error)) from None
         _put_in_place(scratch, target, force=force)
     finally:
         for leftover in (scratch, *(Path(f"{scratch}-{x}") for x in ("journal", "wal", "shm"))):
@@ -260,23 +258,21 @@ def _check_sqlite(connection: sqlite3.Connection, path: Path) -> None:
         listed = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         tables = {row[0] for row in listed}
     except sqlite3.DatabaseError as error:
-        raise BackupError(f"{path} is not a readable SQLite backup: {error}") from None
+        raise BackupError(M.SQLITE_UNREADABLE, path=path, reason=str(error)) from None
     if result != "ok":
-        raise BackupError(f"{path} is damaged: {result}")
+        raise BackupError(M.DAMAGED, path=path, result=result)
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
-        raise BackupError(
-            f"{path} is a SQLite file but not a backup of this app (no {', '.join(missing)})"
-        )
+        raise BackupError(M.SQLITE_NOT_OURS, path=path, missing=missing)
 
 
 def _restore_sqlite(source_path: Path, database: Path) -> BackupInfo:
     if not database.parent.is_dir():
-        raise BackupError(f"folder {database.parent} of the database does not exist")
+        raise BackupError(M.DATABASE_FOLDER_MISSING, folder=database.parent)
     try:
         source = _connect(source_path, read_only=True)
     except sqlite3.Error as error:
-        raise BackupError(f"cannot open {source_path}: {error}") from None
+        raise BackupError(M.CANNOT_OPEN, path=source_path, reason=str(error)) from None
     try:
         _check_sqlite(source, source_path)
         target = _connect(database, create=True)
@@ -291,7 +287,7 @@ def _restore_sqlite(source_path: Path, database: Path) -> BackupInfo:
         finally:
             target.close()
     except sqlite3.Error as error:
-        raise BackupError(f"restore into {database} failed: {error}") from None
+        raise BackupError(M.RESTORE_FAILED, database=database, reason=str(error)) from None
     finally:
         source.close()
 
@@ -308,10 +304,7 @@ def _pg_tool(name: str) -> str:
     versions.sort(key=lambda p: [int(x) for x in Path(p).parts[-3].split(".") if x.isdigit()])
     if versions:
         return versions[-1]
-    raise BackupError(
-        f"{name} was not found on PATH or in /usr/lib/postgresql/*/bin; "
-        "install the PostgreSQL client tools (postgresql-client)"
-    )
+    raise BackupError(M.TOOL_NOT_FOUND, name=name)
 
 
 def _libpq(url: URL) -> tuple[str, dict[str, str]]:
@@ -331,10 +324,14 @@ def _run(command: list[str], env: dict[str, str], what: str) -> None:
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600)
     except OSError as error:
-        raise BackupError(f"{what}: cannot run {command[0]}: {error.strerror}") from None
+        raise BackupError(
+            M.CANNOT_RUN, what=what, command=command[0], reason=error.strerror
+        ) from None
     if done.returncode != 0:
         detail = (done.stderr or done.stdout).strip().splitlines()
-        raise BackupError(f"{what} failed: {' / '.join(detail[-3:]) or done.returncode}")
+        raise BackupError(
+            M.COMMAND_FAILED, what=what, detail=" / ".join(detail[-3:]) or done.returncode
+        )
 
 
 def _pg_info(connection: sa.Connection, path: Path, size: int, method: str) -> BackupInfo:
@@ -379,7 +376,9 @@ def _backup_postgresql(url: URL, target: Path, *, force: bool) -> BackupInfo:
                 )
         _put_in_place(scratch, target, force=force)
     except sa.exc.SQLAlchemyError as error:
-        raise BackupError(f"cannot read {_where(url)}: {error.orig or error}") from None
+        raise BackupError(
+            M.CANNOT_READ, where=_where(url), reason=str(error.orig or error)
+        ) from None
     finally:
         scratch.unlink(missing_ok=True)
         engine.dispose()
@@ -394,12 +393,10 @@ def _restore_postgresql(source: Path, url: URL) -> BackupInfo:
         [pg_restore, "--list", str(source)], env=env, capture_output=True, text=True
     )
     if listing.returncode != 0:
-        raise BackupError(f"{source} is not a readable pg_dump archive: {listing.stderr.strip()}")
+        raise BackupError(M.PGDUMP_UNREADABLE, path=source, reason=listing.stderr.strip())
     missing = [t for t in REQUIRED_TABLES if f" TABLE public {t} " not in listing.stdout]
     if missing:
-        raise BackupError(
-            f"{source} is a pg_dump archive but not a backup of this app (no {', '.join(missing)})"
-        )
+        raise BackupError(M.PGDUMP_NOT_OURS, path=source, missing=missing)
     _run(
         [pg_restore, "--clean", "--if-exists", "--single-transaction", "--no-owner"]
         + ["--dbname", conninfo, str(source)],
@@ -416,6 +413,8 @@ def _restore_postgresql(source: Path, url: URL) -> BackupInfo:
                 f"PostgreSQL pg_restore --clean --single-transaction into {_where(url)}",
             )
     except sa.exc.SQLAlchemyError as error:
-        raise BackupError(f"cannot read {_where(url)}: {error.orig or error}") from None
+        raise BackupError(
+            M.CANNOT_READ, where=_where(url), reason=str(error.orig or error)
+        ) from None
     finally:
         engine.dispose()

@@ -15,6 +15,7 @@ from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from points import backup, housekeeping, seeding, validate
+from points import messages as shared
 from points.errors import NotFound, PointsError
 from points.extensions import db
 from points.ledger.anchor import AnchorError, write_anchor
@@ -114,7 +115,7 @@ def reset_password_command(phone, password):
     try:
         member = members.find_by_phone(validate.folded(phone).strip())
         if member is None:
-            raise NotFound("is not a registered mobile number", field="phone")
+            raise NotFound(shared.NOT_A_REGISTERED_PHONE, field="phone")
         members.reset_password(member, new=password)
     except PointsError as error:
         _fail(error)

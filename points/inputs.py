@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from flask import Flask, request
 
+from points import messages as M
 from points.errors import InvalidInput, NotFound
 
 NUL = "\x00"
-NUL_MESSAGE = "must not contain a NUL character"
 # Request headers whose values are stored.
 STORED_HEADERS = ("Idempotency-Key",)
 
@@ -63,7 +63,7 @@ def init_app(app: Flask) -> None:
     def _refuse_nul():
         # No object is named with a NUL: not found, as any other unknown name.
         if any(isinstance(v, str) and _has_nul(v) for v in (request.view_args or {}).values()):
-            raise NotFound("no such object")
+            raise NotFound(M.NO_SUCH_OBJECT)
         field = offending_field()
         if field is not None:
-            raise InvalidInput(NUL_MESSAGE, field=field)
+            raise InvalidInput(M.NUL, field=field)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from werkzeug.security import generate_password_hash
 
+from points import messages as M
 from points.activities import catalogue, events
 from points.activities import services as activity_claims
 from points.database import utcnow
@@ -51,9 +52,9 @@ def read(name: str, directory: Path = SEED_DIR) -> dict:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise SeedError(f"{name}: file not found", field=name) from None
+        raise SeedError(M.SEED_FILE_NOT_FOUND, field=name, file=name) from None
     except tomllib.TOMLDecodeError as error:
-        raise SeedError(f"{name}: not valid TOML ({error})", field=name) from None
+        raise SeedError(M.SEED_NOT_TOML, field=name, file=name, reason=str(error)) from None
 
 
 def _entry(file: str, where: str, fn, /, *args, **kwargs):
@@ -62,9 +63,13 @@ def _entry(file: str, where: str, fn, /, *args, **kwargs):
         return fn(*args, **kwargs)
     except PointsError as error:
         fields = ", ".join(f"{k}: {'; '.join(v)}" for k, v in error.errors.items())
-        raise SeedError(f"{file} {where}: {fields or error.message}", field=file) from None
+        raise SeedError(
+            M.SEED_ENTRY, field=file, file=file, where=where, problem=fields or error.message
+        ) from None
     except (KeyError, TypeError) as error:
-        raise SeedError(f"{file} {where}: missing or wrong field {error}", field=file) from None
+        raise SeedError(
+            M.SEED_WRONG_FIELD, field=file, file=file, where=where, name=str(error)
+        ) from None
 
 
 def load_places(directory: Path = SEED_DIR) -> int:
@@ -129,12 +134,12 @@ def _place(community: str | None, grid: str | None) -> tuple[int | None, int | N
         return None, None
     row = db.session.scalar(sa.select(Community).filter_by(name=community))
     if row is None:
-        raise InvalidInput(f"no community named {community}", field="community")
+        raise InvalidInput(M.SEED_NO_COMMUNITY, field="community", community=community)
     if grid is None:
         return row.id, None
     grid_row = db.session.scalar(sa.select(Grid).filter_by(community_id=row.id, name=grid))
     if grid_row is None:
-        raise InvalidInput(f"no grid named {grid} in {community}", field="grid")
+        raise InvalidInput(M.SEED_NO_GRID, field="grid", grid=grid, community=community)
     return row.id, grid_row.id
 
 
@@ -224,7 +229,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
         created.append((member, entry))
     admins = [m for m, _ in created if m.has_role("admin")]
     if not admins:
-        raise SeedError('demo.toml: one account needs role = "admin"', field="demo.toml")
+        raise SeedError(M.SEED_NEEDS_ADMIN, field="demo.toml")
     grower = _Grower(admins[0], now)
     for member, entry in created:
         skill = tuple(entry["skill"]) if "skill" in entry else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_login import current_user
 
+from points import messages as M
 from points.errors import Unauthorized
 from points.extensions import csrf
 from points.identity import signed_in_by_cookie
@@ -16,7 +17,7 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 def current_member() -> Member:
     """The signed-in member (bearer token or web session), or 401."""
     if not current_user.is_authenticated:
-        raise Unauthorized("sign in first: send Authorization: Bearer <token>")
+        raise Unauthorized(M.SIGN_IN_FIRST)
     return current_user._get_current_object()
 
 

@@ -11,6 +11,7 @@ from points.api.access import current_member
 from points.api.responses import refuses
 from points.errors import NotFound
 from points.extensions import db
+from points.members import messages as M
 from points.members import quarterly
 from points.members import services as members
 from points.members.schemas import (
@@ -110,5 +111,5 @@ def mine():
     """My latest published scorecard: colour, each measure against its thresholds."""
     found = quarterly.latest_for(current_member())
     if found is None:
-        raise NotFound("no published assessment yet", field="assessment")
+        raise NotFound(M.NO_PUBLISHED_ASSESSMENT, field="assessment")
     return found

@@ -16,6 +16,7 @@ from points.database import is_id, utcnow
 from points.errors import NotFound
 from points.extensions import db
 from points.members import applications
+from points.members import messages as M
 from points.members import services as members
 from points.members.models import Member, Objection, Skill
 from points.members.schemas import (
@@ -45,13 +46,13 @@ def _managed(actor: Member, member: Member, what: str = "member") -> None:
     """403 for a caller who is not staff; 404 for a member outside the caller's scope."""
     members.require_staff(actor)
     if not members.can_manage(actor, member):
-        raise NotFound(f"no such {what}", field=what)
+        raise NotFound(M.NO_SUCH[what], field=what)
 
 
 def _get(model, object_id: int, what: str):
     found = db.session.get(model, object_id) if is_id(object_id) else None
     if found is None:
-        raise NotFound(f"no such {what}", field=what)
+        raise NotFound(M.NO_SUCH[what], field=what)
     return found
 
 
@@ -128,7 +129,7 @@ def my_application():
     """My latest host application and where it stands."""
     latest = applications.latest_application(current_member())
     if latest is None:
-        raise NotFound("no host application yet", field="application")
+        raise NotFound(M.NO_APPLICATION_YET, field="application")
     return latest
 
 
@@ -199,7 +200,7 @@ def object_to(body, application_id: int):
     visible = {a.id: a for a in applications.notices(member)}
     application = visible.get(application_id)
     if application is None:
-        raise NotFound("no such notice", field="application")
+        raise NotFound(M.NO_SUCH_NOTICE, field="application")
     objection = applications.object_to(application, member=member, reason=body["reason"])
     db.session.commit()
     return objection

@@ -9,6 +9,7 @@ from apispec import APISpec, BasePlugin
 from flask import request
 from flask_login import current_user
 
+from points import messages as M
 from points.api.access import UNSAFE
 from points.errors import Unauthorized
 
@@ -96,4 +97,4 @@ def require_member(blueprints: set[str]) -> None:
     if request.blueprint not in blueprints or request.endpoint in PUBLIC:
         return
     if not current_user.is_authenticated:
-        raise Unauthorized("sign in first: send Authorization: Bearer <token>")
+        raise Unauthorized(M.SIGN_IN_FIRST)

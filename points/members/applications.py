@@ -20,6 +20,7 @@ from points import validate
 from points.database import is_id, utcnow
 from points.errors import Conflict, Forbidden, NotFound
 from points.extensions import db
+from points.members import messages as M
 from points.members import progression
 from points.members import services as members
 from points.members.models import HostApplication, Member, Objection
@@ -30,7 +31,7 @@ OPEN = ("submitted", "selected")
 def get_application(application_id: int) -> HostApplication:
     found = db.session.get(HostApplication, application_id) if is_id(application_id) else None
     if found is None:
-        raise NotFound("no such application", field="application")
+        raise NotFound(M.NO_SUCH_APPLICATION, field="application")
     return found
 
 
@@ -48,13 +49,13 @@ def apply(member: Member, *, programme_title, proposal, now: datetime | None = N
     title = validate.text(programme_title, "programme_title", 80)
     text = validate.text(proposal, "proposal", 2000)
     if member.level != "talent" or member.status != "active":
-        raise Forbidden("only community talents may apply to become hosts")
+        raise Forbidden(M.TALENTS_ONLY)
     if db.session.scalar(
         sa.select(HostApplication.id).where(
             HostApplication.member_id == member.id, HostApplication.status.in_(OPEN)
         )
     ):
-        raise Conflict("you already have an application in progress", field="application")
+        raise Conflict(M.APPLICATION_IN_PROGRESS, field="application")
     application = HostApplication(
         member_id=member.id,
         community_id=member.community_id,
@@ -68,7 +69,7 @@ def apply(member: Member, *, programme_title, proposal, now: datetime | None = N
             db.session.add(application)
             db.session.flush()
     except IntegrityError:  # a second submission at the same instant
-        raise Conflict("you already have an application in progress", field="application") from None
+        raise Conflict(M.APPLICATION_IN_PROGRESS, field="application") from None
     return application
 
 
@@ -84,9 +85,9 @@ def review(
     applicant = members.get_member(application.member_id)
     members.require_manager(actor, applicant)
     if actor.id == applicant.id:
-        raise Forbidden("nobody reviews their own application")
+        raise Forbidden(M.APPLICATION_OWN)
     if application.status != "submitted":
-        raise Conflict(f"this application is already {application.status}", field="status")
+        raise Conflict(M.APPLICATION_DECIDED, field="status", status=application.status)
     now = now or utcnow()
     application.reviewed_by, application.reviewed_at = actor.id, now
     if select:
@@ -110,9 +111,9 @@ def object_to(
     """Any active member may object while the notice runs; the applicant may not."""
     now = now or utcnow()
     if not in_notice(application, now):
-        raise Conflict("objections are taken only during the public notice", field="application")
+        raise Conflict(M.NOTICE_OVER, field="application")
     if member.id == application.member_id:
-        raise Forbidden("nobody objects to their own application")
+        raise Forbidden(M.OBJECTION_OWN)
     objection = Objection(
         application_id=application.id,
         lodged_by=member.id,
@@ -131,7 +132,7 @@ def resolve_objection(
     application = objection.application
     members.require_manager(actor, members.get_member(application.member_id))
     if objection.status != "open":
-        raise Conflict(f"this objection is already {objection.status}", field="objection")
+        raise Conflict(M.OBJECTION_RESOLVED, field="objection", status=objection.status)
     now = now or utcnow()
     objection.resolution = validate.text(note, "note", 500)
     objection.status = "upheld" if uphold else "dismissed"
@@ -173,7 +174,7 @@ def appoint(
         members.require_manager(actor, members.get_member(application.member_id))
     waiting = blockers(application, now)
     if waiting:
-        raise Conflict("cannot appoint yet: " + ", ".join(waiting), field="application")
+        raise Conflict(M.CANNOT_APPOINT_YET, field="application", waiting=waiting)
     applicant = members.get_member(application.member_id)
     application.status, application.appointed_at = "appointed", now
     members.promote_to_host(

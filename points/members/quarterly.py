@@ -21,9 +21,11 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from points import messages as shared
 from points.database import lock_row, utcnow
 from points.errors import Conflict, InvalidInput, NotFound
 from points.extensions import db
+from points.members import messages as M
 from points.members import services as members
 from points.members.assessment import (
     COLOURS,
@@ -48,24 +50,20 @@ def _bounds(value) -> tuple[datetime, datetime]:
     try:
         return quarter_bounds(value, _zone())
     except (ValueError, TypeError):
-        raise InvalidInput("must be a quarter like 2026Q4", field="quarter") from None
+        raise InvalidInput(M.QUARTER_FORMAT, field="quarter") from None
 
 
 def _started(quarter, now: datetime) -> str:
     start, _ = _bounds(quarter)
     if start > now:
-        raise InvalidInput("must not be a future quarter", field="quarter")
+        raise InvalidInput(M.FUTURE_QUARTER, field="quarter")
     return quarter
 
 
 def _ended(quarter, now: datetime) -> str:
     _, end = _bounds(quarter)
     if end > now:
-        raise InvalidInput(
-            f"{quarter} has not ended yet: it can be rated from {end:%Y-%m-%d}; "
-            "until then look at the preview",
-            field="quarter",
-        )
+        raise InvalidInput(M.QUARTER_NOT_ENDED, field="quarter", quarter=quarter, date=end.date())
     return quarter
 
 
@@ -292,11 +290,9 @@ def publish(
     drafts = drafts_of(actor, quarter, lock=True)
     shown = summary(actor, quarter, drafts)
     if not shown.hosts:
-        raise Conflict(f"there is no draft for {quarter} to publish: rate it first")
+        raise Conflict(M.NO_DRAFT, quarter=quarter)
     if confirmed != shown.token:
-        raise Conflict(
-            "the drafts changed since the confirmation was shown: look again", field="confirmed"
-        )
+        raise Conflict(M.DRAFTS_CHANGED, field="confirmed")
     for draft in drafts:
         draft.status, draft.published_by, draft.published_at = "published", actor.id, now
     db.session.flush()
@@ -322,11 +318,11 @@ def add_note(assessment: Assessment, *, note, actor: Member) -> Assessment:
     """Record the improvement agreed with the host for a yellow or red quarter."""
     members.require_manager(actor, members.get_member(assessment.member_id))
     if assessment.colour not in ("yellow", "red"):
-        raise Conflict("only yellow and red quarters take an improvement note", field="note")
+        raise Conflict(M.NOTE_YELLOW_RED, field="note")
     if not isinstance(note, str) or not note.strip():
-        raise InvalidInput("is required", field="note")
+        raise InvalidInput(shared.REQUIRED, field="note")
     if len(note.strip()) > 1000:
-        raise InvalidInput("must be at most 1000 characters", field="note")
+        raise InvalidInput(shared.TOO_LONG, field="note", limit=1000)
     assessment.improvement_note = note.strip()
     db.session.flush()
     return assessment
@@ -335,7 +331,7 @@ def add_note(assessment: Assessment, *, note, actor: Member) -> Assessment:
 def get_assessment(assessment_id: int) -> Assessment:
     found = db.session.get(Assessment, assessment_id)
     if found is None:
-        raise NotFound("no such assessment", field="assessment")
+        raise NotFound(M.NO_SUCH_ASSESSMENT, field="assessment")
     return found
 
 

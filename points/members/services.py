@@ -18,11 +18,13 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from points import messages as shared
 from points import validate
 from points.database import is_id, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from points.extensions import db
 from points.ledger import services as ledger
+from points.members import messages as M
 from points.members import progression
 from points.members.models import (
     LEVELS,
@@ -109,15 +111,15 @@ def _password(value, field: str = "password", phone: str | None = None) -> str:
     """A password someone who knows the member's phone cannot guess in a few tries; each
     refusal names its rule."""
     if not isinstance(value, str) or len(value) < MIN_PASSWORD:
-        raise InvalidInput(f"must be at least {MIN_PASSWORD} characters", field=field)
+        raise InvalidInput(M.PASSWORD_TOO_SHORT, field=field, n=MIN_PASSWORD)
     if len(value) > 128:
-        raise InvalidInput("must be at most 128 characters", field=field)
+        raise InvalidInput(shared.TOO_LONG, field=field, limit=128)
     if len(set(value)) == 1:
-        raise InvalidInput("must not be one character repeated", field=field)
+        raise InvalidInput(M.PASSWORD_REPEATED, field=field)
     if phone and phone in value:
-        raise InvalidInput("must not contain your mobile number", field=field)
+        raise InvalidInput(M.PASSWORD_HAS_PHONE, field=field)
     if value.lower() in _common_passwords():
-        raise InvalidInput("is one of the most common passwords: choose another", field=field)
+        raise InvalidInput(M.PASSWORD_COMMON, field=field)
     return value
 
 
@@ -128,16 +130,16 @@ def _name(value, field: str = "name") -> str:
 def _place(community_id, grid_id) -> tuple[int | None, int | None]:
     if community_id is None:
         if grid_id is not None:
-            raise InvalidInput("needs a community", field="grid_id")
+            raise InvalidInput(M.GRID_NEEDS_COMMUNITY, field="grid_id")
         return None, None
     community = db.session.get(Community, community_id) if isinstance(community_id, int) else None
     if community is None:
-        raise InvalidInput("is not a community here", field="community_id")
+        raise InvalidInput(shared.NOT_A_COMMUNITY, field="community_id")
     if grid_id is None:
         return community.id, None
     grid = db.session.get(Grid, grid_id) if isinstance(grid_id, int) else None
     if grid is None or grid.community_id != community.id:
-        raise InvalidInput("is not a grid of that community", field="grid_id")
+        raise InvalidInput(M.NOT_A_GRID, field="grid_id")
     return community.id, grid.id
 
 
@@ -147,7 +149,7 @@ def _place(community_id, grid_id) -> tuple[int | None, int | None]:
 def get_member(member_id: int) -> Member:
     member = db.session.get(Member, member_id) if is_id(member_id) else None
     if member is None:
-        raise NotFound("no such member", field="member")
+        raise NotFound(M.NO_SUCH_MEMBER, field="member")
     return member
 
 
@@ -171,7 +173,7 @@ def register_member(
         password_hash = generate_password_hash(_password(password, phone=phone))
     community_id, grid_id = _place(community_id, grid_id)
     if find_by_phone(phone) is not None:
-        raise InvalidInput("is already registered; sign in instead", field="phone")
+        raise InvalidInput(M.ALREADY_REGISTERED, field="phone")
     member = Member(
         phone=phone,
         name=name,
@@ -187,7 +189,7 @@ def register_member(
             db.session.add(member)
             db.session.flush()
     except IntegrityError:  # the same phone registered at the same instant
-        raise InvalidInput("is already registered; sign in instead", field="phone") from None
+        raise InvalidInput(M.ALREADY_REGISTERED, field="phone") from None
     for asset in ("points", "space_minutes"):
         ledger.member_wallet(member.id, asset)
     return member
@@ -198,16 +200,16 @@ def authenticate(phone, password) -> Member:
     member = find_by_phone(validate.folded(phone).strip()) if isinstance(phone, str) else None
     given = password if isinstance(password, str) else ""
     if not check_password_hash(member.password_hash if member else _DUMMY_HASH, given):
-        raise Unauthorized("wrong phone number or password", field="password")
+        raise Unauthorized(M.WRONG_PASSWORD, field="password")
     if not member.is_active:
-        raise Unauthorized(f"this account is {member.status}", field="phone")
+        raise Unauthorized(M.ACCOUNT_CLOSED, field="phone", status=member.status)
     return member
 
 
 def change_password(member: Member, *, current, new, keep: str | None = None) -> None:
     """Change the password and end every other sign-in of the member (`keep`: this one)."""
     if not isinstance(current, str) or not check_password_hash(member.password_hash, current):
-        raise InvalidInput("is not your current password", field="current_password")
+        raise InvalidInput(M.NOT_CURRENT_PASSWORD, field="current_password")
     member.password_hash = generate_password_hash(_password(new, "new_password", member.phone))
     end_sign_ins(member, keep=keep)
 
@@ -296,15 +298,15 @@ def forget_ended_sign_ins(*, now: datetime | None = None, keep_days: int = 30) -
 
 def grant_role(member: Member, role: str, *, merchant_id: int | None = None) -> MemberRole:
     if role not in ROLES:
-        raise InvalidInput(f"must be one of {', '.join(ROLES)}", field="role")
+        raise InvalidInput(shared.ONE_OF, field="role", values=ROLES)
     if (role == "merchant_staff") != (merchant_id is not None):
-        raise InvalidInput("merchant staff need a merchant, and only they", field="merchant_id")
+        raise InvalidInput(M.MERCHANT_STAFF_MERCHANT, field="merchant_id")
     if merchant_id is not None:
         # Providers belong to the marketplace, a layer above: look the row up by table name.
         providers = sa.table("providers", sa.column("id"))
         found = db.session.scalar(sa.select(providers.c.id).where(providers.c.id == merchant_id))
         if found is None:
-            raise InvalidInput("is not a merchant here", field="merchant_id")
+            raise InvalidInput(M.NOT_A_MERCHANT, field="merchant_id")
     for existing in member.roles:
         if existing.role == role and existing.merchant_id == merchant_id:
             return existing
@@ -327,13 +329,13 @@ def can_manage(actor: Member, member: Member) -> bool:
 
 def require_staff(actor: Member) -> None:
     if not actor.is_staff:
-        raise Forbidden("only social workers and admins may do this")
+        raise Forbidden(M.STAFF_ONLY)
 
 
 def require_manager(actor: Member, member: Member) -> None:
     require_staff(actor)
     if not can_manage(actor, member):
-        raise Forbidden("this member is not in your community")
+        raise Forbidden(shared.NOT_YOUR_COMMUNITY)
 
 
 def lookalike_phones() -> list[tuple[str, list[Member]]]:
@@ -455,17 +457,15 @@ def reverse_demotion(
     reason). What the demotion cancelled stays cancelled."""
     now = now or utcnow()
     if not actor.has_role("admin"):
-        raise Forbidden("only an administrator reverses a demotion")
+        raise Forbidden(M.ADMIN_REVERSES_DEMOTION)
     member = get_member(change.member_id)
     reason = validate.reason(reason)
     if LEVELS.index(change.to_level) >= LEVELS.index(change.from_level):
-        raise Conflict("only a demotion can be reversed", field="change")
+        raise Conflict(M.ONLY_DEMOTION_REVERSED, field="change")
     if not reversible(change, now=now):
-        raise Conflict(
-            f"a demotion is reversed once, within {reversal_days()} days", field="change"
-        )
+        raise Conflict(M.REVERSED_ONCE, field="change", n=reversal_days())
     if member.level != change.to_level or member.status != "active":
-        raise Conflict("the member's level or status has changed since", field="change")
+        raise Conflict(M.CHANGED_SINCE, field="change")
     return _record(
         member,
         to_level=change.from_level,
@@ -479,7 +479,7 @@ def reverse_demotion(
 def get_level_change(change_id) -> LevelChange:
     found = db.session.get(LevelChange, change_id) if is_id(change_id) else None
     if found is None:
-        raise NotFound("no such level change", field="change")
+        raise NotFound(M.NO_SUCH_LEVEL_CHANGE, field="change")
     return found
 
 
@@ -592,7 +592,7 @@ def course_exists(code: str) -> bool:
 def get_course(code: str) -> Course:
     course = db.session.scalar(sa.select(Course).filter_by(code=code))
     if course is None:
-        raise NotFound(f"no course {code!r}", field="course")
+        raise NotFound(M.NO_SUCH_COURSE, field="course", code=code)
     return course
 
 
@@ -653,9 +653,9 @@ def review_skill(
     member = get_member(skill.member_id)
     require_manager(actor, member)
     if actor.id == member.id:
-        raise Forbidden("nobody reviews their own skill")
+        raise Forbidden(M.SKILL_OWN)
     if skill.status != "declared":
-        raise Conflict(f"this skill was already {skill.status}", field="skill")
+        raise Conflict(M.SKILL_REVIEWED, field="skill", status=skill.status)
     if not approve:
         note = validate.reason(note, "note")
     now = now or utcnow()
@@ -674,11 +674,11 @@ def set_status(
     """Suspend, exit or reinstate a member; history is kept."""
     require_manager(actor, member)
     if status not in ("active", "suspended", "exited"):
-        raise InvalidInput("must be active, suspended or exited", field="status")
+        raise InvalidInput(M.STATUS_CHOICE, field="status")
     if actor.id == member.id:
-        raise Forbidden("nobody changes their own status")
+        raise Forbidden(M.STATUS_OWN)
     if member.status == status:
-        raise Conflict(f"the member is already {status}", field="status")
+        raise Conflict(M.STATUS_UNCHANGED, field="status", status=status)
     now = now or utcnow()
     if status != "active":
         end_sign_ins(member, now=now)
@@ -699,12 +699,12 @@ def assign_community(
     """A street admin puts a member without a community (an older account, an API sign-up
     that named none) into one, or moves them; recorded with who and why."""
     if not actor.has_role("admin"):
-        raise Forbidden("only the street admin assigns members to a community")
+        raise Forbidden(M.ASSIGN_ADMIN_ONLY)
     community_id, grid_id = _place(community_id, grid_id)
     if community_id is None:
-        raise InvalidInput("is not a community here", field="community_id")
+        raise InvalidInput(shared.NOT_A_COMMUNITY, field="community_id")
     if community_id == member.community_id and grid_id == member.grid_id:
-        raise Conflict("the member is already there", field="community_id")
+        raise Conflict(M.ALREADY_THERE, field="community_id")
     community = db.session.get(Community, community_id)
     before = member.community.name if member.community else "—"
     note = validate.text(reason, "reason", 300) if reason and str(reason).strip() else ""
@@ -730,7 +730,7 @@ def demote(
     member: Member, to_level: str, *, reason: str, actor_id: int | None, now: datetime | None = None
 ) -> LevelChange:
     if to_level not in LEVELS or LEVELS.index(to_level) >= LEVELS.index(member.level):
-        raise InvalidInput("must be a lower level", field="level")
+        raise InvalidInput(M.LOWER_LEVEL, field="level")
     return _record(
         member,
         to_level=to_level,
@@ -746,7 +746,7 @@ def import_level(
     """Set a level taken over from an existing roster (the seed, or a street office moving
     its paper records in); recorded like any other change. Returns None if unchanged."""
     if level not in LEVELS:
-        raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="level")
+        raise InvalidInput(shared.ONE_OF, field="level", values=LEVELS)
     if level == member.level:
         return None
     return _record(
@@ -789,14 +789,14 @@ def ensure_place(street: str, community: str, grids: list[str]) -> Community:
 def ensure_course(*, code, tier, name_zh, name_en, hours=2, valid_days=None) -> Course:
     """Create or update a training course (seed and set-up)."""
     if not isinstance(code, str) or not re.match(r"^[a-z0-9-]{2,40}$", code):
-        raise InvalidInput("must be 2-40 lowercase letters, digits or dashes", field="code")
+        raise InvalidInput(M.COURSE_CODE, field="code")
     if tier not in TIERS:
-        raise InvalidInput(f"must be one of {', '.join(TIERS)}", field="tier")
+        raise InvalidInput(shared.ONE_OF, field="tier", values=TIERS)
     for value, field in ((hours, "hours"), (valid_days, "valid_days")):
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value <= 0
         ):
-            raise InvalidInput("must be a positive whole number", field=field)
+            raise InvalidInput(M.POSITIVE_WHOLE, field=field)
     course = db.session.scalar(sa.select(Course).filter_by(code=code))
     if course is None:
         course = Course(code=code)
@@ -815,14 +815,14 @@ def create_staff(
     if community_name is not None:
         community = db.session.scalar(sa.select(Community).filter_by(name=community_name))
         if community is None:
-            raise InvalidInput("is not a community here", field="community_id")
+            raise InvalidInput(shared.NOT_A_COMMUNITY, field="community_id")
         community_id = community.id
     if role == "social_worker" and community_id is None:
-        raise InvalidInput("a social worker needs a community", field="community_id")
+        raise InvalidInput(M.SOCIAL_WORKER_COMMUNITY, field="community_id")
     member = find_by_phone(_phone(phone))
     if member is None:
         if password is None:
-            raise InvalidInput("is needed for a new member", field="password")
+            raise InvalidInput(M.PASSWORD_NEEDED, field="password")
         member = register_member(
             phone=phone, password=password, name=name, community_id=community_id
         )

@@ -15,10 +15,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from points import messages as shared
 from points import validate
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
+from points.members import messages as M
 from points.members import services as members
 from points.members.models import Attendance, Course, CourseSession, CourseSignup, Member
 
@@ -40,20 +42,20 @@ def schedule(
     # An unknown code is a field to correct (422), not a missing object (404).
     known = isinstance(course_code, str) and members.course_exists(course_code)
     if not known:
-        raise InvalidInput("choose a course", field="course")
+        raise InvalidInput(M.CHOOSE_COURSE, field="course")
     course = members.get_course(course_code)
     starts_at = validate.aware_time(starts_at, "starts_at")
     if not isinstance(place, str) or not place.strip() or len(place.strip()) > 80:
-        raise InvalidInput("is required (at most 80 characters)", field="place")
+        raise InvalidInput(shared.REQUIRED_AT_MOST_80, field="place")
     if (
         isinstance(capacity, bool)
         or not isinstance(capacity, int)
         or not 1 <= capacity <= MAX_CAPACITY
     ):
-        raise InvalidInput(f"must be a whole number from 1 to {MAX_CAPACITY}", field="capacity")
+        raise InvalidInput(shared.WHOLE_NUMBER, field="capacity", low=1, high=MAX_CAPACITY)
     community_id = community_id if actor.has_role("admin") and community_id else actor.community_id
     if community_id is None:
-        raise InvalidInput("is not a community here", field="community_id")
+        raise InvalidInput(shared.NOT_A_COMMUNITY, field="community_id")
     session = CourseSession(
         course_id=course.id,
         community_id=community_id,
@@ -73,7 +75,7 @@ def get_session(session_id: int, actor: Member) -> CourseSession:
     if session is None or not (
         actor.has_role("admin") or session.community_id == actor.community_id
     ):
-        raise NotFound("no such session", field="session")
+        raise NotFound(M.NO_SUCH_SESSION, field="session")
     return session
 
 
@@ -98,28 +100,28 @@ def record_attendance(
     now = now or utcnow()
     members.require_staff(actor)
     if session.starts_at > now:
-        raise InvalidInput("attendance is recorded once the session has begun", field="phones")
+        raise InvalidInput(M.ATTENDANCE_TOO_EARLY, field="phones")
     wanted = [validate.folded(p).strip() for p in phones if isinstance(p, str) and p.strip()]
     ids = list(member_ids or ())
     if not wanted and not ids:
-        raise InvalidInput("tick a member or enter a phone number", field="phones")
+        raise InvalidInput(M.TICK_SOMEONE, field="phones")
     if any(not is_id(i) for i in ids):
-        raise InvalidInput("must be member ids", field="member_ids")
+        raise InvalidInput(M.MEMBER_IDS, field="member_ids")
     found = {
         m.phone: m for m in db.session.scalars(sa.select(Member).where(Member.phone.in_(wanted)))
     }
     unknown = [p for p in wanted if p not in found]
     if unknown:
-        raise InvalidInput("not registered: " + ", ".join(unknown), field="phones")
+        raise InvalidInput(M.PHONES_NOT_REGISTERED, field="phones", phones=unknown)
     by_id = {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(ids)))}
     missing = [str(i) for i in ids if i not in by_id]
     if missing:
-        raise InvalidInput("no such member: " + ", ".join(missing), field="member_ids")
+        raise InvalidInput(M.MEMBERS_NOT_FOUND, field="member_ids", ids=missing)
     chosen = [*(by_id[i] for i in ids), *(found[p] for p in wanted)]
     people = list({m.id: m for m in chosen}.values())
     outside = [m.phone for m in people if not members.can_manage(actor, m)]
     if outside:
-        raise Forbidden("not in your community: " + ", ".join(outside))
+        raise Forbidden(M.MEMBERS_OUTSIDE, phones=outside)
     already = set(
         db.session.scalars(sa.select(Attendance.member_id).filter_by(session_id=session.id))
     )
@@ -163,7 +165,7 @@ def visible_session(session_id, member: Member) -> CourseSession:
         member.has_role("admin")
         or (member.community_id is not None and session.community_id == member.community_id)
     ):
-        raise NotFound("no such session", field="session")
+        raise NotFound(M.NO_SUCH_SESSION, field="session")
     return session
 
 
@@ -171,17 +173,17 @@ def sign_up(session: CourseSession, member: Member, *, now: datetime | None = No
     """Take a seat; never more seats than the capacity, whatever runs at once."""
     now = now or utcnow()
     if member.status != "active":
-        raise Forbidden("this account is not active")
+        raise Forbidden(shared.ACCOUNT_NOT_ACTIVE)
     if member.community_id is None or session.community_id != member.community_id:
-        raise NotFound("no such session", field="session")
+        raise NotFound(M.NO_SUCH_SESSION, field="session")
     session = lock_row(db.session, session)
     if session.starts_at <= now:
-        raise Conflict("this session has already begun")
+        raise Conflict(M.SESSION_BEGUN)
     existing = signup_of(session, member)
     if existing is not None and existing.status == "signed_up":
         return existing
     if seats_taken(session) >= session.capacity:
-        raise Conflict(f"all {session.capacity} places are taken")
+        raise Conflict(shared.PLACES_TAKEN, n=session.capacity)
     if existing is None:
         existing = CourseSignup(session_id=session.id, member_id=member.id, created_at=now)
         db.session.add(existing)
@@ -195,9 +197,9 @@ def cancel_signup(session: CourseSession, member: Member, *, now: datetime | Non
     now = now or utcnow()
     signup = signup_of(session, member)
     if signup is None or signup.status != "signed_up":
-        raise NotFound("you have not signed up for this session", field="session")
+        raise NotFound(M.NOT_SIGNED_UP, field="session")
     if session.starts_at <= now:
-        raise Conflict("this session has already begun")
+        raise Conflict(M.SESSION_BEGUN)
     signup.status = "cancelled"
     db.session.flush()
     return signup

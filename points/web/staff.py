@@ -10,6 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from points import messages as shared
 from points import validate
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
@@ -48,7 +49,7 @@ def member_list():
     query = sa.select(Member).where(members.staff_scope(current_user))
     level = request.args.get("level", "")
     if level and level not in LEVELS:
-        raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="level")
+        raise InvalidInput(shared.ONE_OF, field="level", values=LEVELS)
     if level:
         query = query.where(Member.level == level)
     # "none": members without a community (older accounts, API sign-ups that named none);

@@ -11,6 +11,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from points import messages as shared
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.members import training
@@ -26,7 +27,7 @@ def _local_time(value: str) -> datetime:
     try:
         naive = datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        raise InvalidInput("must be a date and time", field="starts_at") from None
+        raise InvalidInput(shared.DATE_TIME, field="starts_at") from None
     return naive.replace(tzinfo=ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"]))
 
 
