@@ -46,6 +46,11 @@ REQUIRED_AT_MOST_80 = Text(
     "is required (at most 80 characters)",
     N_("This is required (at most 80 characters)."),
 )
+CODE_SHAPE = Text(
+    "field.code_shape",
+    "must be lowercase letters, digits and hyphens",
+    N_("Use only lowercase letters, digits and hyphens."),
+)
 NOT_A_COMMUNITY = Text(
     "field.not_a_community", "is not a community here", N_("Choose your community.")
 )

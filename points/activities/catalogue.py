@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from points.activities import messages as M
 from points.activities.models import APPROVERS, UNITS, ActivityCategory, ActivityType
 from points.database import utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -40,26 +41,26 @@ RULE_FIELDS = (
 
 def _code(value, field: str = "code") -> str:
     if not isinstance(value, str) or not CODE.match(value):
-        raise InvalidInput("must be lowercase letters, digits and hyphens", field=field)
+        raise InvalidInput(M.CODE_SHAPE, field=field)
     return value
 
 
 def _choice(value, field: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
-        raise InvalidInput(f"must be one of {', '.join(choices)}", field=field)
+        raise InvalidInput(M.ONE_OF, field=field, values=choices)
     return value
 
 
 def _flag(value, field: str) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput("must be true or false", field=field)
+        raise InvalidInput(M.TRUE_OR_FALSE, field=field)
     return value
 
 
 def _category(value) -> ActivityCategory:
     found = db.session.scalar(sa.select(ActivityCategory).filter_by(code=value))
     if found is None:
-        raise InvalidInput("is not a category of the catalogue", field="category")
+        raise InvalidInput(M.UNKNOWN_CATEGORY, field="category")
     return found
 
 
@@ -85,16 +86,16 @@ def _rule(values: dict) -> dict:
         "active": _flag(values.get("active", True), "active"),
     }
     if rule["points"] > MAX_POINTS:
-        raise InvalidInput(f"must be between 1 and {MAX_POINTS}", field="points")
+        raise InvalidInput(M.POINTS_RANGE, field="points", low=1, high=MAX_POINTS)
     for cap in ("daily_cap", "monthly_cap"):
         if rule[cap] is not None and rule[cap] < rule["points"]:
-            raise InvalidInput("must be at least the points of one unit", field=cap)
+            raise InvalidInput(M.CAP_BELOW_UNIT, field=cap)
     if (
         rule["daily_cap"] is not None
         and rule["monthly_cap"] is not None
         and rule["monthly_cap"] < rule["daily_cap"]
     ):
-        raise InvalidInput("must be at least the daily cap", field="monthly_cap")
+        raise InvalidInput(M.MONTHLY_BELOW_DAILY, field="monthly_cap")
     return rule
 
 
@@ -115,7 +116,7 @@ def ensure_type(*, code, actor_id: int | None = None, **values) -> ActivityType:
     code = _code(code)
     unknown = set(values) - set(RULE_FIELDS)
     if unknown:
-        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", field="code")
+        raise InvalidInput(M.UNKNOWN_FIELDS, field="code", fields=sorted(unknown))
     existing = current_type(code, missing_ok=True)
     if existing is not None:
         return existing
@@ -130,14 +131,14 @@ def current_type(code, *, missing_ok: bool = False) -> ActivityType | None:
     if isinstance(code, str):
         found = db.session.scalar(sa.select(ActivityType).filter_by(code=code, is_current=True))
     if found is None and not missing_ok:
-        raise InvalidInput("is not an activity type of the catalogue", field="activity_type")
+        raise InvalidInput(M.UNKNOWN_TYPE, field="activity_type")
     return found
 
 
 def get_version(type_id: int) -> ActivityType:
     found = db.session.get(ActivityType, type_id)
     if found is None:
-        raise NotFound("no such activity type", field="activity_type")
+        raise NotFound(M.NO_SUCH_TYPE, field="activity_type")
     return found
 
 
@@ -150,20 +151,20 @@ def rule_of(row: ActivityType) -> dict:
 def edit_type(code, *, actor: Member, changes: dict, now: datetime | None = None) -> ActivityType:
     """Write the next version of a type with `changes` applied (admins only)."""
     if not actor.has_role("admin"):
-        raise Forbidden("only admins may change the catalogue")
+        raise Forbidden(M.ADMINS_EDIT_CATALOGUE)
     current = current_type(code, missing_ok=True)
     if current is None:
-        raise NotFound("is not an activity type of the catalogue", field="activity_type")
+        raise NotFound(M.UNKNOWN_TYPE, field="activity_type")
     unknown = set(changes) - set(RULE_FIELDS)
     if unknown:
-        raise InvalidInput(f"unknown fields: {', '.join(sorted(unknown))}", field="changes")
+        raise InvalidInput(M.UNKNOWN_FIELDS, field="changes", fields=sorted(unknown))
     rule = _rule({**rule_of(current), **changes})
     # Lock the current version: two editors at once make one new version, not two.
     locked = db.session.scalar(
         sa.select(ActivityType.id).filter_by(id=current.id, is_current=True).with_for_update()
     )
     if locked is None:
-        raise Conflict("someone else edited this type just now; reload and try again")
+        raise Conflict(M.EDITED_MEANWHILE)
     current.is_current = False
     db.session.flush()
     row = ActivityType(

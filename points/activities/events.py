@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
+from points.activities import messages as M
 from points.activities import services as claims
 from points.activities.catalogue import current_type, may_claim
 from points.activities.models import Activity, Claim, Signup
@@ -24,7 +25,7 @@ from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsErr
 from points.extensions import db
 from points.members import services as members
 from points.members.models import Member
-from points.validate import aware_time, text
+from points.validate import aware_time, text, whole
 
 CHECK_IN_SALT = "activity-check-in"
 
@@ -47,23 +48,22 @@ def create_activity(
     """A host or social worker schedules an activity in their community."""
     now = now or utcnow()
     if not may_organise(organiser):
-        raise Forbidden("only hosts and social workers organise activities")
+        raise Forbidden(M.ORGANISERS_ONLY)
     if organiser.community_id is None:
-        raise InvalidInput("you need a community to organise in", field="community")
+        raise InvalidInput(M.NO_COMMUNITY, field="community")
     version = current_type(activity_type)
     if not version.active:
-        raise InvalidInput("is no longer open for claims", field="activity_type")
+        raise InvalidInput(M.CLOSED_FOR_CLAIMS, field="activity_type")
     starts_at, ends_at = aware_time(starts_at, "starts_at"), aware_time(ends_at, "ends_at")
     if ends_at <= starts_at:
-        raise InvalidInput("must be after the start", field="ends_at")
+        raise InvalidInput(M.ENDS_BEFORE_START, field="ends_at")
     if ends_at - starts_at > timedelta(hours=12):
-        raise InvalidInput("an activity lasts at most 12 hours", field="ends_at")
+        raise InvalidInput(M.TOO_LONG_EVENT, field="ends_at")
     if starts_at < now - timedelta(days=1):
-        raise InvalidInput("cannot be in the past", field="starts_at")
+        raise InvalidInput(M.START_IN_PAST, field="starts_at")
     if starts_at > now + timedelta(days=366):
-        raise InvalidInput("must be within a year from now", field="starts_at")
-    if isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= 1000:
-        raise InvalidInput("must be a whole number from 1 to 1000", field="capacity")
+        raise InvalidInput(M.START_TOO_FAR, field="starts_at")
+    capacity = whole(capacity, "capacity", 1, 1000)
     activity = Activity(
         activity_type_id=version.id,
         community_id=organiser.community_id,
@@ -84,7 +84,7 @@ def create_activity(
 def get_activity(activity_id) -> Activity:
     found = db.session.get(Activity, activity_id) if is_id(activity_id) else None
     if found is None:
-        raise NotFound("no such activity", field="activity")
+        raise NotFound(M.NO_SUCH_ACTIVITY, field="activity")
     return found
 
 
@@ -93,7 +93,7 @@ def visible_activity(activity_id, viewer: Member) -> Activity:
     activity = get_activity(activity_id)
     if viewer.has_role("admin") or activity.community_id == viewer.community_id:
         return activity
-    raise NotFound("no such activity", field="activity")
+    raise NotFound(M.NO_SUCH_ACTIVITY, field="activity")
 
 
 def may_run(activity: Activity, actor: Member) -> bool:
@@ -105,7 +105,7 @@ def may_run(activity: Activity, actor: Member) -> bool:
 
 def _require_runner(activity: Activity, actor: Member) -> None:
     if not may_run(activity, actor):
-        raise Forbidden("only the organiser or a social worker of its community may do this")
+        raise Forbidden(M.RUNNERS_ONLY)
 
 
 def upcoming(viewer: Member, *, now: datetime | None = None, limit: int = 50) -> list[Activity]:
@@ -139,21 +139,21 @@ def sign_up(activity: Activity, member: Member, *, now: datetime | None = None) 
     """Take a place; never more places than the capacity, whatever runs at once."""
     now = now or utcnow()
     if member.status != "active":
-        raise Forbidden("this account is not active")
+        raise Forbidden(M.ACCOUNT_NOT_ACTIVE)
     if activity.community_id != member.community_id:
-        raise NotFound("no such activity", field="activity")
+        raise NotFound(M.NO_SUCH_ACTIVITY, field="activity")
     if not may_claim(member, activity.activity_type):
-        raise Forbidden(f"this activity needs level {activity.activity_type.min_level} or above")
+        raise Forbidden(M.LEVEL_NEEDED, level=activity.activity_type.min_level)
     activity = lock_row(db.session, activity)
     if activity.status != "open":
-        raise Conflict(f"this activity is {activity.status}")
+        raise Conflict(M.NOT_OPEN, status=activity.status)
     if now >= activity.ends_at:
-        raise Conflict("this activity has ended")
+        raise Conflict(M.HAS_ENDED)
     existing = signup_of(activity, member)
     if existing is not None and existing.status == "signed_up":
         return existing
     if taken(activity) >= activity.capacity:
-        raise Conflict(f"all {activity.capacity} places are taken")
+        raise Conflict(M.FULL, n=activity.capacity)
     if existing is None:
         existing = Signup(activity_id=activity.id, member_id=member.id, created_at=now)
         db.session.add(existing)
@@ -165,9 +165,9 @@ def sign_up(activity: Activity, member: Member, *, now: datetime | None = None) 
 def cancel_signup(activity: Activity, member: Member) -> Signup:
     signup = signup_of(activity, member)
     if signup is None or signup.status != "signed_up":
-        raise NotFound("you have not signed up for this activity", field="activity")
+        raise NotFound(M.NOT_SIGNED_UP, field="activity")
     if signup.checked_in_at is not None:
-        raise Conflict("you have already checked in")
+        raise Conflict(M.CHECKED_IN)
     signup.status = "cancelled"
     db.session.flush()
     return signup
@@ -199,29 +199,22 @@ def check_in_token(activity: Activity, *, actor: Member, now: datetime | None = 
 
 def _read_token(token, now: datetime) -> int:
     if not isinstance(token, str) or not token or len(token) > 300:
-        raise InvalidInput("this check-in code is not valid", field="token")
+        raise InvalidInput(M.CODE_INVALID, field="token")
     try:
         data = _serializer(now).loads(token, max_age=current_app.config["CHECK_IN_TOKEN_SECONDS"])
     except SignatureExpired:
-        raise Conflict(
-            "this check-in code has expired; scan the code on the organiser's screen again",
-            field="token",
-        ) from None
+        raise Conflict(M.CODE_EXPIRED, field="token") from None
     except BadSignature:
-        raise InvalidInput("this check-in code is not valid", field="token") from None
+        raise InvalidInput(M.CODE_INVALID, field="token") from None
     if not isinstance(data, dict) or not isinstance(data.get("a"), int):
-        raise InvalidInput("this check-in code is not valid", field="token")
+        raise InvalidInput(M.CODE_INVALID, field="token")
     return data["a"]
 
 
 def _mark_present(activity: Activity, member: Member, *, by: int | None, now: datetime) -> Signup:
     opens, closes = _window(activity)
     if not opens <= now <= closes:
-        minutes = current_app.config["CHECK_IN_OPENS_MINUTES"]
-        raise Conflict(
-            f"check-in opens {minutes} minutes before the start and closes {minutes} "
-            "minutes after the end"
-        )
+        raise Conflict(M.CHECK_IN_WINDOW, n=current_app.config["CHECK_IN_OPENS_MINUTES"])
     signup = signup_of(activity, member)
     if signup is None or signup.status != "signed_up":
         signup = sign_up(activity, member, now=now)  # a walk-in takes a free place
@@ -237,7 +230,7 @@ def check_in(member: Member, token, *, now: datetime | None = None) -> Signup:
     now = now or utcnow()
     activity = get_activity(_read_token(token, now))
     if activity.status != "open":
-        raise Conflict(f"this activity is {activity.status}")
+        raise Conflict(M.NOT_OPEN, status=activity.status)
     return _mark_present(activity, member, by=None, now=now)
 
 
@@ -246,10 +239,10 @@ def tick_off(activity: Activity, member_id, *, actor: Member, now: datetime | No
     now = now or utcnow()
     _require_runner(activity, actor)
     if activity.status != "open":
-        raise Conflict(f"this activity is {activity.status}")
+        raise Conflict(M.NOT_OPEN, status=activity.status)
     member = members.get_member(member_id) if is_id(member_id) else None
     if member is None or member.community_id != activity.community_id:
-        raise NotFound("no such member in this activity's community", field="member")
+        raise NotFound(M.NO_SUCH_MEMBER, field="member")
     return _mark_present(activity, member, by=actor.id, now=now)
 
 
@@ -275,9 +268,9 @@ def close_activity(activity: Activity, *, actor: Member, now: datetime | None = 
     _require_runner(activity, actor)
     activity = lock_row(db.session, activity)
     if activity.status != "open":
-        raise Conflict(f"this activity is already {activity.status}")
+        raise Conflict(M.ALREADY_CLOSED, status=activity.status)
     if now < activity.ends_at:
-        raise Conflict("the activity has not ended yet")
+        raise Conflict(M.NOT_ENDED)
     version = activity.activity_type
     quantity = _hours(activity) if version.unit == "hour" else Decimal(1)
     made: list[Claim] = []
@@ -317,7 +310,7 @@ def cancel_activity(activity: Activity, *, actor: Member) -> Activity:
     _require_runner(activity, actor)
     activity = lock_row(db.session, activity)
     if activity.status != "open":
-        raise Conflict(f"this activity is already {activity.status}")
+        raise Conflict(M.ALREADY_CLOSED, status=activity.status)
     activity.status = "cancelled"
     db.session.flush()
     return activity

@@ -21,7 +21,9 @@ from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy.exc import IntegrityError
 
+from points import messages as shared
 from points import validate
+from points.activities import messages as M
 from points.activities.catalogue import current_type, may_claim
 from points.activities.models import (
     CLAIM_STATUSES,
@@ -32,7 +34,7 @@ from points.activities.models import (
     Evidence,
 )
 from points.database import is_id, lock_key, lock_row, utcnow
-from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
+from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError, Said
 from points.extensions import db
 from points.ledger import services as ledger
 from points.members import services as members
@@ -45,6 +47,7 @@ IMAGE_SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png", ("PNG",)),
 )
 MAX_NOTE = 500
+MAX_BULK = 500  # claims approved in one go
 
 
 # ---------------------------------------------------------------------------- time
@@ -68,12 +71,12 @@ def save_evidence(member: Member, data: bytes, *, now: datetime | None = None) -
     size, decoded and written afresh (see clean_photo) so only its pixels are kept."""
     limit = current_app.config["EVIDENCE_MAX_BYTES"]
     if not isinstance(data, bytes | bytearray) or not data:
-        raise InvalidInput("choose a photo to upload", field="photo")
+        raise InvalidInput(M.PHOTO_MISSING, field="photo")
     if len(data) > limit:
-        raise InvalidInput(f"must be at most {limit // (1024 * 1024)} MB", field="photo")
+        raise InvalidInput(M.PHOTO_TOO_BIG, field="photo", n=limit // (1024 * 1024))
     kind = next((k for k in IMAGE_SIGNATURES if data.startswith(k[0])), None)
     if kind is None:
-        raise InvalidInput("must be a JPEG or PNG photo", field="photo")
+        raise InvalidInput(M.PHOTO_KIND, field="photo")
     _, content_type, extension, formats = kind
     clean = clean_photo(bytes(data), formats, current_app.config["EVIDENCE_MAX_PIXELS"])
     token = secrets.token_hex(16)
@@ -102,7 +105,7 @@ def clean_photo(data: bytes, formats: tuple[str, ...], max_pixels: int) -> bytes
     colour profile and PNG transparency are kept, as they change how the pixels look. The
     pixel count is checked from the header before anything is decoded (decompression bombs).
     """
-    too_large = f"must be at most {max_pixels // 1_000_000} megapixels"
+    too_large = M.PHOTO_TOO_MANY_PIXELS(n=max_pixels // 1_000_000)
     try:
         with Image.open(io.BytesIO(data), formats=formats) as image:
             width, height = image.size
@@ -119,7 +122,7 @@ def clean_photo(data: bytes, formats: tuple[str, ...], max_pixels: int) -> bytes
         # Beyond Pillow's own limit (a warning turned into an error under tests).
         raise InvalidInput(too_large, field="photo") from None
     except Exception:  # whatever Pillow raises on bytes that are not a whole image
-        raise InvalidInput("cannot be read as a photo", field="photo") from None
+        raise InvalidInput(M.PHOTO_UNREADABLE, field="photo") from None
     keep = {k: upright.info[k] for k in ("icc_profile", "transparency") if k in upright.info}
     upright.info = {}  # nothing of the original's metadata rides along into the new file
     out = io.BytesIO()
@@ -142,10 +145,10 @@ def _evidence(member: Member, token) -> Evidence | None:
     if isinstance(token, str):
         found = db.session.scalar(sa.select(Evidence).filter_by(token=token, member_id=member.id))
     if found is None:
-        raise InvalidInput("is not a photo you uploaded", field="photo")
+        raise InvalidInput(M.PHOTO_NOT_YOURS, field="photo")
     used = db.session.scalar(sa.select(Claim.id).filter_by(evidence_id=found.id))
     if used is not None:
-        raise InvalidInput("this photo already backs another claim", field="photo")
+        raise InvalidInput(M.PHOTO_USED, field="photo")
     return found
 
 
@@ -159,14 +162,14 @@ def quantity_tenths(value, activity_type: ActivityType) -> int:
     except InvalidOperation:
         quantity = None
     if quantity is None or not quantity.is_finite():
-        raise InvalidInput("must be a number", field="quantity")
+        raise InvalidInput(M.NOT_A_NUMBER, field="quantity")
     if activity_type.unit == "hour":
         if not Decimal("0.5") <= quantity <= Decimal(24) or quantity % Decimal("0.5"):
-            raise InvalidInput("must be between 0.5 and 24 hours, in half hours", field="quantity")
+            raise InvalidInput(M.HALF_HOURS, field="quantity")
     else:
         most = current_app.config["CLAIM_MAX_OCCURRENCES"]
         if quantity != quantity.to_integral_value() or not 1 <= quantity <= most:
-            raise InvalidInput(f"must be a whole number from 1 to {most}", field="quantity")
+            raise InvalidInput(shared.WHOLE_NUMBER, field="quantity", low=1, high=most)
     return int(quantity * 10)
 
 
@@ -175,15 +178,15 @@ def _occurred_on(value, now: datetime) -> date:
         try:
             value = date.fromisoformat(value.strip())
         except ValueError:
-            raise InvalidInput("must be a date like 2026-05-01", field="occurred_on") from None
+            raise InvalidInput(M.DATE_SHAPE, field="occurred_on") from None
     if not isinstance(value, date) or isinstance(value, datetime):
-        raise InvalidInput("must be a date like 2026-05-01", field="occurred_on")
+        raise InvalidInput(M.DATE_SHAPE, field="occurred_on")
     today = local_today(now)
     if value > today:
-        raise InvalidInput("cannot be in the future", field="occurred_on")
+        raise InvalidInput(M.DATE_IN_FUTURE, field="occurred_on")
     oldest = current_app.config["CLAIM_MAX_AGE_DAYS"]
     if value < today - timedelta(days=oldest):
-        raise InvalidInput(f"must be within the last {oldest} days", field="occurred_on")
+        raise InvalidInput(M.DATE_TOO_OLD, field="occurred_on", n=oldest)
     return value
 
 
@@ -191,9 +194,9 @@ def _note(value) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise InvalidInput("must be text", field="note")
+        raise InvalidInput(M.NOT_TEXT, field="note")
     if len(value.strip()) > MAX_NOTE:
-        raise InvalidInput(f"must be at most {MAX_NOTE} characters", field="note")
+        raise InvalidInput(shared.TOO_LONG, field="note", limit=MAX_NOTE)
     return validate.refuse_controls(value.strip(), "note")
 
 
@@ -214,17 +217,11 @@ class CapCheck:
     daily_cap: int | None
     monthly_cap: int | None
 
-    def refusal(self, points: int) -> str | None:
+    def refusal(self, points: int) -> Said | None:
         if self.daily_cap is not None and self.day + points > self.daily_cap:
-            return (
-                f"daily cap of {self.daily_cap} points for this activity reached: "
-                f"{self.day} already awarded that day, this claim adds {points}"
-            )
+            return M.DAILY_CAP(cap=self.daily_cap, had=self.day, adds=points)
         if self.monthly_cap is not None and self.month + points > self.monthly_cap:
-            return (
-                f"monthly cap of {self.monthly_cap} points for this activity reached: "
-                f"{self.month} already awarded that month, this claim adds {points}"
-            )
+            return M.MONTHLY_CAP(cap=self.monthly_cap, had=self.month, adds=points)
         return None
 
 
@@ -267,23 +264,23 @@ def submit_claim(
     """A member's claim for work done; `photo` is the token of an uploaded photo."""
     now = now or utcnow()
     if member.status != "active":
-        raise Forbidden("this account is not active")
+        raise Forbidden(M.ACCOUNT_NOT_ACTIVE)
     if activity is None:
         version = current_type(activity_type)
         if not version.active:
-            raise InvalidInput("is no longer open for claims", field="activity_type")
+            raise InvalidInput(M.CLOSED_FOR_CLAIMS, field="activity_type")
         if not may_claim(member, version):
-            raise Forbidden(f"this activity needs level {version.min_level} or above")
+            raise Forbidden(M.LEVEL_NEEDED, level=version.min_level)
     else:
         version = activity.activity_type
     tenths = quantity_tenths(quantity, version)
     day = _occurred_on(occurred_on, now) if activity is None else occurred_on
     evidence = _evidence(member, photo)
     if version.evidence and evidence is None and activity is None:
-        raise InvalidInput("this activity needs a photo as evidence", field="photo")
+        raise InvalidInput(M.PHOTO_NEEDED, field="photo")
     points = points_for(version, tenths)
     if points < 1:
-        raise InvalidInput("is too small to earn a point", field="quantity")
+        raise InvalidInput(M.TOO_SMALL, field="quantity")
     if activity is None:  # an early word; approval checks again with every award counted
         refusal = cap_check(member.id, version, day).refusal(points)
         if refusal:
@@ -305,14 +302,14 @@ def submit_claim(
             db.session.add(claim)
             db.session.flush()
     except IntegrityError:  # the same photo sent with two claims at once
-        raise InvalidInput("this photo already backs another claim", field="photo") from None
+        raise InvalidInput(M.PHOTO_USED, field="photo") from None
     return claim
 
 
 def get_claim(claim_id) -> Claim:
     found = db.session.get(Claim, claim_id) if is_id(claim_id) else None
     if found is None:
-        raise NotFound("no such claim", field="claim")
+        raise NotFound(M.NO_SUCH_CLAIM, field="claim")
     return found
 
 
@@ -336,17 +333,17 @@ def visible_claim(claim_id, viewer: Member) -> Claim:
     claim = get_claim(claim_id)
     if claim.member_id == viewer.id or manages(viewer, claim):
         return claim
-    raise NotFound("no such claim", field="claim")
+    raise NotFound(M.NO_SUCH_CLAIM, field="claim")
 
 
 def _require_approver(claim: Claim, actor: Member) -> None:
     members.require_staff(actor)
     if actor.id == claim.member_id:
-        raise Forbidden("nobody approves their own claim")
+        raise Forbidden(M.OWN_CLAIM)
     if not manages(actor, claim):
-        raise Forbidden("this member is not in your community")
+        raise Forbidden(M.NOT_YOUR_COMMUNITY)
     if claim.activity_type.approver == "admin" and not actor.has_role("admin"):
-        raise Forbidden("this activity type is approved by the street admin")
+        raise Forbidden(M.ADMIN_APPROVES)
 
 
 def award_memo(claim: Claim) -> str:
@@ -366,7 +363,7 @@ def approve_claim(claim: Claim, *, actor: Member, now: datetime | None = None) -
     if claim.status == "approved":
         return claim
     if claim.status != "submitted":
-        raise Conflict(f"this claim is already {claim.status}")
+        raise Conflict(M.CLAIM_DECIDED, status=claim.status)
     points = points_for(claim.activity_type, claim.quantity_tenths)
     refusal = cap_check(claim.member_id, claim.activity_type, claim.occurred_on).refusal(points)
     if refusal:
@@ -398,7 +395,7 @@ def reject_claim(claim: Claim, *, actor: Member, reason, now: datetime | None = 
     if claim.status == "rejected":
         return claim
     if claim.status != "submitted":
-        raise Conflict(f"this claim is already {claim.status}")
+        raise Conflict(M.CLAIM_DECIDED, status=claim.status)
     claim.status = "rejected"
     claim.reason = reason
     claim.decided_by = actor.id
@@ -412,12 +409,12 @@ def reverse_claim(claim: Claim, *, actor: Member, reason, now: datetime | None =
     now = now or utcnow()
     members.require_staff(actor)
     if not manages(actor, claim):
-        raise Forbidden("this member is not in your community")
+        raise Forbidden(M.NOT_YOUR_COMMUNITY)
     reason = validate.reason(reason)
     lock_key(db.session, f"claims-of:{claim.member_id}")
     claim = lock_row(db.session, claim)
     if claim.status != "approved":
-        raise Conflict(f"only an approved claim can be reversed; this one is {claim.status}")
+        raise Conflict(M.ONLY_APPROVED_REVERSED, status=claim.status)
     reversal = ledger.reverse_transfer(
         ledger.get_transfer(claim.transfer_id),
         reason=f"撤销积分申报 #{claim.id}: {reason}",
@@ -443,9 +440,9 @@ def approve_many(claim_ids, *, actor: Member, now: datetime | None = None) -> Bu
     Only staff may ask at all; anyone else is refused outright, not claim by claim."""
     members.require_staff(actor)
     if not isinstance(claim_ids, list | tuple) or not claim_ids:
-        raise InvalidInput("choose at least one claim", field="claims")
-    if len(claim_ids) > 500:
-        raise InvalidInput("at most 500 claims at once", field="claims")
+        raise InvalidInput(M.NO_CLAIMS_CHOSEN, field="claims")
+    if len(claim_ids) > MAX_BULK:
+        raise InvalidInput(M.TOO_MANY_CLAIMS, field="claims", n=MAX_BULK)
     result = BulkResult([], {})
     for claim_id in claim_ids:
         try:
@@ -477,11 +474,9 @@ def queue(
     """Claims of members the actor manages, oldest first (the longest waiting on top).
     An unknown status or category is a field error, never a silently empty list."""
     if status not in (*CLAIM_STATUSES, "all"):
-        raise InvalidInput(f"must be one of {', '.join((*CLAIM_STATUSES, 'all'))}", field="status")
-    if category and not db.session.scalar(
-        sa.select(ActivityCategory.id).filter_by(code=category)
-    ):
-        raise InvalidInput("is not a category of the catalogue", field="category")
+        raise InvalidInput(M.ONE_OF, field="status", values=(*CLAIM_STATUSES, "all"))
+    if category and not db.session.scalar(sa.select(ActivityCategory.id).filter_by(code=category)):
+        raise InvalidInput(M.UNKNOWN_CATEGORY, field="category")
     scope = _scope(actor)
     query = (
         sa.select(Claim)

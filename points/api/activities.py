@@ -7,6 +7,7 @@ from flask import current_app, request, url_for
 from flask_smorest import Blueprint
 
 from points.activities import catalogue, events
+from points.activities import messages as M
 from points.activities import services as claims
 from points.activities.schemas import (
     ActivityOut,
@@ -68,7 +69,7 @@ def activity_type_versions(code: str):
     """Every version of a type, newest first."""
     found = catalogue.versions(code)
     if not found:
-        raise NotFound("is not an activity type of the catalogue", field="activity_type")
+        raise NotFound(M.UNKNOWN_TYPE, field="activity_type")
     return found
 
 
@@ -83,7 +84,7 @@ def upload():
     member = current_member()
     file = request.files.get("photo")
     if file is None:
-        raise InvalidInput("send the photo as multipart/form-data field 'photo'", field="photo")
+        raise InvalidInput(M.PHOTO_NOT_MULTIPART, field="photo")
     evidence = claims.save_evidence(member, file.read())
     db.session.commit()
     return evidence

@@ -10,6 +10,7 @@ from points.api.access import current_member
 from points.api.responses import refuses, slowed_down
 from points.errors import Forbidden
 from points.extensions import db, limit_wrong_codes
+from points.marketplace import messages as M
 from points.marketplace import services as market
 from points.marketplace.schemas import (
     BenefitOut,
@@ -115,7 +116,7 @@ def confirm(body):
 def _counter(member) -> list[int]:
     ids = market.counter_providers(member)
     if not ids:
-        raise Forbidden("only a merchant's staff see its vouchers")
+        raise Forbidden(M.STAFF_SEE)
     return ids
 
 

@@ -26,9 +26,11 @@ from points.errors import (
     IdempotencyConflict,
     InvalidInput,
     NotFound,
+    Said,
 )
 from points.extensions import db
 from points.ledger import services as ledger
+from points.marketplace import messages as M
 from points.marketplace.models import (
     CATEGORIES,
     LIMIT_PERIODS,
@@ -71,17 +73,17 @@ def _start_of(day: date) -> datetime:
 def ensure_provider(*, code, kind, name_zh, name_en, community=None, address_zh=None) -> Provider:
     """Create a provider unless its code exists (seed loading)."""
     if not isinstance(code, str) or not re.match(r"^[a-z0-9][a-z0-9-]{0,39}$", code):
-        raise InvalidInput("must be lowercase letters, digits and hyphens", field="code")
+        raise InvalidInput(M.CODE_SHAPE, field="code")
     found = db.session.scalar(sa.select(Provider).filter_by(code=code))
     if found is not None:
         return found
     if kind not in PROVIDER_KINDS:
-        raise InvalidInput(f"must be one of {', '.join(PROVIDER_KINDS)}", field="kind")
+        raise InvalidInput(M.ONE_OF, field="kind", values=PROVIDER_KINDS)
     community_id = None
     if community is not None:
         community_id = db.session.scalar(sa.select(Community.id).filter_by(name=community))
         if community_id is None:
-            raise InvalidInput("is not a community here", field="community")
+            raise InvalidInput(M.UNKNOWN_COMMUNITY, field="community")
     provider = Provider(
         code=code,
         kind=kind,
@@ -116,28 +118,24 @@ def ensure_benefit(
     """Create a benefit unless the provider already offers one with this title (seed)."""
     owner = db.session.scalar(sa.select(Provider).filter_by(code=provider))
     if owner is None:
-        raise InvalidInput("is not a provider code", field="provider")
+        raise InvalidInput(M.UNKNOWN_PROVIDER, field="provider")
     title_zh = text(title_zh, "title_zh", 80)
     found = db.session.scalar(sa.select(Benefit).filter_by(provider_id=owner.id, title_zh=title_zh))
     if found is not None:
         return found
     if category not in CATEGORIES:
-        raise InvalidInput(f"must be one of {', '.join(CATEGORIES)}", field="category")
+        raise InvalidInput(M.ONE_OF, field="category", values=CATEGORIES)
     if min_level not in LEVELS:
-        raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="min_level")
+        raise InvalidInput(M.ONE_OF, field="min_level", values=LEVELS)
     if (per_member_limit is None) != (limit_period is None):
-        raise InvalidInput(
-            "give both per_member_limit and limit_period, or neither", field="limit_period"
-        )
+        raise InvalidInput(M.LIMIT_HALF_GIVEN, field="limit_period")
     if limit_period is not None and limit_period not in LIMIT_PERIODS:
-        raise InvalidInput(f"must be one of {', '.join(LIMIT_PERIODS)}", field="limit_period")
+        raise InvalidInput(M.ONE_OF, field="limit_period", values=LIMIT_PERIODS)
     if (category == "space_use") != (space_minutes is not None):
-        raise InvalidInput(
-            "space-use rights, and only they, give space_minutes", field="space_minutes"
-        )
+        raise InvalidInput(M.SPACE_MINUTES_MISPLACED, field="space_minutes")
     for name, value in (("available_from", available_from), ("available_until", available_until)):
         if value is not None and not isinstance(value, date):
-            raise InvalidInput("must be a date", field=name)
+            raise InvalidInput(M.NOT_A_DATE, field=name)
     stock = whole(stock, "stock", 0, 1_000_000, optional=True)
     benefit = Benefit(
         provider_id=owner.id,
@@ -165,7 +163,7 @@ def ensure_benefit(
 def get_benefit(benefit_id) -> Benefit:
     found = db.session.get(Benefit, benefit_id) if is_id(benefit_id) else None
     if found is None or not found.active:
-        raise NotFound("no such benefit", field="benefit_id")
+        raise NotFound(M.NO_SUCH_BENEFIT, field="benefit_id")
     return found
 
 
@@ -193,7 +191,7 @@ def benefits(
     query = sa.select(Benefit).where(Benefit.active).order_by(Benefit.points, Benefit.id)
     if category:
         if category not in CATEGORIES:
-            raise InvalidInput(f"must be one of {', '.join(CATEGORIES)}", field="category")
+            raise InvalidInput(M.ONE_OF, field="category", values=CATEGORIES)
         query = query.where(Benefit.category == category)
     if provider_id:
         query = query.where(Benefit.provider_id == (provider_id if is_id(provider_id) else 0))
@@ -288,9 +286,7 @@ def _key(value) -> str | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or len(value) > MAX_KEY or not value.isprintable():
-        raise InvalidInput(
-            f"must be printable text of at most {MAX_KEY} characters", field="Idempotency-Key"
-        )
+        raise InvalidInput(M.IDEMPOTENCY_KEY_SHAPE, field="Idempotency-Key", limit=MAX_KEY)
     return value
 
 
@@ -304,7 +300,7 @@ def _take_stock(benefit: Benefit, quantity: int) -> None:
         .execution_options(synchronize_session=False)
     ).rowcount
     if taken != 1:
-        raise Conflict("sold out: no stock left", field="benefit_id")
+        raise Conflict(M.SOLD_OUT, field="benefit_id")
     db.session.expire(benefit, ["stock_left"])
 
 
@@ -352,23 +348,25 @@ def redeem(
     quantity = whole(quantity, "quantity", 1, MAX_QUANTITY)
     benefit = get_benefit(benefit_id)
     if member.status != "active":
-        raise Forbidden("this account is not active")
+        raise Forbidden(M.ACCOUNT_NOT_ACTIVE)
     if not may_redeem(member, benefit):
-        raise Forbidden(f"this benefit needs level {benefit.min_level} or above")
+        raise Forbidden(M.LEVEL_NEEDED, level=benefit.min_level)
     today = _local_date(now)
     if benefit.available_from and today < benefit.available_from:
-        raise Conflict(f"this benefit opens on {benefit.available_from.isoformat()}")
+        raise Conflict(M.OPENS_ON, date=benefit.available_from)
     if benefit.available_until and today > benefit.available_until:
-        raise Conflict(f"this benefit closed on {benefit.available_until.isoformat()}")
+        raise Conflict(M.CLOSED_ON, date=benefit.available_until)
     if benefit.per_member_limit is not None:
         # One member's redemptions of one benefit run one at a time.
         lock_key(db.session, f"redeem-limit:{member.id}:{benefit.id}")
         used = _used(member.id, benefit, now)
         if used + quantity > benefit.per_member_limit:
             raise Conflict(
-                f"limit reached: {benefit.per_member_limit} per {benefit.limit_period} "
-                f"per member, you have {used}",
+                M.LIMIT_REACHED,
                 field="quantity",
+                limit=benefit.per_member_limit,
+                period=benefit.limit_period,
+                used=used,
             )
     points = benefit.points * quantity
     _take_stock(benefit, quantity)
@@ -406,14 +404,14 @@ def redeem(
 def get_redemption(redemption_id) -> Redemption:
     found = db.session.get(Redemption, redemption_id) if is_id(redemption_id) else None
     if found is None:
-        raise NotFound("no such voucher", field="redemption")
+        raise NotFound(M.NO_SUCH_VOUCHER, field="redemption")
     return found
 
 
 def own_redemption(redemption_id, member: Member) -> Redemption:
     found = get_redemption(redemption_id)
     if found.member_id != member.id:
-        raise NotFound("no such voucher", field="redemption")
+        raise NotFound(M.NO_SUCH_VOUCHER, field="redemption")
     return found
 
 
@@ -433,22 +431,22 @@ def _end(redemption: Redemption, status: str, now: datetime) -> Redemption:
     return redemption
 
 
-def _ended_message(redemption: Redemption) -> str:
+def _ended_message(redemption: Redemption) -> Said:
     if redemption.status == "cancelled":
-        return f"this voucher was cancelled at {redemption.ended_at:%Y-%m-%d %H:%M} UTC"
-    return f"this voucher expired at {redemption.expires_at:%Y-%m-%d %H:%M} UTC"
+        return M.CANCELLED_AT(time=redemption.ended_at)
+    return M.EXPIRED_AT(time=redemption.expires_at)
 
 
 def cancel(redemption: Redemption, *, member: Member, now: datetime | None = None) -> Redemption:
     """The member gives back an unconfirmed voucher: points and stock return."""
     now = now or utcnow()
     if redemption.member_id != member.id:
-        raise NotFound("no such voucher", field="redemption")
+        raise NotFound(M.NO_SUCH_VOUCHER, field="redemption")
     redemption = lock_row(db.session, redemption)
     if redemption.status == "cancelled":
         return redemption
     if redemption.status == "confirmed":
-        raise Conflict("this voucher was already used and cannot be cancelled")
+        raise Conflict(M.ALREADY_USED)
     if redemption.status == "expired" or redemption.expires_at <= now:
         raise Conflict(_ended_message(redemption))
     return _end(redemption, "cancelled", now)
@@ -493,14 +491,14 @@ def normalise_code(value) -> str:
     """What staff type or a scanner sends: the voucher QR code holds the bare 9 characters,
     the voucher shows them as ABC-DEF-GHJ; any case, spaces, dashes and full-width forms."""
     if not isinstance(value, str) or len(value) > MAX_TYPED:
-        raise InvalidInput("type the 9-character code on the voucher", field="code")
+        raise InvalidInput(M.CODE_TYPED, field="code")
     code = "".join(
         c
         for c in value.translate(_FULL_WIDTH)
         if not c.isspace() and unicodedata.category(c) not in _NOT_CODE
     ).upper()
     if not CODE_SHAPE.match(code):
-        raise InvalidInput("type the 9-character code on the voucher", field="code")
+        raise InvalidInput(M.CODE_TYPED, field="code")
     return code
 
 
@@ -551,18 +549,16 @@ def confirm(code, *, staff: Member, now: datetime | None = None) -> Redemption:
     code = normalise_code(code)
     allowed = counter_providers(staff)
     if not allowed:
-        raise Forbidden("only a merchant's staff confirm its vouchers")
+        raise Forbidden(M.STAFF_CONFIRM)
     redemption = db.session.scalar(
         sa.select(Redemption).where(Redemption.code == code, Redemption.provider_id.in_(allowed))
     )
     if redemption is None:
-        raise NotFound("no voucher with this code here; check the code", field="code")
+        raise NotFound(M.NO_VOUCHER_HERE, field="code")
     redemption = lock_row(db.session, redemption)
     if redemption.status == "confirmed":
-        who = redemption.confirmer.name if redemption.confirmer else "the system"
-        raise Conflict(
-            f"already confirmed at {redemption.confirmed_at:%Y-%m-%d %H:%M} UTC by {who}"
-        )
+        who = redemption.confirmer.name if redemption.confirmer else M.THE_SYSTEM()
+        raise Conflict(M.CONFIRMED_AT, time=redemption.confirmed_at, name=who)
     if redemption.status in ("cancelled", "expired") or redemption.expires_at <= now:
         raise Conflict(_ended_message(redemption))
     return _confirm(redemption, actor_id=staff.id, now=now)
@@ -607,7 +603,7 @@ class StatementLine:
 
 def month_bounds(month) -> tuple[datetime, datetime]:
     if not isinstance(month, str) or not re.match(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", month):
-        raise InvalidInput("must be a month like 2026-11", field="month")
+        raise InvalidInput(M.MONTH_SHAPE, field="month")
     first = date(int(month[:4]), int(month[5:]), 1)
     following = (first + timedelta(days=32)).replace(day=1)
     return _start_of(first), _start_of(following)
