@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
 from points.errors import PointsError, Said
@@ -259,5 +259,6 @@ def _page_value(value, label: str | None):
     if isinstance(value, date):
         return format_date(value, "medium")
     if isinstance(value, list | tuple | set | frozenset):
-        return "、".join(str(_page_value(v, None)) for v in value)
+        comma = "、" if str(get_locale()).startswith("zh") else ", "
+        return comma.join(str(_page_value(v, None)) for v in value)
     return value
