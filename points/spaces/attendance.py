@@ -20,7 +20,7 @@ from points.errors import Conflict, InvalidInput, NotFound
 from points.extensions import db
 from points.members import services as members
 from points.members.models import Member
-from points.spaces import services
+from points.spaces import core, services
 from points.spaces.models import Booking, Space
 
 SALT = "space-check-in"
@@ -38,7 +38,7 @@ def space_code(space: Space) -> str:
 def space_of_code(code) -> Space:
     try:
         data = _signer().loads(code if isinstance(code, str) else "")
-        return services.get_space(data["s"])
+        return core.get_space(data["s"])
     except (BadSignature, KeyError, TypeError, NotFound):
         raise InvalidInput("is not this platform's check-in code", field="code") from None
 
@@ -110,7 +110,7 @@ def release_no_shows(now: datetime | None = None) -> int:
         .with_for_update(skip_locked=True, of=Booking)
     ).all()
     for booking in due:
-        services._end(booking, "no_show", "not checked in", now)
+        core.end(booking, "no_show", "not checked in", now)
     return len(due)
 
 

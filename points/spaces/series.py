@@ -18,7 +18,7 @@ from points.database import utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.members.models import Member
-from points.spaces import services
+from points.spaces import core, services
 from points.spaces.models import Booking
 from points.validate import aware_time
 
@@ -64,7 +64,7 @@ def book_weekly(
     if not isinstance(skip_conflicts, bool):
         raise InvalidInput("must be true or false", field="skip_conflicts")
     start, end = aware_time(start, "start"), aware_time(end, "end")
-    zone = services._zone()
+    zone = core.zone()
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     result = SeriesResult(series_id=uuid.uuid4().hex)
     first_error: PointsError | None = None

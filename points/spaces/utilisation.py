@@ -27,11 +27,10 @@ from points.database import utcnow
 from points.errors import InvalidInput
 from points.extensions import db
 from points.members.models import Member
-from points.spaces import services as spaces
+from points.spaces import core
 from points.spaces.models import Booking
 from points.spaces.scope import managed_spaces
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_DAYS = 366
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
@@ -180,11 +179,6 @@ class Report:
 # ---------------------------------------------------------------------------- pure
 
 
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def _days(first: date, last: date) -> Iterable[date]:
     day = first
     while day <= last:
@@ -197,8 +191,11 @@ def open_intervals(space: Hours, day: date, zone: ZoneInfo) -> list[tuple[dateti
     a day that is not closed (a test holds the two together)."""
     day_start = datetime.combine(day, time(0), tzinfo=zone)
     return [
-        (day_start + timedelta(minutes=_minutes(o)), day_start + timedelta(minutes=_minutes(c)))
-        for o, c in space.opening_hours.get(WEEKDAYS[day.weekday()], [])
+        (
+            day_start + timedelta(minutes=core.clock_minutes(o)),
+            day_start + timedelta(minutes=core.clock_minutes(c)),
+        )
+        for o, c in space.opening_hours.get(core.WEEKDAYS[day.weekday()], [])
     ]
 
 
@@ -209,7 +206,11 @@ def _overlap(start: datetime, end: datetime, other_start: datetime, other_end: d
 
 def _parts_of(space: Hours) -> list[tuple[Part, int, int]]:
     return [
-        (Part(p["name_zh"], p["name_en"]), _minutes(p["start"]), _minutes(p["end"]))
+        (
+            Part(p["name_zh"], p["name_en"]),
+            core.clock_minutes(p["start"]),
+            core.clock_minutes(p["end"]),
+        )
         for p in space.day_parts or []
     ]
 
@@ -361,7 +362,7 @@ def previous(first: date, last: date) -> tuple[date, date]:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(spaces._zone()).date()
+    return (now or utcnow()).astimezone(core.zone()).date()
 
 
 def report(actor: Member, first=None, last=None, *, today: date | None = None) -> Report:
@@ -369,7 +370,7 @@ def report(actor: Member, first=None, last=None, *, today: date | None = None) -
     the period of equal length before it, for the spaces `actor` looks after."""
     scope = managed_spaces(actor)
     first, last = period(first, last, today=today or local_today())
-    zone = spaces._zone()
+    zone = core.zone()
     before_first, before_last = previous(first, last)
     span_start = datetime.combine(before_first, time(0), tzinfo=zone)
     span_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
@@ -386,7 +387,7 @@ def report(actor: Member, first=None, last=None, *, today: date | None = None) -
         if ids
         else []
     )
-    closed = {s.id: set(spaces.closures(s, before_first, last)) for s in scope}
+    closed = {s.id: set(core.closures(s, before_first, last)) for s in scope}
     return Report(
         spaces=scope,
         now=measure(scope, rows, first, last, zone, closed),

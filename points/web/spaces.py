@@ -98,7 +98,7 @@ def _times(space: Space) -> list[str]:
     minutes = set()
     for intervals in space.opening_hours.values():
         for opens, closes in intervals:
-            first, last = spaces._minutes(opens), spaces._minutes(closes)
+            first, last = spaces.clock_minutes(opens), spaces.clock_minutes(closes)
             minutes.update(range(first, last + 1, space.slot_minutes))
     return [f"{m // 60:02d}:{m % 60:02d}" for m in sorted(minutes)]
 
