@@ -33,6 +33,7 @@ from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
 from points.ledger import services as ledger
 from points.members.models import LEVELS, Member
+from points.spaces import messages as M
 from points.spaces.models import ACTIVE, BLOCKING, TIERS, Booking, Space, SpaceClosure, SpaceWait
 from points.validate import aware_time
 
@@ -67,7 +68,7 @@ def get_space(space_id) -> Space:
     """An active space, or not found."""
     found = db.session.get(Space, space_id) if is_id(space_id) else None
     if found is None or not found.active:
-        raise NotFound("no such space", field="space_id")
+        raise NotFound(M.NO_SUCH_SPACE, field="space_id")
     return found
 
 
@@ -93,7 +94,7 @@ def closures(space: Space, first: date, last: date) -> dict[date, SpaceClosure]:
 def check_slot(space: Space, start: datetime, end: datetime) -> None:
     """On slot boundaries, inside one opening interval of one local day."""
     if end <= start:
-        raise InvalidInput("must be after the start", field="end")
+        raise InvalidInput(M.END_BEFORE_START, field="end")
     local_start, local_end = start.astimezone(zone()), end.astimezone(zone())
     for field, moment in (("start", local_start), ("end", local_end)):
         if (
@@ -101,23 +102,22 @@ def check_slot(space: Space, start: datetime, end: datetime) -> None:
             or moment.microsecond
             or (moment.hour * 60 + moment.minute) % space.slot_minutes
         ):
-            raise InvalidInput(f"must be on a {space.slot_minutes}-minute boundary", field=field)
+            raise InvalidInput(M.SLOT_BOUNDARY, field=field, n=space.slot_minutes)
     end_minute = local_end.hour * 60 + local_end.minute
     if local_end.date() != local_start.date():
         if not (local_end.date() == local_start.date() + timedelta(days=1) and end_minute == 0):
-            raise InvalidInput("a booking stays within one day", field="end")
+            raise InvalidInput(M.ONE_DAY, field="end")
         end_minute = 24 * 60
     start_minute = local_start.hour * 60 + local_start.minute
     closed = closures(space, local_start.date(), local_start.date())
     if closed:
-        raise InvalidInput(
-            f"the space is closed that day ({closed[local_start.date()].reason_zh})", field="start"
-        )
+        reason = closed[local_start.date()].reason_zh
+        raise InvalidInput(M.CLOSED_DAY, field="start", reason=reason)
     day = WEEKDAYS[local_start.weekday()]
     for opens, closes in space.opening_hours.get(day, []):
         if clock_minutes(opens) <= start_minute and end_minute <= clock_minutes(closes):
             return
-    raise InvalidInput("is outside the space's opening hours", field="start")
+    raise InvalidInput(M.OUTSIDE_HOURS, field="start")
 
 
 # ---------------------------------------------------------------------------- the request
@@ -157,16 +157,16 @@ def check_request(
     """Every rule a booking must meet that does not depend on other bookings."""
     space = get_space(space_id)
     if host.status != "active":
-        raise Forbidden("this account is not active")
+        raise Forbidden(M.ACCOUNT_NOT_ACTIVE)
     if LEVELS.index(host.level) < LEVELS.index(space.min_level):
-        raise Forbidden(f"this space is booked by level {space.min_level} or above")
+        raise Forbidden(M.LEVEL_REQUIRED, level=space.min_level)
     if tier not in TIERS:
-        raise InvalidInput(f"must be one of {', '.join(TIERS)}", field="tier")
+        raise InvalidInput(M.TIER, field="tier", tiers=TIERS)
     title = check_title(title)
     check_attendance(expected_attendance, space)
     start, end = aware_time(start, "start"), aware_time(end, "end")
     if not now - timedelta(days=1) < end < now + timedelta(days=800):
-        raise InvalidInput("must be within the booking window", field="end")
+        raise InvalidInput(M.BOOKING_WINDOW, field="end")
     _check_notice(start, now)
     check_slot(space, start, end)
     return Request(space, start, end, tier, title, expected_attendance)
@@ -175,24 +175,24 @@ def check_request(
 def check_title(value) -> str:
     """A booking's title: required, at most 80 characters, no control characters."""
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > 80:
-        raise InvalidInput("is required (at most 80 characters)", field="title")
+        raise InvalidInput(M.REQUIRED_SHORT, field="title")
     return validate.refuse_controls(value.strip(), "title")
 
 
 def check_attendance(value, space: Space) -> int:
     """Expected attendance: a whole number from 0 to the space's capacity."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= space.capacity:
-        raise InvalidInput(f"must be from 0 to {space.capacity}", field="expected_attendance")
+        raise InvalidInput(M.ATTENDANCE, field="expected_attendance", n=space.capacity)
     return value
 
 
 def _check_notice(start: datetime, now: datetime) -> None:
     notice = current_app.config["BOOKING_MIN_NOTICE_MINUTES"]
     if start < now + timedelta(minutes=notice):
-        raise InvalidInput(f"is too soon: book at least {notice} minutes ahead", field="start")
+        raise InvalidInput(M.TOO_SOON, field="start", n=notice)
     advance = current_app.config["BOOKING_MAX_ADVANCE_DAYS"]
     if start > now + timedelta(days=advance):
-        raise InvalidInput(f"is too far ahead: at most {advance} days", field="start")
+        raise InvalidInput(M.TOO_FAR_AHEAD, field="start", n=advance)
 
 
 # ---------------------------------------------------------------------------- the host
@@ -209,7 +209,7 @@ def lock_host(host: Member, space: Space) -> Member:
     meanwhile has cancelled their future bookings (standing.py) and must not miss this one."""
     host = lock_row(db.session, host)
     if not may_book(host, space):
-        raise Forbidden(f"this space is booked by level {space.min_level} or above")
+        raise Forbidden(M.LEVEL_REQUIRED, level=space.min_level)
     return host
 
 
@@ -231,11 +231,13 @@ def check_quota(host: Member, request: Request, *, other_than: int | None = None
     ).all()
     used = sum(int((e - s).total_seconds() // 60) for s, e in rows)
     if used + request.minutes > quota * 60:
-        raise InvalidInput(
-            f"would pass your weekly quota of {quota} hours "
-            f"(already booked that week: {used / 60:g} hours)",
-            field="start",
-        )
+        raise InvalidInput(M.WEEKLY_QUOTA, field="start", quota=quota, used=_hours(used))
+
+
+def _hours(minutes: int) -> int | float:
+    """Minutes as hours, whole when they are (90 → 1.5, 600 → 10)."""
+    hours = minutes / 60
+    return int(hours) if hours.is_integer() else hours
 
 
 # ---------------------------------------------------------------------------- overlap
@@ -258,7 +260,7 @@ def insert(booking: Booking) -> None:
             db.session.add(booking)
             db.session.flush()
     except IntegrityError:
-        raise Conflict("this time is already booked", field="start") from None
+        raise Conflict(M.SLOT_TAKEN, field="start") from None
 
 
 # ---------------------------------------------------------------------------- paying

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from points import messages as shared
 from points import validate
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -27,6 +28,7 @@ from points.ledger import services as ledger
 from points.members import services as members
 from points.members.models import LEVELS, Community, Member
 from points.spaces import core
+from points.spaces import messages as M
 from points.spaces.models import (
     ACTIVE,
     BLOCKING,
@@ -59,7 +61,7 @@ HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 def _opening_hours(value) -> dict:
     if not isinstance(value, dict) or set(value) - set(WEEKDAYS):
-        raise InvalidInput("must map mon … sun to lists of [open, close]", field="opening_hours")
+        raise InvalidInput(M.OPENING_HOURS_SHAPE, field="opening_hours")
     hours = {}
     for day in WEEKDAYS:
         intervals = value.get(day, [])
@@ -71,9 +73,7 @@ def _opening_hours(value) -> dict:
                 or not all(isinstance(t, str) and HHMM.match(t) for t in pair)
                 or core.clock_minutes(pair[0]) >= core.clock_minutes(pair[1])
             ):
-                raise InvalidInput(
-                    f'{day}: each interval is ["08:00", "21:00"]', field="opening_hours"
-                )
+                raise InvalidInput(M.OPENING_INTERVAL, field="opening_hours", day=day)
             checked.append([pair[0], pair[1]])
         hours[day] = checked
     return hours
@@ -83,9 +83,8 @@ def _day_parts(value) -> list[dict]:
     """[{name_zh, name_en, start, end}, …]: named, ordered, non-overlapping local times."""
     if value is None:
         return list(DEFAULT_DAY_PARTS)
-    message = 'each day-part is {name_zh, name_en, start: "08:00", end: "12:00"}, in order'
     if not isinstance(value, list) or not value:
-        raise InvalidInput(message, field="day_parts")
+        raise InvalidInput(M.DAY_PARTS_SHAPE, field="day_parts")
     parts, last_end = [], 0
     for part in value:
         if (
@@ -95,7 +94,7 @@ def _day_parts(value) -> list[dict]:
             or not all(HHMM.match(part[k]) for k in ("start", "end"))
             or not last_end <= core.clock_minutes(part["start"]) < core.clock_minutes(part["end"])
         ):
-            raise InvalidInput(message, field="day_parts")
+            raise InvalidInput(M.DAY_PARTS_SHAPE, field="day_parts")
         last_end = core.clock_minutes(part["end"])
         parts.append({k: part[k].strip() for k in ("name_zh", "name_en", "start", "end")})
     return parts
@@ -122,14 +121,14 @@ def ensure_space(
     if found is not None:
         return found
     if not isinstance(code, str) or not re.match(r"^[a-z0-9][a-z0-9-]{0,39}$", code):
-        raise InvalidInput("must be lowercase letters, digits and hyphens", field="code")
+        raise InvalidInput(M.SPACE_CODE, field="code")
     community_id = db.session.scalar(sa.select(Community.id).filter_by(name=community))
     if community_id is None:
-        raise InvalidInput("is not a community here", field="community")
+        raise InvalidInput(M.NOT_A_COMMUNITY, field="community")
     if min_level not in LEVELS:
-        raise InvalidInput(f"must be one of {', '.join(LEVELS)}", field="min_level")
+        raise InvalidInput(M.MIN_LEVEL, field="min_level", values=LEVELS)
     if slot_minutes not in (15, 30, 60):
-        raise InvalidInput("must be 15, 30 or 60", field="slot_minutes")
+        raise InvalidInput(M.SLOT_MINUTES, field="slot_minutes")
     for name, value in (
         ("capacity", capacity),
         ("price_free", price_free),
@@ -137,7 +136,7 @@ def ensure_space(
         ("price_market", price_market),
     ):
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000:
-            raise InvalidInput("must be a whole number from 0 to 100000", field=name)
+            raise InvalidInput(shared.WHOLE_NUMBER, field=name, low=0, high=100_000)
     space = Space(
         code=code,
         community_id=community_id,
@@ -171,26 +170,26 @@ def _day(value, field: str) -> date:
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise InvalidInput("must be a date like 2026-12-01", field=field) from None
+        raise InvalidInput(M.DATE, field=field) from None
 
 
 def ensure_closure(*, community, starts_on, ends_on, reason_zh, reason_en="", space=None):
     """A closed stretch of days for one space, or for every space of a community (seed)."""
     community_id = db.session.scalar(sa.select(Community.id).filter_by(name=community))
     if community_id is None:
-        raise InvalidInput("is not a community here", field="community")
+        raise InvalidInput(M.NOT_A_COMMUNITY, field="community")
     space_id = None
     if space is not None:
         space_id = db.session.scalar(
             sa.select(Space.id).filter_by(code=space, community_id=community_id)
         )
         if space_id is None:
-            raise InvalidInput("is not a space of this community", field="space")
+            raise InvalidInput(M.NOT_A_SPACE_OF_COMMUNITY, field="space")
     first, last = _day(starts_on, "starts_on"), _day(ends_on, "ends_on")
     if last < first:
-        raise InvalidInput("must not be before starts_on", field="ends_on")
+        raise InvalidInput(M.CLOSURE_ENDS_BEFORE_START, field="ends_on")
     if not isinstance(reason_zh, str) or not 0 < len(reason_zh.strip()) <= 80:
-        raise InvalidInput("is required (at most 80 characters)", field="reason_zh")
+        raise InvalidInput(M.REQUIRED_SHORT, field="reason_zh")
     found = db.session.scalar(
         sa.select(SpaceClosure).filter_by(
             community_id=community_id, space_id=space_id, starts_on=first, ends_on=last
@@ -253,7 +252,7 @@ def book(
         now=now,
     )
     if db.session.scalar(core.overlapping(request.space.id, request.start, request.end).limit(1)):
-        raise Conflict("this time is already booked", field="start")
+        raise Conflict(M.SLOT_TAKEN, field="start")
     host = core.lock_host(host, request.space)
     core.check_quota(host, request)
     booking = Booking(
@@ -285,15 +284,15 @@ def change(
     sends it back to the approval queue; a new title or attendance changes only those."""
     now = now or utcnow()
     if booking.host_id != host.id:
-        raise NotFound("no such booking", field="booking")
+        raise NotFound(M.NO_SUCH_BOOKING, field="booking")
     unknown = set(changes) - {"space_id", "start", "end", "title", "expected_attendance", "tier"}
     if unknown:
-        raise InvalidInput("cannot be changed", field=sorted(unknown)[0])
+        raise InvalidInput(M.NOT_CHANGEABLE, field=sorted(unknown)[0])
     booking = lock_row(db.session, booking)
     if booking.status not in ACTIVE:
-        raise Conflict(f"this booking is {booking.status}")
+        raise Conflict(M.BOOKING_IS, status=booking.status)
     if now >= booking.start_at:
-        raise Conflict("this booking has begun and can no longer be changed")
+        raise Conflict(M.BEGUN_NO_CHANGE)
     wanted = {
         "space_id": booking.space_id,
         "start": booking.start_at,
@@ -336,21 +335,21 @@ def change(
 def get_booking(booking_id) -> Booking:
     found = db.session.get(Booking, booking_id) if is_id(booking_id) else None
     if found is None:
-        raise NotFound("no such booking", field="booking")
+        raise NotFound(M.NO_SUCH_BOOKING, field="booking")
     return found
 
 
 def own_booking(booking_id, host: Member) -> Booking:
     found = get_booking(booking_id)
     if found.host_id != host.id:
-        raise NotFound("no such booking", field="booking")
+        raise NotFound(M.NO_SUCH_BOOKING, field="booking")
     return found
 
 
 def require_manager(space: Space, actor: Member) -> None:
     members.require_staff(actor)
     if not actor.has_role("admin") and actor.community_id != space.community_id:
-        raise Forbidden("this space is not in your community")
+        raise Forbidden(M.NOT_YOUR_COMMUNITY)
 
 
 def approve(booking: Booking, *, actor: Member, now: datetime | None = None) -> Booking:
@@ -360,9 +359,9 @@ def approve(booking: Booking, *, actor: Member, now: datetime | None = None) -> 
     if booking.status == "confirmed":
         return booking
     if booking.status != "pending":
-        raise Conflict(f"this booking is {booking.status}")
+        raise Conflict(M.BOOKING_IS, status=booking.status)
     if now >= booking.start_at:
-        raise Conflict("this booking's time has passed; it can no longer be approved")
+        raise Conflict(M.TIME_PASSED)
     for asset in ("minutes", "points"):
         hold_id = getattr(booking, f"{asset}_hold_id")
         if hold_id is not None:
@@ -380,7 +379,7 @@ def reject(booking: Booking, *, actor: Member, reason, now: datetime | None = No
     reason = validate.reason(reason)
     booking = lock_row(db.session, booking)
     if booking.status != "pending":
-        raise Conflict(f"this booking is {booking.status}")
+        raise Conflict(M.BOOKING_IS, status=booking.status)
     core.release_holds(booking, actor_id=actor.id, reason=reason, now=now)
     booking.decided_by = actor.id
     core.end(booking, "rejected", reason, now)
@@ -392,14 +391,14 @@ def cancel(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
     share; once the booking has begun it can no longer be cancelled."""
     now = now or utcnow()
     if booking.host_id != host.id:
-        raise NotFound("no such booking", field="booking")
+        raise NotFound(M.NO_SUCH_BOOKING, field="booking")
     booking = lock_row(db.session, booking)
     if booking.status == "cancelled":
         return booking
     if booking.status not in ACTIVE:
-        raise Conflict(f"this booking is {booking.status}")
+        raise Conflict(M.BOOKING_IS, status=booking.status)
     if now >= booking.start_at:
-        raise Conflict("this booking has begun and can no longer be cancelled")
+        raise Conflict(M.BEGUN_NO_CANCEL)
     share = 100 if now < refund_deadline(booking) else late_refund_percent()
     core.give_back(booking, share=share, reason="booking cancelled", record=True, now=now)
     core.end(booking, "cancelled", "cancelled by host", now)

@@ -28,6 +28,7 @@ from points.errors import InvalidInput
 from points.extensions import db
 from points.members.models import Member
 from points.spaces import core
+from points.spaces import messages as M
 from points.spaces.models import Booking
 from points.spaces.scope import managed_spaces
 
@@ -328,9 +329,9 @@ def parse_day(value, name: str) -> date:
                 raise ValueError(text)
             day = date.fromisoformat(text)
         except ValueError:
-            raise InvalidInput("must be a date like 2026-12-01", field=name) from None
+            raise InvalidInput(M.DATE, field=name) from None
     if not EARLIEST <= day <= LATEST:
-        raise InvalidInput("must be a date from 2000-01-01 to 2100-12-31", field=name)
+        raise InvalidInput(M.REPORT_DATE_RANGE, field=name)
     return day
 
 
@@ -346,9 +347,9 @@ def period(first=None, last=None, *, today: date) -> tuple[date, date]:
     if first is None:
         first = last - timedelta(days=6)
     if last < first:
-        raise InvalidInput("must not be before from", field="to")
+        raise InvalidInput(M.REPORT_ENDS_BEFORE_START, field="to")
     if (last - first).days + 1 > MAX_DAYS:
-        raise InvalidInput(f"must be at most {MAX_DAYS} days after from", field="to")
+        raise InvalidInput(M.REPORT_TOO_LONG, field="to", n=MAX_DAYS)
     return first, last
 
 

@@ -19,6 +19,7 @@ from points.errors import Conflict, NotFound
 from points.extensions import db
 from points.members.models import Member
 from points.spaces import core
+from points.spaces import messages as M
 from points.spaces.models import Booking, SpaceWait
 
 
@@ -48,7 +49,7 @@ def wait(
     host = core.lock_host(host, request.space)
     taken = core.overlapping(request.space.id, request.start, request.end).limit(1)
     if db.session.scalar(taken) is None:
-        raise Conflict("this time is free: book it instead of waiting", field="start")
+        raise Conflict(M.TIME_IS_FREE, field="start")
     mine = db.session.scalar(
         sa.select(SpaceWait.id).where(
             SpaceWait.member_id == host.id,
@@ -59,7 +60,7 @@ def wait(
         )
     )
     if mine is not None:
-        raise Conflict("you are already waiting for this time", field="start")
+        raise Conflict(M.ALREADY_WAITING, field="start")
     entry = SpaceWait(
         space_id=request.space.id,
         member_id=host.id,
@@ -79,7 +80,7 @@ def wait(
 def _own_offer(booking: Booking, host: Member) -> SpaceWait:
     entry = db.session.scalar(sa.select(SpaceWait).filter_by(booking_id=booking.id))
     if booking.host_id != host.id or entry is None:
-        raise NotFound("no such offer", field="booking")
+        raise NotFound(M.NO_SUCH_OFFER, field="booking")
     return entry
 
 
@@ -90,9 +91,9 @@ def accept(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
     entry = _own_offer(booking, host)
     booking = lock_row(db.session, booking)
     if booking.status != "offered":
-        raise Conflict(f"this offer is {booking.status}")
+        raise Conflict(M.OFFER_IS, status=booking.status)
     if booking.offer_expires_at <= now:
-        raise Conflict("this offer has lapsed")
+        raise Conflict(M.OFFER_LAPSED)
     host = core.lock_host(host, booking.space)
     core.check_quota(host, core.Request.of(booking), other_than=booking.id)
     booking.status = "pending" if booking.space.needs_approval else "confirmed"
@@ -108,7 +109,7 @@ def decline(booking: Booking, *, host: Member, now: datetime | None = None) -> B
     entry = _own_offer(booking, host)
     booking = lock_row(db.session, booking)
     if booking.status != "offered":
-        raise Conflict(f"this offer is {booking.status}")
+        raise Conflict(M.OFFER_IS, status=booking.status)
     entry.status = "lapsed"
     core.end(booking, "lapsed", "offer declined", now)
     return booking
@@ -140,12 +141,12 @@ def lapse_offers(now: datetime | None = None) -> int:
 def withdraw(entry_id, *, host: Member) -> SpaceWait:
     entry = db.session.get(SpaceWait, entry_id) if is_id(entry_id) else None
     if entry is None or entry.member_id != host.id:
-        raise NotFound("no such waiting entry", field="wait")
+        raise NotFound(M.NO_SUCH_WAIT, field="wait")
     entry = lock_row(db.session, entry)
     if entry.status == "waiting":
         entry.status = "withdrawn"
     elif entry.status != "withdrawn":
-        raise Conflict(f"this entry is {entry.status}")
+        raise Conflict(M.WAIT_IS, status=entry.status)
     db.session.flush()
     return entry
 

@@ -408,125 +408,6 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
 # Shared space: booking, changes, check-in and the waiting list.
 _PATTERNS += [
     (
-        re.compile(r"^this time is already booked$"),
-        lambda m: _("This time is already booked. Choose a free time, or join the waiting list."),
-    ),
-    (
-        re.compile(r"^is too soon: book at least (\d+) minutes ahead$"),
-        lambda m: _("Too soon: book at least %(n)s minutes ahead.", n=m.group(1)),
-    ),
-    (
-        re.compile(r"^is too far ahead: at most (\d+) days$"),
-        lambda m: _("Too far ahead: book at most %(n)s days ahead.", n=m.group(1)),
-    ),
-    (
-        re.compile(r"^must be on a (\d+)-minute boundary$"),
-        lambda m: _("Choose a time on the %(n)s-minute marks.", n=m.group(1)),
-    ),
-    (re.compile(r"^must be after the start$"), lambda m: _("The end must be after the start.")),
-    (
-        re.compile(r"^a booking stays within one day$"),
-        lambda m: _("A booking starts and ends on the same day."),
-    ),
-    (
-        re.compile(r"^is outside the space's opening hours$"),
-        lambda m: _("The space is not open then. See the week page for its hours."),
-    ),
-    (
-        re.compile(r"^the space is closed that day \((.+)\)$"),
-        lambda m: _("The space is closed that day (%(reason)s).", reason=m.group(1)),
-    ),
-    (
-        re.compile(
-            r"^would pass your weekly quota of (\d+) hours "
-            r"\(already booked that week: (\S+) hours\)$"
-        ),
-        lambda m: _(
-            "This would pass your weekly quota of %(quota)s hours "
-            "(you have %(used)s hours booked that week).",
-            quota=m.group(1),
-            used=m.group(2),
-        ),
-    ),
-    (
-        re.compile(r"^this space is booked by level (\w+) or above$"),
-        lambda m: _("This space is for %(level)s and above.", level=_level(m.group(1))),
-    ),
-    (
-        re.compile(r"^must be one of free, low_fee, market$"),
-        lambda m: _("Choose 公益, 低偿 or 市场."),
-    ),
-    (
-        re.compile(r"^must be from 0 to (\d+)$"),
-        lambda m: _("Enter a number from 0 to %(n)s.", n=m.group(1)),
-    ),
-    (
-        re.compile(r"^must be within the booking window$"),
-        lambda m: _("Choose a time within the next few weeks."),
-    ),
-    (
-        re.compile(r"^this (booking|offer) is (\w+)$"),
-        lambda m: _(
-            "This can no longer be done: the booking is now “%(status)s”.",
-            status=_booking_status(m.group(2)),
-        ),
-    ),
-    (
-        re.compile(r"^this booking has begun and can no longer be (?:cancelled|changed)$"),
-        lambda m: _("This booking has begun, so it can no longer be cancelled or changed."),
-    ),
-    (
-        re.compile(r"^this booking's time has passed; it can no longer be approved$"),
-        lambda m: _("This booking's time has passed; it can no longer be approved."),
-    ),
-    (
-        re.compile(r"^check-in opens at (.+ UTC)$"),
-        lambda m: _("Check-in opens at %(time)s. Come back then.", time=_local(m.group(1))),
-    ),
-    (
-        re.compile(r"^check-in for this booking has closed$"),
-        lambda m: _("Check-in for this booking has closed. Ask the social worker on duty."),
-    ),
-    (
-        re.compile(r"^you have no booking of this space to check in to now$"),
-        lambda m: _(
-            "You have no booking here to check in to now. Check-in opens 15 minutes "
-            "before the start; see My bookings."
-        ),
-    ),
-    (
-        re.compile(r"^is not this platform's check-in code$"),
-        lambda m: _("This is not a check-in code of ours. Scan the code at the door."),
-    ),
-    (
-        re.compile(r"^this time is free: book it instead of waiting$"),
-        lambda m: _("This time is free: book it instead of waiting."),
-    ),
-    (
-        re.compile(r"^you are already waiting for this time$"),
-        lambda m: _("You are already on the waiting list for this time."),
-    ),
-    (re.compile(r"^this offer has lapsed$"), lambda m: _("This offer has lapsed.")),
-    (re.compile(r"^no such offer$"), lambda m: _("That offer was not found.")),
-    (re.compile(r"^no such booking$"), lambda m: _("That booking was not found.")),
-    (re.compile(r"^no such space$"), lambda m: _("That space was not found.")),
-    (
-        re.compile(r"^this space is not in your community$"),
-        lambda m: _("This space is not in your community."),
-    ),
-    (re.compile(r"^choose a time from the list$"), lambda m: _("Choose a time from the list.")),
-    (
-        re.compile(r"^must be a date like 2026-12-01$"),
-        lambda m: _("Enter a date like 2026-12-01."),
-    ),
-    (
-        re.compile(r"^these weeks cannot be booked: .+$"),
-        lambda m: _(
-            "Some weeks cannot be booked, so nothing was booked. Tick “book the "
-            "others anyway” or choose another time."
-        ),
-    ),
-    (
         re.compile(r"^(\d{4}Q[1-4]) has not ended yet: it can be rated from (\S+); .+$"),
         lambda m: _(
             "%(quarter)s has not ended yet: it can be rated from %(date)s. Until then, look "
@@ -565,10 +446,6 @@ _PATTERNS += [
     (
         re.compile(r"^only a demotion can be reversed$"),
         lambda m: _("Only a demotion can be reversed."),
-    ),
-    (
-        re.compile(r"^(\d{4}-\d\d-\d\d): (.+)$"),
-        lambda m: f"{m.group(1)}: {translate_error(m.group(2))}",
     ),
     # Last: any other list of allowed codes (filters such as ?status=).
     (
