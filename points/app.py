@@ -70,7 +70,7 @@ def register_extensions(app: Flask) -> None:
     from points.activities import services as activities
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
     from points.marketplace import reconcile as vouchers_reconcile
-    from points.spaces import attendance, standing, waitlist
+    from points.spaces import attendance, standing
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
     from points.spaces import reconcile as bookings_reconcile
 
@@ -79,7 +79,6 @@ def register_extensions(app: Flask) -> None:
     # Domains that measure what members do feed the ladder and the assessment.
     activities.register_measures()
     attendance.register_measures()
-    waitlist.register()
     # `ledger verify` checks each domain's rows against their transfers and holds.
     claims_reconcile.register()
     vouchers_reconcile.register()

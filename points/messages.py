@@ -51,6 +51,16 @@ CODE_SHAPE = Text(
     "must be lowercase letters, digits and hyphens",
     N_("Use only lowercase letters, digits and hyphens."),
 )
+TRUE_OR_FALSE = Text(
+    "field.true_or_false",
+    "must be true or false",
+    N_("Choose yes or no."),
+)
+END_AFTER_START = Text(
+    "field.end_after_start",
+    "must be after the start",
+    N_("The end must be after the start."),
+)
 NOT_A_COMMUNITY = Text(
     "field.not_a_community", "is not a community here", N_("Choose your community.")
 )

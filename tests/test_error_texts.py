@@ -21,14 +21,6 @@ CATALOG = ROOT / "points/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 # Each domain's conversion removes its entries; when this is empty the table goes.
 NOT_YET_KEYED = {
     "points/ledger/services.py",
-    "points/spaces/attendance.py",
-    "points/spaces/calendar.py",
-    "points/spaces/scope.py",
-    "points/spaces/series.py",
-    "points/spaces/services.py",
-    "points/spaces/utilisation.py",
-    "points/spaces/waitlist.py",
-    "points/web/spaces.py",
 }
 
 

@@ -20,11 +20,7 @@ NOT_YOUR_COMMUNITY = shared.NOT_YOUR_COMMUNITY
 # ---------------------------------------------------------------------------- catalogue
 
 CODE_SHAPE = shared.CODE_SHAPE
-TRUE_OR_FALSE = Text(
-    "activities.true_or_false",
-    "must be true or false",
-    N_("Choose yes or no."),
-)
+TRUE_OR_FALSE = shared.TRUE_OR_FALSE
 UNKNOWN_CATEGORY = Text(
     "activities.unknown_category",
     "is not a category of the catalogue",
@@ -236,11 +232,7 @@ NO_COMMUNITY = Text(
     "you need a community to organise in",
     N_("Choose your community on your profile first."),
 )
-ENDS_BEFORE_START = Text(
-    "activities.ends_before_start",
-    "must be after the start",
-    N_("The end must be after the start."),
-)
+ENDS_BEFORE_START = shared.END_AFTER_START
 TOO_LONG_EVENT = Text(
     "activities.too_long_event",
     "an activity lasts at most 12 hours",

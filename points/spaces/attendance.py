@@ -20,7 +20,8 @@ from points.errors import Conflict, InvalidInput, NotFound
 from points.extensions import db
 from points.members import services as members
 from points.members.models import Member
-from points.spaces import services
+from points.spaces import core, services
+from points.spaces import messages as M
 from points.spaces.models import Booking, Space
 
 SALT = "space-check-in"
@@ -38,9 +39,9 @@ def space_code(space: Space) -> str:
 def space_of_code(code) -> Space:
     try:
         data = _signer().loads(code if isinstance(code, str) else "")
-        return services.get_space(data["s"])
+        return core.get_space(data["s"])
     except (BadSignature, KeyError, TypeError, NotFound):
-        raise InvalidInput("is not this platform's check-in code", field="code") from None
+        raise InvalidInput(M.NOT_A_CHECK_IN_CODE, field="code") from None
 
 
 def window(booking: Booking) -> tuple[datetime, datetime]:
@@ -61,14 +62,14 @@ def check_in(booking: Booking, *, actor: Member, now: datetime | None = None) ->
     if booking.checked_in_at is not None:
         return booking
     if booking.status != "confirmed":
-        raise Conflict(f"this booking is {booking.status}")
+        raise Conflict(M.BOOKING_IS, status=booking.status)
     opens, closes = window(booking)
     if staff:
         closes = booking.end_at
     if now < opens:
-        raise Conflict(f"check-in opens at {opens:%Y-%m-%d %H:%M} UTC")
+        raise Conflict(M.CHECK_IN_OPENS, time=opens)
     if now >= closes:
-        raise Conflict("check-in for this booking has closed")
+        raise Conflict(M.CHECK_IN_CLOSED)
     booking.checked_in_at, booking.checked_in_by = now, actor.id
     db.session.flush()
     return booking
@@ -91,7 +92,7 @@ def check_in_here(space: Space, host: Member, *, now: datetime | None = None) ->
         .limit(1)
     )
     if due is None:
-        raise NotFound("you have no booking of this space to check in to now", field="code")
+        raise NotFound(M.NOTHING_TO_CHECK_IN, field="code")
     return check_in(due, actor=host, now=now)
 
 
@@ -110,7 +111,7 @@ def release_no_shows(now: datetime | None = None) -> int:
         .with_for_update(skip_locked=True, of=Booking)
     ).all()
     for booking in due:
-        services._end(booking, "no_show", "not checked in", now)
+        core.end(booking, "no_show", "not checked in", now)
     return len(due)
 
 

@@ -26,6 +26,7 @@ from points.database import utcnow
 from points.errors import Forbidden, NotFound
 from points.extensions import db
 from points.members.models import Member
+from points.spaces import messages as M
 from points.spaces.models import Booking, CalendarFeed, Space
 from points.spaces.scope import managed_space, managed_spaces
 
@@ -81,7 +82,7 @@ def has_host_feed(member: Member) -> bool:
 def host_feed(member: Member) -> CalendarFeed:
     """The member's own feed, made the first time they ask for it."""
     if not has_host_feed(member):
-        raise Forbidden("only hosts have a booking calendar")
+        raise Forbidden(M.CALENDAR_HOSTS_ONLY)
     return _feed(member_id=member.id)
 
 
@@ -103,10 +104,10 @@ def reset_space_feed(actor: Member, space_id) -> CalendarFeed:
 def by_token(token) -> CalendarFeed:
     """The feed at a secret address; anything else is 'not found'."""
     if not isinstance(token, str) or not TOKEN.match(token):
-        raise NotFound("no such calendar", field="token")
+        raise NotFound(M.NO_SUCH_CALENDAR, field="token")
     found = db.session.scalar(sa.select(CalendarFeed).filter_by(token=token))
     if found is None:
-        raise NotFound("no such calendar", field="token")
+        raise NotFound(M.NO_SUCH_CALENDAR, field="token")
     return found
 
 

@@ -17,16 +17,11 @@ import sqlalchemy as sa
 
 from points.extensions import db
 from points.ledger import verify
+from points.spaces import core
 from points.spaces.models import Booking
 
 MOVEMENT_KEY = re.compile(r"booking(-refund)?:\d+(:r\d+)?:(minutes|points)")
 ASSETS = (("minutes", "space_minutes", "space minutes"), ("points", "points", "points"))
-
-
-def _key(booking_id: int, what: str, revision: int, asset: str) -> str:
-    """As spaces.services keys a booking's movements (see `_key` there)."""
-    suffix = f":r{revision}" if revision else ""
-    return f"{what}:{booking_id}{suffix}:{asset}"
 
 
 def _held_fault(booking, hold: verify.HoldTerms, posted: verify.Movement | None, transfer_id):
@@ -74,8 +69,8 @@ def check_bookings() -> verify.DomainCheck:
             transfer_id = getattr(b, f"{asset}_transfer_id")
             refunded = getattr(b, f"refunded_{asset}")
             for revision in range(b.revision):  # each change refunded what it had charged
-                old = keyed.pop(_key(b.id, "booking", revision, asset), None)
-                back = keyed.pop(_key(b.id, "booking-refund", revision, asset), None)
+                old = keyed.pop(core.movement_key(b.id, "booking", revision, asset), None)
+                back = keyed.pop(core.movement_key(b.id, "booking-refund", revision, asset), None)
                 if old is not None and (back is None or back.legs != _negated(old.legs)):
                     fault(
                         f"{name}: revision {revision} was charged by {old.describe()} but not "
@@ -83,8 +78,8 @@ def check_bookings() -> verify.DomainCheck:
                     )
                 if back is not None and (back.kind != "refund" or not _is_refund(back, wallet)):
                     fault(f"{name}: revision {revision} refund is {back.describe()}")
-            charge = keyed.pop(_key(b.id, "booking", b.revision, asset), None)
-            refund = keyed.pop(_key(b.id, "booking-refund", b.revision, asset), None)
+            charge = keyed.pop(core.movement_key(b.id, "booking", b.revision, asset), None)
+            refund = keyed.pop(core.movement_key(b.id, "booking-refund", b.revision, asset), None)
             if cost == 0:
                 moved = charge or refund
                 if hold_id or transfer_id or moved or refunded:

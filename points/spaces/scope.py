@@ -6,6 +6,7 @@ from __future__ import annotations
 from points.errors import NotFound
 from points.members import services as members
 from points.members.models import Member
+from points.spaces import messages as M
 from points.spaces import services as spaces
 from points.spaces.models import Space
 
@@ -25,4 +26,4 @@ def managed_space(actor: Member, space_id) -> Space:
     for space in managed_spaces(actor):
         if str(space.id) == str(space_id):
             return space
-    raise NotFound("no such space", field="space_id")
+    raise NotFound(M.NO_SUCH_SPACE, field="space_id")

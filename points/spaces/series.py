@@ -14,11 +14,13 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
+from points import messages as shared
 from points.database import utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.members.models import Member
-from points.spaces import services
+from points.spaces import core, services
+from points.spaces import messages as M
 from points.spaces.models import Booking
 from points.validate import aware_time
 
@@ -39,13 +41,14 @@ class SeriesResult:
 def _weeks(value) -> int:
     limit = current_app.config["BOOKING_MAX_WEEKS"]
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-        raise InvalidInput(f"must be a whole number from 1 to {limit}", field="weeks")
+        raise InvalidInput(shared.WHOLE_NUMBER, field="weeks", low=1, high=limit)
     return value
 
 
 def _reason(error: PointsError) -> str:
+    """Why a week cannot be booked: the refusal's message (its Text kept, for pages)."""
     messages = [m for ms in error.errors.values() for m in ms] or [error.message]
-    return "; ".join(messages)
+    return messages[0] if len(messages) == 1 else "; ".join(messages)
 
 
 def book_weekly(
@@ -62,9 +65,9 @@ def book_weekly(
     now = now or utcnow()
     weeks = _weeks(weeks)
     if not isinstance(skip_conflicts, bool):
-        raise InvalidInput("must be true or false", field="skip_conflicts")
+        raise InvalidInput(M.TRUE_OR_FALSE, field="skip_conflicts")
     start, end = aware_time(start, "start"), aware_time(end, "end")
-    zone = services._zone()
+    zone = core.zone()
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     result = SeriesResult(series_id=uuid.uuid4().hex)
     first_error: PointsError | None = None
@@ -93,10 +96,10 @@ def book_weekly(
             continue
         result.bookings.append(made)
     if result.skipped and not skip_conflicts:
-        days = ", ".join(f"{s.day:%Y-%m-%d} ({s.reason})" for s in result.skipped)
         raise Conflict(
-            f"these weeks cannot be booked: {days}",
-            errors={"start": [f"{s.day:%Y-%m-%d}: {s.reason}" for s in result.skipped]},
+            M.WEEKS_REFUSED,
+            errors={"start": [M.WEEK_REFUSED(day=s.day, reason=s.reason) for s in result.skipped]},
+            weeks=[M.WEEK_WITH_REASON(day=s.day, reason=s.reason) for s in result.skipped],
         )
     if not result.bookings:
         assert first_error is not None

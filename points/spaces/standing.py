@@ -24,7 +24,7 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.members import services as members
 from points.members.models import LevelChange, Member
-from points.spaces import services
+from points.spaces import core
 from points.spaces.models import ACTIVE, BLOCKING, Booking, SpaceWait
 
 MINUTES_RULE = "kept"  # unspent space minutes stay in the wallet (see the docstring)
@@ -49,20 +49,20 @@ def on_level_loss(member: Member, change: LevelChange, now: datetime) -> dict:
     ).all()
     cancelled = []
     for booking in future:
-        if services.may_book(member, booking.space):
+        if core.may_book(member, booking.space):
             continue
         booking = lock_row(db.session, booking)
         paid = booking.status in ACTIVE
         points, minutes = (booking.cost_points, booking.cost_minutes) if paid else (0, 0)
         if paid:
-            services._give_back(booking, share=100, reason=_why(change), record=True, now=now)
+            core.give_back(booking, share=100, reason=_why(change), record=True, now=now)
         if booking.status == "pending":  # holds voided: all of it came back
             booking.refunded_points, booking.refunded_minutes = points, minutes
         booking.level_change_id = change.id
         if booking.status == "offered":
             for entry in db.session.scalars(sa.select(SpaceWait).filter_by(booking_id=booking.id)):
                 entry.status = "withdrawn"
-        services._end(booking, "cancelled", f"cancelled: {_why(change)}", now)
+        core.end(booking, "cancelled", f"cancelled: {_why(change)}", now)
         cancelled.append(
             {
                 "booking": booking.id,
@@ -76,7 +76,7 @@ def on_level_loss(member: Member, change: LevelChange, now: datetime) -> dict:
     for entry in db.session.scalars(
         sa.select(SpaceWait).filter_by(member_id=member.id, status="waiting")
     ):
-        if not services.may_book(member, entry.space):
+        if not core.may_book(member, entry.space):
             entry.status, waits = "withdrawn", waits + 1
     wallet = ledger.member_wallet(member.id, "space_minutes")
     db.session.flush()

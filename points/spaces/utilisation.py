@@ -27,11 +27,11 @@ from points.database import utcnow
 from points.errors import InvalidInput
 from points.extensions import db
 from points.members.models import Member
-from points.spaces import services as spaces
+from points.spaces import core
+from points.spaces import messages as M
 from points.spaces.models import Booking
 from points.spaces.scope import managed_spaces
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_DAYS = 366
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
@@ -180,11 +180,6 @@ class Report:
 # ---------------------------------------------------------------------------- pure
 
 
-def _minutes(hhmm: str) -> int:
-    hours, minutes = hhmm.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
 def _days(first: date, last: date) -> Iterable[date]:
     day = first
     while day <= last:
@@ -197,8 +192,11 @@ def open_intervals(space: Hours, day: date, zone: ZoneInfo) -> list[tuple[dateti
     a day that is not closed (a test holds the two together)."""
     day_start = datetime.combine(day, time(0), tzinfo=zone)
     return [
-        (day_start + timedelta(minutes=_minutes(o)), day_start + timedelta(minutes=_minutes(c)))
-        for o, c in space.opening_hours.get(WEEKDAYS[day.weekday()], [])
+        (
+            day_start + timedelta(minutes=core.clock_minutes(o)),
+            day_start + timedelta(minutes=core.clock_minutes(c)),
+        )
+        for o, c in space.opening_hours.get(core.WEEKDAYS[day.weekday()], [])
     ]
 
 
@@ -209,7 +207,11 @@ def _overlap(start: datetime, end: datetime, other_start: datetime, other_end: d
 
 def _parts_of(space: Hours) -> list[tuple[Part, int, int]]:
     return [
-        (Part(p["name_zh"], p["name_en"]), _minutes(p["start"]), _minutes(p["end"]))
+        (
+            Part(p["name_zh"], p["name_en"]),
+            core.clock_minutes(p["start"]),
+            core.clock_minutes(p["end"]),
+        )
         for p in space.day_parts or []
     ]
 
@@ -327,9 +329,9 @@ def parse_day(value, name: str) -> date:
                 raise ValueError(text)
             day = date.fromisoformat(text)
         except ValueError:
-            raise InvalidInput("must be a date like 2026-12-01", field=name) from None
+            raise InvalidInput(M.DATE, field=name) from None
     if not EARLIEST <= day <= LATEST:
-        raise InvalidInput("must be a date from 2000-01-01 to 2100-12-31", field=name)
+        raise InvalidInput(M.REPORT_DATE_RANGE, field=name)
     return day
 
 
@@ -345,9 +347,9 @@ def period(first=None, last=None, *, today: date) -> tuple[date, date]:
     if first is None:
         first = last - timedelta(days=6)
     if last < first:
-        raise InvalidInput("must not be before from", field="to")
+        raise InvalidInput(M.REPORT_ENDS_BEFORE_START, field="to")
     if (last - first).days + 1 > MAX_DAYS:
-        raise InvalidInput(f"must be at most {MAX_DAYS} days after from", field="to")
+        raise InvalidInput(M.REPORT_TOO_LONG, field="to", n=MAX_DAYS)
     return first, last
 
 
@@ -361,7 +363,7 @@ def previous(first: date, last: date) -> tuple[date, date]:
 
 
 def local_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(spaces._zone()).date()
+    return (now or utcnow()).astimezone(core.zone()).date()
 
 
 def report(actor: Member, first=None, last=None, *, today: date | None = None) -> Report:
@@ -369,7 +371,7 @@ def report(actor: Member, first=None, last=None, *, today: date | None = None) -
     the period of equal length before it, for the spaces `actor` looks after."""
     scope = managed_spaces(actor)
     first, last = period(first, last, today=today or local_today())
-    zone = spaces._zone()
+    zone = core.zone()
     before_first, before_last = previous(first, last)
     span_start = datetime.combine(before_first, time(0), tzinfo=zone)
     span_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
@@ -386,7 +388,7 @@ def report(actor: Member, first=None, last=None, *, today: date | None = None) -
         if ids
         else []
     )
-    closed = {s.id: set(spaces.closures(s, before_first, last)) for s in scope}
+    closed = {s.id: set(core.closures(s, before_first, last)) for s in scope}
     return Report(
         spaces=scope,
         now=measure(scope, rows, first, last, zone, closed),

@@ -4,21 +4,22 @@ A host may wait on a time that is taken. When a booking stops holding its slot (
 rejected, released as a no-show, or an offer lapses), the first host waiting for a time
 that is now wholly free is offered it: an `offered` booking keeps the slot for them — the
 database counts it like any active booking — for BOOKING_OFFER_MINUTES. Accepting pays for
-it like a new booking; declining or letting it lapse passes it to the next in line.
+it like a new booking; declining or letting it lapse passes it to the next in line. The
+offer itself is made where every booking ends, `core.offer_freed_time`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, NotFound
 from points.extensions import db
 from points.members.models import Member
-from points.spaces import services
+from points.spaces import core
+from points.spaces import messages as M
 from points.spaces.models import Booking, SpaceWait
 
 
@@ -35,7 +36,7 @@ def wait(
 ) -> SpaceWait:
     """Join the line for a taken time (a free time is simply booked instead)."""
     now = now or utcnow()
-    request = services.check_request(
+    request = core.check_request(
         host,
         space_id=space_id,
         start=start,
@@ -45,14 +46,10 @@ def wait(
         expected_attendance=expected_attendance,
         now=now,
     )
-    host = services.lock_host(host, request.space)
-    if (
-        db.session.scalar(
-            services._overlapping(request.space.id, request.start, request.end).limit(1)
-        )
-        is None
-    ):
-        raise Conflict("this time is free: book it instead of waiting", field="start")
+    host = core.lock_host(host, request.space)
+    taken = core.overlapping(request.space.id, request.start, request.end).limit(1)
+    if db.session.scalar(taken) is None:
+        raise Conflict(M.TIME_IS_FREE, field="start")
     mine = db.session.scalar(
         sa.select(SpaceWait.id).where(
             SpaceWait.member_id == host.id,
@@ -63,7 +60,7 @@ def wait(
         )
     )
     if mine is not None:
-        raise Conflict("you are already waiting for this time", field="start")
+        raise Conflict(M.ALREADY_WAITING, field="start")
     entry = SpaceWait(
         space_id=request.space.id,
         member_id=host.id,
@@ -80,59 +77,10 @@ def wait(
     return entry
 
 
-def _offer_next(space_id: int, start: datetime, end: datetime, now: datetime) -> None:
-    """Offer freed time in `[start, end)` to the hosts waiting longest for it."""
-    notice = timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
-    waiting = db.session.scalars(
-        sa.select(SpaceWait)
-        .where(
-            SpaceWait.space_id == space_id,
-            SpaceWait.status == "waiting",
-            SpaceWait.start_at < end,
-            SpaceWait.end_at > start,
-        )
-        .order_by(SpaceWait.created_at, SpaceWait.id)
-        .with_for_update(skip_locked=True, of=SpaceWait)
-    ).all()
-    offer_for = timedelta(minutes=current_app.config["BOOKING_OFFER_MINUTES"])
-    for entry in waiting:
-        if entry.start_at < now + notice:
-            entry.status = "lapsed"
-            continue
-        if db.session.scalar(
-            services._overlapping(space_id, entry.start_at, entry.end_at).limit(1)
-        ):
-            continue  # still partly taken: stays in line
-        offered = Booking(
-            space_id=space_id,
-            host_id=entry.member_id,
-            start_at=entry.start_at,
-            end_at=entry.end_at,
-            tier=entry.tier,
-            title=entry.title,
-            expected_attendance=entry.expected_attendance,
-            status="offered",
-            offer_expires_at=min(now + offer_for, entry.start_at - notice),
-            created_at=now,
-        )
-        try:
-            services._insert(offered)
-        except Conflict:
-            continue
-        entry.status, entry.booking_id = "offered", offered.id
-    db.session.flush()
-
-
-def register() -> None:
-    """Hook the line onto every booking that frees its slot (at application start)."""
-    if _offer_next not in services._on_freed:
-        services._on_freed.append(_offer_next)
-
-
 def _own_offer(booking: Booking, host: Member) -> SpaceWait:
     entry = db.session.scalar(sa.select(SpaceWait).filter_by(booking_id=booking.id))
     if booking.host_id != host.id or entry is None:
-        raise NotFound("no such offer", field="booking")
+        raise NotFound(M.NO_SUCH_OFFER, field="booking")
     return entry
 
 
@@ -143,22 +91,14 @@ def accept(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
     entry = _own_offer(booking, host)
     booking = lock_row(db.session, booking)
     if booking.status != "offered":
-        raise Conflict(f"this offer is {booking.status}")
+        raise Conflict(M.OFFER_IS, status=booking.status)
     if booking.offer_expires_at <= now:
-        raise Conflict("this offer has lapsed")
-    host = services.lock_host(host, booking.space)
-    request = services.Request(
-        booking.space,
-        booking.start_at,
-        booking.end_at,
-        booking.tier,
-        booking.title,
-        booking.expected_attendance,
-    )
-    services._check_quota(host, request, other_than=booking.id)
+        raise Conflict(M.OFFER_LAPSED)
+    host = core.lock_host(host, booking.space)
+    core.check_quota(host, core.Request.of(booking), other_than=booking.id)
     booking.status = "pending" if booking.space.needs_approval else "confirmed"
     booking.offer_expires_at = None
-    services._pay(booking, now=now)
+    core.pay(booking, now=now)
     entry.status = "booked"
     db.session.flush()
     return booking
@@ -169,9 +109,9 @@ def decline(booking: Booking, *, host: Member, now: datetime | None = None) -> B
     entry = _own_offer(booking, host)
     booking = lock_row(db.session, booking)
     if booking.status != "offered":
-        raise Conflict(f"this offer is {booking.status}")
+        raise Conflict(M.OFFER_IS, status=booking.status)
     entry.status = "lapsed"
-    services._end(booking, "lapsed", "offer declined", now)
+    core.end(booking, "lapsed", "offer declined", now)
     return booking
 
 
@@ -189,7 +129,7 @@ def lapse_offers(now: datetime | None = None) -> int:
         entry = db.session.scalar(sa.select(SpaceWait).filter_by(booking_id=booking.id))
         if entry is not None:
             entry.status = "lapsed"
-        services._end(booking, "lapsed", "offer not taken up in time", now)
+        core.end(booking, "lapsed", "offer not taken up in time", now)
     db.session.execute(
         sa.update(SpaceWait)
         .where(SpaceWait.status == "waiting", SpaceWait.start_at <= now)
@@ -201,12 +141,12 @@ def lapse_offers(now: datetime | None = None) -> int:
 def withdraw(entry_id, *, host: Member) -> SpaceWait:
     entry = db.session.get(SpaceWait, entry_id) if is_id(entry_id) else None
     if entry is None or entry.member_id != host.id:
-        raise NotFound("no such waiting entry", field="wait")
+        raise NotFound(M.NO_SUCH_WAIT, field="wait")
     entry = lock_row(db.session, entry)
     if entry.status == "waiting":
         entry.status = "withdrawn"
     elif entry.status != "withdrawn":
-        raise Conflict(f"this entry is {entry.status}")
+        raise Conflict(M.WAIT_IS, status=entry.status)
     db.session.flush()
     return entry
 

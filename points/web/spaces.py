@@ -20,6 +20,7 @@ from points.database import utcnow
 from points.errors import InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.spaces import attendance, series, waitlist
+from points.spaces import messages as M
 from points.spaces import services as spaces
 from points.spaces.models import ACTIVE, TIERS, Booking, Space
 from points.web.forms import commit_or_show, show_error
@@ -98,7 +99,7 @@ def _times(space: Space) -> list[str]:
     minutes = set()
     for intervals in space.opening_hours.values():
         for opens, closes in intervals:
-            first, last = spaces._minutes(opens), spaces._minutes(closes)
+            first, last = spaces.clock_minutes(opens), spaces.clock_minutes(closes)
             minutes.update(range(first, last + 1, space.slot_minutes))
     return [f"{m // 60:02d}:{m % 60:02d}" for m in sorted(minutes)]
 
@@ -127,7 +128,7 @@ def _moment(day: date, hhmm: str, field: str) -> datetime:
             return datetime.combine(day + timedelta(days=1), time(0), tzinfo=_zone())
         return datetime.combine(day, time(hours, minutes), tzinfo=_zone())
     except (AttributeError, ValueError):
-        raise InvalidInput("choose a time from the list", field=field) from None
+        raise InvalidInput(M.TIME_FROM_LIST, field=field) from None
 
 
 def _form_for(space: Space, form: BookForm) -> BookForm:
@@ -152,7 +153,7 @@ def _prefill(space: Space, form: BookForm) -> None:
 
 def _request_fields(space: Space, form: BookForm) -> dict:
     if form.day.data is None:
-        raise InvalidInput("must be a date like 2026-12-01", field="day")
+        raise InvalidInput(M.DATE, field="day")
     return {
         "space_id": space.id,
         "start": _moment(form.day.data, form.start.data, "start"),
