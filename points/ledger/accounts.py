@@ -19,6 +19,7 @@ from sqlalchemy.orm.util import identity_key
 from points.database import utcnow
 from points.errors import NotFound
 from points.extensions import db
+from points.ledger import messages as M
 from points.ledger import rules, sql
 from points.ledger.models import Account
 
@@ -69,7 +70,7 @@ def member_wallet(member_id: int, asset: str = "points") -> Account:
 
 
 def no_such_account(account_id: int) -> NotFound:
-    return NotFound(f"account {account_id} does not exist", field="account")
+    return NotFound(M.NO_ACCOUNT, field="account", account=account_id)
 
 
 def get_account(account_id: int) -> Account:

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from points.database import lock_key
 from points.errors import HoldNotPending, IdempotencyConflict, InvalidInput, NotFound
 from points.extensions import db
+from points.ledger import messages as M
 from points.ledger import rules, sql
 from points.ledger.accounts import change_account, lock_accounts
 from points.ledger.models import Account, Hold, Transfer
@@ -77,7 +78,7 @@ def hold(
     key = rules.idempotency_key(idempotency_key)
     now = rules.now(now)
     if source_id == destination_id:
-        raise InvalidInput("must differ from the source", field="destination")
+        raise InvalidInput(M.SAME_ACCOUNT, field="destination")
     expires_at = rules.expiry(expires_at, now)
 
     if key is not None:
@@ -124,7 +125,7 @@ def hold(
 
 
 def _no_such_hold(hold_id: int) -> NotFound:
-    return NotFound(f"hold {hold_id} does not exist", field="hold")
+    return NotFound(M.NO_HOLD, field="hold", hold=hold_id)
 
 
 def get_hold(hold_id: int) -> Hold:
@@ -145,14 +146,10 @@ def _lock_pending_hold(hold_id: int, now: datetime) -> Hold:
         raise _no_such_hold(hold_id)
     if current.status != "pending":
         raise HoldNotPending(
-            f"hold {hold_id} was already {current.status} at "
-            f"{current.ended_at:%Y-%m-%d %H:%M:%S} UTC",
-            field="hold",
+            M.HOLD_ENDED, field="hold", hold=hold_id, status=current.status, at=current.ended_at
         )
     if current.expires_at <= now:
-        raise HoldNotPending(
-            f"hold {hold_id} expired at {current.expires_at:%Y-%m-%d %H:%M:%S} UTC", field="hold"
-        )
+        raise HoldNotPending(M.HOLD_EXPIRED, field="hold", hold=hold_id, at=current.expires_at)
     return current
 
 
@@ -172,7 +169,7 @@ def _end_hold(
         .execution_options(synchronize_session="fetch")
     )
     if ended.rowcount != 1:  # the row lock makes this unreachable; the WHERE is the backstop
-        raise HoldNotPending(f"hold {current.id} is no longer pending", field="hold")
+        raise HoldNotPending(M.HOLD_NOT_PENDING, field="hold", hold=current.id)
     change_account(run, current.account_id, held=-current.amount)
 
 

@@ -15,8 +15,10 @@ from typing import Protocol
 
 import sqlalchemy as sa
 
+from points import messages as shared
 from points.database import utcnow
 from points.errors import InsufficientPoints, InvalidInput
+from points.ledger import messages as M
 from points.ledger.models import ASSETS, Account
 
 # No single posting or hold may move more than this: it keeps every sum far inside 64 bits
@@ -24,6 +26,7 @@ from points.ledger.models import ASSETS, Account
 MAX_AMOUNT = 1_000_000_000
 MAX_MEMO = 500
 MAX_KEY = 200
+MAX_PAGE = 200  # statement items a page at most
 
 KINDS = frozenset(
     {
@@ -61,13 +64,13 @@ class AccountState(Protocol):
 def amount(value, field: str = "amount", *, signed: bool = False) -> int:
     """A whole, non-zero number of at most MAX_AMOUNT in size (positive unless `signed`)."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("must be a whole number of points", field=field)
+        raise InvalidInput(M.AMOUNT_NOT_WHOLE, field=field)
     if value == 0:
-        raise InvalidInput("must not be zero", field=field)
+        raise InvalidInput(M.AMOUNT_ZERO, field=field)
     if value < 0 and not signed:
-        raise InvalidInput("must be positive", field=field)
+        raise InvalidInput(M.AMOUNT_NOT_POSITIVE, field=field)
     if abs(value) > MAX_AMOUNT:
-        raise InvalidInput(f"must be at most {MAX_AMOUNT:,} in size", field=field)
+        raise InvalidInput(M.AMOUNT_TOO_LARGE, field=field, limit=MAX_AMOUNT)
     return value
 
 
@@ -76,12 +79,12 @@ def text(value, field: str, limit: int, *, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput("must be text", field=field)
+        raise InvalidInput(M.NOT_TEXT, field=field)
     value = value.strip()
     if required and not value:
-        raise InvalidInput("is required", field=field)
+        raise InvalidInput(shared.REQUIRED, field=field)
     if len(value) > limit:
-        raise InvalidInput(f"must be at most {limit} characters", field=field)
+        raise InvalidInput(shared.TOO_LONG, field=field, limit=limit)
     return value
 
 
@@ -97,32 +100,32 @@ def idempotency_key(value) -> str | None:
 
 def kind(value) -> str:
     if value not in KINDS:
-        raise InvalidInput(f"must be one of {', '.join(sorted(KINDS))}", field="kind")
+        raise InvalidInput(M.ONE_OF, field="kind", values=sorted(KINDS))
     return value
 
 
 def asset(value) -> str:
     if value not in ASSETS:
-        raise InvalidInput(f"must be one of {', '.join(ASSETS)}", field="asset")
+        raise InvalidInput(M.ONE_OF, field="asset", values=list(ASSETS))
     return value
 
 
 def actor(value) -> int | None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InvalidInput("must be a member id", field="actor_id")
+        raise InvalidInput(M.NOT_A_MEMBER_ID, field="actor_id")
     return value
 
 
 def member_id(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidInput("must be a member id", field="member_id")
+        raise InvalidInput(M.NOT_A_MEMBER_ID, field="member_id")
     return value
 
 
 def system_name(value) -> str:
     """A system account's name: lower-case words, optionally `:<qualifier>`; never member…."""
     if not isinstance(value, str) or not _SYSTEM_NAME.match(value) or value.startswith("member"):
-        raise InvalidInput("is not a system account name", field="account")
+        raise InvalidInput(M.NOT_A_SYSTEM_ACCOUNT, field="account")
     return value
 
 
@@ -130,22 +133,22 @@ def account_id(value, field: str) -> int:
     if isinstance(value, Account):
         return value.id
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("must be an account", field=field)
+        raise InvalidInput(M.NOT_AN_ACCOUNT, field=field)
     return value
 
 
 def legs(postings: Sequence) -> list[tuple[int, int]]:
     """(account id, signed amount) pairs: two or more, each account once."""
     if not isinstance(postings, Sequence) or len(postings) < 2:
-        raise InvalidInput("a transfer needs two or more postings", field="postings")
+        raise InvalidInput(M.TOO_FEW_POSTINGS, field="postings")
     found: list[tuple[int, int]] = []
     seen: set[int] = set()
     for i, leg in enumerate(postings):
         if not isinstance(leg, Sequence) or len(leg) != 2:
-            raise InvalidInput("each posting is (account, amount)", field=f"postings.{i}")
+            raise InvalidInput(M.POSTING_SHAPE, field=f"postings.{i}")
         account = account_id(leg[0], f"postings.{i}.account")
         if account in seen:
-            raise InvalidInput("an account appears twice", field=f"postings.{i}.account")
+            raise InvalidInput(M.ACCOUNT_TWICE, field=f"postings.{i}.account")
         seen.add(account)
         found.append((account, amount(leg[1], f"postings.{i}.amount", signed=True)))
     return found
@@ -156,22 +159,22 @@ def now(value: datetime | None) -> datetime:
     if value is None:
         return utcnow()
     if value.tzinfo is None:
-        raise InvalidInput("must carry a time zone", field="now")
+        raise InvalidInput(M.NO_TIME_ZONE, field="now")
     return value
 
 
 def expiry(value, now: datetime) -> datetime:
     """When a hold lapses: an aware time after `now`."""
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise InvalidInput("must be a time with a zone", field="expires_at")
+        raise InvalidInput(M.EXPIRY_NO_ZONE, field="expires_at")
     if value <= now:
-        raise InvalidInput("must be in the future", field="expires_at")
+        raise InvalidInput(M.EXPIRY_NOT_FUTURE, field="expires_at")
     return value
 
 
 def page_size(value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 200:
-        raise InvalidInput("must be between 1 and 200", field="limit")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PAGE:
+        raise InvalidInput(M.PAGE_SIZE, field="limit", low=1, high=MAX_PAGE)
     return value
 
 
@@ -180,7 +183,7 @@ def cursor(value: str | None) -> int | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _CURSOR.fullmatch(value):
-        raise InvalidInput("is not a cursor this statement gave out", field="cursor")
+        raise InvalidInput(M.BAD_CURSOR, field="cursor")
     return int(value)
 
 
@@ -215,9 +218,7 @@ def refuse_unbalanced(legs: Sequence[tuple[int, int]], rows: Mapping[int, Accoun
     found = unbalanced(legs, rows)
     if found is not None:
         held_in, total = found
-        raise InvalidInput(
-            f"postings of {held_in} do not sum to zero ({total:+d})", field="postings"
-        )
+        raise InvalidInput(M.UNBALANCED, field="postings", asset=held_in, total=total)
 
 
 def covered(may_go_negative: bool, balance_after: int, held: int) -> bool:
@@ -264,18 +265,22 @@ def refuse_overdraft(
     available = (row.balance if balances is None else balances[account]) - row.held
     if name_account:
         raise InsufficientPoints(
-            f"only {available} {row.asset} available in account {account}, {needed} needed",
+            M.INSUFFICIENT_IN_ACCOUNT,
             field="amount",
+            have=available,
+            asset=row.asset,
+            account=account,
+            need=needed,
         )
-    raise InsufficientPoints(
-        f"only {available} {row.asset} available, {needed} needed", field="amount"
-    )
+    raise InsufficientPoints(_SHORT_OF[row.asset], field="amount", have=available, need=needed)
+
+
+_SHORT_OF = {"points": M.INSUFFICIENT_POINTS, "space_minutes": M.INSUFFICIENT_SPACE_MINUTES}
 
 
 def refuse_mixed_assets(source: AccountState, destination: AccountState) -> None:
     """A hold moves one asset: its destination holds what its source holds."""
     if source.asset != destination.asset:
         raise InvalidInput(
-            f"holds {source.asset} but the destination holds {destination.asset}",
-            field="destination",
+            M.MIXED_ASSETS, field="destination", source=source.asset, destination=destination.asset
         )

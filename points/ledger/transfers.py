@@ -26,6 +26,7 @@ from sqlalchemy.orm.instrumentation import manager_of_class
 from points.database import lock_key
 from points.errors import AlreadyReversed, IdempotencyConflict, InvalidInput, NotFound
 from points.extensions import db
+from points.ledger import messages as M
 from points.ledger import rules, sql
 from points.ledger.accounts import AccountRow, forget_cached_balances, lock_accounts
 from points.ledger.chain import transfer_hash
@@ -270,7 +271,7 @@ def transfer(
 def get_transfer(transfer_id: int) -> Transfer:
     found = db.session.get(Transfer, transfer_id)
     if found is None:
-        raise NotFound(f"transfer {transfer_id} does not exist", field="transfer")
+        raise NotFound(M.NO_TRANSFER, field="transfer", transfer=transfer_id)
     return found
 
 
@@ -282,15 +283,17 @@ def reverse_transfer(
     actor_id = rules.actor(actor_id)
     now = rules.now(now)
     if original.kind == "reverse":
-        raise AlreadyReversed("a reversal cannot itself be reversed; post a new transfer")
+        raise AlreadyReversed(M.REVERSAL_NOT_REVERSIBLE)
     lock_key(db.session, f"reverse:{original.id}")
     with sql.Statements() as run:
         found = run.run(sql.reversal_of, 1, {"original": original.id}).fetchone()
         if found is not None:
             earlier = db.session.get(Transfer, found[0])
             raise AlreadyReversed(
-                f"transfer {original.id} was already reversed by transfer {earlier.id} "
-                f"at {earlier.created_at:%Y-%m-%d %H:%M} UTC"
+                M.ALREADY_REVERSED,
+                transfer=original.id,
+                reversal=earlier.id,
+                at=earlier.created_at,
             )
         legs = [(p.account_id, -p.amount) for p in original.postings]
         rows = lock_accounts(run, (a for a, _ in legs))
@@ -330,7 +333,7 @@ def post_transfers_bulk(
     prepared = []
     for i, spec in enumerate(specs):
         if not isinstance(spec, TransferSpec):
-            raise InvalidInput("must be a TransferSpec", field=f"specs.{i}")
+            raise InvalidInput(M.NOT_A_TRANSFER_SPEC, field=f"specs.{i}")
         prepared.append((rules.kind(spec.kind), rules.legs(spec.postings), rules.memo(spec.memo)))
     if not prepared:
         return []

@@ -394,6 +394,8 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         re.compile(r"^only a merchant's staff (?:confirm its vouchers|see its vouchers)$"),
         lambda m: _("Only the merchant's own staff can do this."),
     ),
+    # The ledger's keyed ledger.insufficient_points, as spaces/series.py relays it in plain
+    # text (a skipped week's reason); goes once that relays the Said.
     (
         re.compile(r"^only (\d+) points? available, (\d+) needed$"),
         lambda m: _(
