@@ -61,6 +61,11 @@ END_AFTER_START = Text(
     "must be after the start",
     N_("The end must be after the start."),
 )
+NOT_TEXT = Text(
+    "field.not_text",
+    "must be text",
+    N_("Enter text."),
+)
 NOT_A_COMMUNITY = Text(
     "field.not_a_community", "is not a community here", N_("Choose your community.")
 )

@@ -158,11 +158,7 @@ DATE_TOO_OLD = Text(
     "must be within the last {n} days",
     N_("Claim within %(n)s days of the work."),
 )
-NOT_TEXT = Text(
-    "activities.not_text",
-    "must be text",
-    N_("Enter text."),
-)
+NOT_TEXT = shared.NOT_TEXT
 DAILY_CAP = Text(
     "activities.daily_cap",
     "daily cap of {cap} points for this activity reached: "

@@ -1,0 +1,133 @@
+"""Ledger accounts: opening them on first use, and the rows a writer locks and moves.
+
+A wallet (`member:<id>`) never goes below zero; system accounts (issuance, redeemed:<merchant>,
+space …) are opened by name, and only those in `rules.NEGATIVE_SYSTEM_ACCOUNTS` may go
+negative. Writers lock account rows in ascending id, after any hold rows and before the chain
+head, and change balances through the statements of `sql`, telling the session's identity
+map what they changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.util import identity_key
+
+from points.database import utcnow
+from points.errors import NotFound
+from points.extensions import db
+from points.ledger import messages as M
+from points.ledger import rules, sql
+from points.ledger.models import Account
+
+_LOCK_SLICE = 1024  # accounts locked by one statement at most
+
+
+def _insert_ignore(values: dict):
+    dialect = db.session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(Account).values(**values).on_conflict_do_nothing()
+
+
+def _ensure_account(name: str, asset: str, **values) -> Account:
+    asset = rules.asset(asset)
+    found = db.session.scalar(sa.select(Account).filter_by(name=name, asset=asset))
+    if found is not None:
+        return found
+    db.session.execute(
+        _insert_ignore(
+            {
+                "name": name,
+                "asset": asset,
+                "balance": 0,
+                "held": 0,
+                "created_at": utcnow(),
+                **values,
+            }
+        )
+    )
+    return db.session.scalars(sa.select(Account).filter_by(name=name, asset=asset)).one()
+
+
+def system_account(name: str, asset: str = "points") -> Account:
+    """The system account `name` for `asset` (issuance, redeemed:<merchant>, space …), opened on
+    first use."""
+    name = rules.system_name(name)
+    return _ensure_account(
+        name, asset, kind="system", may_go_negative=name in rules.NEGATIVE_SYSTEM_ACCOUNTS
+    )
+
+
+def member_wallet(member_id: int, asset: str = "points") -> Account:
+    """The member's wallet for `asset`, opened on first use. It never goes below zero."""
+    member_id = rules.member_id(member_id)
+    return _ensure_account(
+        f"member:{member_id}", asset, kind="wallet", member_id=member_id, may_go_negative=False
+    )
+
+
+def no_such_account(account_id: int) -> NotFound:
+    return NotFound(M.NO_ACCOUNT, field="account", account=account_id)
+
+
+def get_account(account_id: int) -> Account:
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise no_such_account(account_id)
+    return account
+
+
+# ---------------------------------------------------------------------------- account rows
+
+
+class AccountRow(NamedTuple):
+    """An account as a writer read it under its lock (what `rules` checks)."""
+
+    id: int
+    asset: str
+    may_go_negative: bool
+    balance: int
+    held: int
+
+
+def lock_accounts(run: sql.Statements, ids: Iterable[int]) -> dict[int, AccountRow]:
+    """Lock the accounts (ascending id) and return their current rows.
+
+    The ids go in slices of at most 1,024, each padded to a power of two by repeating its
+    last id, so a handful of statement shapes serve every size; slices run in ascending order,
+    which keeps the lock order.
+    """
+    ordered = sorted(set(ids))
+    found: dict[int, AccountRow] = {}
+    for start in range(0, len(ordered), _LOCK_SLICE):
+        part = ordered[start : start + _LOCK_SLICE]
+        size = 1 << (len(part) - 1).bit_length()
+        params = {f"a{i}": part[min(i, len(part) - 1)] for i in range(size)}
+        for row in run.run(sql.select_accounts, size, params):
+            found[row[0]] = AccountRow._make(row)
+    if len(found) != len(ordered):
+        missing = [i for i in ordered if i not in found]
+        raise no_such_account(missing[0])
+    return found
+
+
+def forget_cached_balances(account_ids: Iterable[int]) -> None:
+    """Expire balance and held of Account objects the session holds for these ids."""
+    session = db.session()
+    identity_map = session.identity_map
+    if not len(identity_map):
+        return
+    for account_id in account_ids:
+        cached = identity_map.get(identity_key(Account, account_id))
+        if cached is not None:
+            session.expire(cached, ["balance", "held"])
+
+
+def change_account(run: sql.Statements, account_id: int, *, balance: int = 0, held: int = 0):
+    """Add `balance` and `held` to a locked account."""
+    if balance or held:
+        run.run(sql.shift_account, 1, {"a0": account_id, "d": balance, "h": held})
+        forget_cached_balances([account_id])

@@ -1,0 +1,93 @@
+"""Reading the ledger: an account's balance (O(1), from its cached row) and its statement.
+
+A statement lists an account's postings newest first with keyset pagination on the posting
+id, so page 1,000 costs what page 1 costs. Reads take no locks and write nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from points.extensions import db
+from points.ledger import rules
+from points.ledger.accounts import no_such_account
+from points.ledger.models import Account, Hold, Posting, Transfer
+
+
+@dataclass(frozen=True)
+class Balance:
+    balance: int
+    held: int
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
+
+
+@dataclass(frozen=True)
+class StatementItem:
+    posting_id: int
+    transfer_id: int
+    kind: str
+    amount: int
+    balance_after: int
+    memo: str
+    created_at: datetime
+    reverses_id: int | None
+
+
+@dataclass(frozen=True)
+class StatementPage:
+    items: list[StatementItem]
+    next_cursor: str | None
+
+
+def balance_of(account: Account | int, *, now: datetime | None = None) -> Balance:
+    """The account's balance and held amount; holds past their expiry no longer count."""
+    account_id = rules.account_id(account, "account")
+    now = rules.now(now)
+    row = db.session.execute(
+        sa.select(Account.balance, Account.held).where(Account.id == account_id)
+    ).one_or_none()
+    if row is None:
+        raise no_such_account(account_id)
+    overdue = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Hold.amount), 0)).where(
+            Hold.account_id == account_id, Hold.status == "pending", Hold.expires_at <= now
+        )
+    )
+    return Balance(balance=row.balance, held=row.held - int(overdue))  # SUM is numeric on PG
+
+
+def statement(
+    account: Account | int, *, cursor: str | None = None, limit: int = 50
+) -> StatementPage:
+    """The account's postings, newest first, `limit` at a time (keyset pagination)."""
+    account_id = rules.account_id(account, "account")
+    before = rules.cursor(cursor)
+    limit = rules.page_size(limit)
+    query = (
+        sa.select(
+            Posting.id,
+            Posting.transfer_id,
+            Transfer.kind,
+            Posting.amount,
+            Posting.balance_after,
+            Transfer.memo,
+            Transfer.created_at,
+            Transfer.reverses_id,
+        )
+        .join(Transfer, Transfer.id == Posting.transfer_id)
+        .where(Posting.account_id == account_id)
+        .order_by(Posting.id.desc())
+        .limit(limit + 1)
+    )
+    if before is not None:
+        query = query.where(Posting.id < before)
+    rows = db.session.execute(query).all()
+    items = [StatementItem(*row) for row in rows[:limit]]
+    next_cursor = str(items[-1].posting_id) if len(rows) > limit else None
+    return StatementPage(items=items, next_cursor=next_cursor)
