@@ -10,6 +10,7 @@ English sentence; pages translate the page message with the same parameters
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime
 from string import Formatter
 
@@ -87,6 +88,10 @@ def _said(key: str, params: dict) -> Said:
     return Said(TEXTS[key], params)
 
 
+class UnkeyedError(UserWarning):
+    """A PointsError was made from a plain sentence instead of a Text."""
+
+
 class PointsError(Exception):
     """A rule of the platform was broken; nothing was written."""
 
@@ -98,6 +103,9 @@ class PointsError(Exception):
             message = message(**params)
         elif params:
             raise TypeError("parameters need a Text, not a sentence")
+        elif not isinstance(message, Said):
+            # Pages could only show it in English; the suite turns this into a failure.
+            warnings.warn(f"raise a Text, not the sentence {message!r}", UnkeyedError, 2)
         super().__init__(message)
         self.message = message
         self.errors: dict[str, list[str]] = {f: list(ms) for f, ms in dict(errors or {}).items()}

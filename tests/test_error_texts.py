@@ -17,11 +17,6 @@ from points.errors import TEXTS, PointsError
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "points/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
 
-# Modules whose errors are still sentences that points/web/messages.py's table translates.
-# Each domain's conversion removes its entries; when this is empty the table goes.
-NOT_YET_KEYED = {
-}
-
 
 def _import_everything():
     for module in pkgutil.walk_packages(points.__path__, "points."):
@@ -60,17 +55,10 @@ def test_no_service_raises_a_bare_sentence():
     found = []
     for path in sorted((ROOT / "points").rglob("*.py")):
         relative = str(path.relative_to(ROOT))
-        if "migrations" in relative or relative in NOT_YET_KEYED:
+        if "migrations" in relative:
             continue
         found += _sentences_raised(path, classes)
     assert not found, "raise a Text of the domain's messages.py instead:\n" + "\n".join(found)
-
-
-def test_the_not_yet_keyed_list_only_names_modules_that_still_raise_sentences():
-    _import_everything()
-    classes = _error_classes()
-    done = sorted(p for p in NOT_YET_KEYED if not _sentences_raised(ROOT / p, classes))
-    assert not done, "remove from NOT_YET_KEYED: " + ", ".join(done)
 
 
 def test_every_error_text_has_chinese_and_consistent_parameters():

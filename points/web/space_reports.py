@@ -88,28 +88,6 @@ def part_name(part: Part) -> str:
     return part.name(_locale()) if part.name_zh != OTHER else _("Outside day-parts")
 
 
-# Messages of the period and feed rules, in the member's language (others: the shared table).
-_MESSAGES = {
-    "must be a date like 2026-12-01": lambda: _("Enter a date like 2026-12-01."),
-    "must be a date from 2000-01-01 to 2100-12-31": lambda: _(
-        "Enter a date from 2000-01-01 to 2100-12-31."
-    ),
-    "must not be before from": lambda: _("The last day must not be before the first."),
-    f"must be at most {utilisation.MAX_DAYS} days after from": lambda: _(
-        "A report covers at most %(n)s days.", n=utilisation.MAX_DAYS
-    ),
-    "only hosts have a booking calendar": lambda: _(
-        "Only community hosts have a booking calendar."
-    ),
-    "no such space": lambda: _("That space was not found."),
-}
-
-
-def message(text: str) -> str:
-    found = _MESSAGES.get(text)
-    return found() if found else translate_error(text)
-
-
 # ---------------------------------------------------------------------------- charts
 
 
@@ -168,7 +146,7 @@ def _report() -> tuple[Report | None, dict[str, list[str]]]:
             current_user, request.args.get("from") or None, request.args.get("to") or None
         )
     except InvalidInput as error:
-        return None, {f: [message(m) for m in ms] for f, ms in error.errors.items()}
+        return None, {f: [translate_error(m) for m in ms] for f, ms in error.errors.items()}
     return found, {}
 
 
@@ -385,7 +363,7 @@ def calendar_reset():
         db.session.commit()
     except PointsError as error:
         db.session.rollback()
-        flash(message(error.message), "error")
+        flash(translate_error(error.message), "error")
     else:
         flash(
             _("New address made. The old one no longer works: subscribe again with the new one."),
