@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from points.ledger.models import ASSETS
+
 
 class RegisterRequest(Schema):
     class Meta:
@@ -84,9 +86,9 @@ class StatementQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    limit = fields.Integer(load_default=50)
-    cursor = fields.String(load_default=None)
-    asset = fields.String(load_default="points")
+    limit = fields.Integer(load_default=50, metadata={"description": "1 to 200"})
+    cursor = fields.String(load_default=None, metadata={"description": "a `next_cursor` given"})
+    asset = fields.String(load_default="points", validate=validate.OneOf(ASSETS))
 
 
 class StatementActivityOut(Schema):

@@ -99,22 +99,34 @@ def record_attendance(
     members.require_staff(actor)
     if session.starts_at > now:
         raise InvalidInput("attendance is recorded once the session has begun", field="phones")
-    wanted = [validate.folded(p).strip() for p in phones if isinstance(p, str) and p.strip()]
+    # Each refused element is named as sent (phones[2], member_ids[0]); the message lists them.
+    sent = {i: validate.folded(p).strip() for i, p in enumerate(phones) if isinstance(p, str)}
+    sent = {i: p for i, p in sent.items() if p}
+    wanted = list(sent.values())
     ids = list(member_ids or ())
     if not wanted and not ids:
         raise InvalidInput("tick a member or enter a phone number", field="phones")
-    if any(not is_id(i) for i in ids):
-        raise InvalidInput("must be member ids", field="member_ids")
+    bad = [i for i, v in enumerate(ids) if not is_id(v)]
+    if bad:
+        raise InvalidInput(
+            "must be member ids", errors={f"member_ids[{i}]": ["must be a member id"] for i in bad}
+        )
     found = {
         m.phone: m for m in db.session.scalars(sa.select(Member).where(Member.phone.in_(wanted)))
     }
-    unknown = [p for p in wanted if p not in found]
+    unknown = {i: p for i, p in sent.items() if p not in found}
     if unknown:
-        raise InvalidInput("not registered: " + ", ".join(unknown), field="phones")
+        raise InvalidInput(
+            "not registered: " + ", ".join(unknown.values()),
+            errors={f"phones[{i}]": [f"not registered: {p}"] for i, p in unknown.items()},
+        )
     by_id = {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(ids)))}
-    missing = [str(i) for i in ids if i not in by_id]
+    missing = {i: v for i, v in enumerate(ids) if v not in by_id}
     if missing:
-        raise InvalidInput("no such member: " + ", ".join(missing), field="member_ids")
+        raise InvalidInput(
+            "no such member: " + ", ".join(str(v) for v in missing.values()),
+            errors={f"member_ids[{i}]": [f"no such member: {v}"] for i, v in missing.items()},
+        )
     chosen = [*(by_id[i] for i in ids), *(found[p] for p in wanted)]
     people = list({m.id: m for m in chosen}.values())
     outside = [m.phone for m in people if not members.can_manage(actor, m)]

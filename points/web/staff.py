@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from points import validate
+from points.database import is_id
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.members import services as members
 from points.members.models import LEVELS, Community, Course, Member, Skill
-from points.web.forms import commit_or_show
+from points.web.forms import commit_or_show, query_number
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 50
@@ -54,7 +55,11 @@ def member_list():
     # "none": members without a community (older accounts, API sign-ups that named none);
     # only the street admin's scope holds them.
     unassigned = request.args.get("community") == "none"
-    community = None if unassigned else request.args.get("community", type=int)
+    community = None if unassigned else query_number("community")
+    if community is not None and (
+        not is_id(community) or db.session.get(Community, community) is None
+    ):
+        raise InvalidInput("is not a community here", field="community")
     if unassigned:
         query = query.where(Member.community_id.is_(None))
     elif community:
@@ -72,7 +77,8 @@ def member_list():
     name = validate.folded(request.args.get("q", "")).strip()
     if name:
         query = query.where(sa.or_(Member.name.contains(name), Member.phone.contains(name)))
-    page = max(request.args.get("page", 1, type=int), 1)
+    asked = query_number("page")
+    page = 1 if asked is None else validate.whole(asked, "page", 1, 100_000)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Member.id).offset((page - 1) * PAGE).limit(PAGE)).all()
     communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
