@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from points.ledger.models import ASSETS
+from points.members.assessment import UNITS
 
 
 class RegisterRequest(Schema):
@@ -130,6 +131,21 @@ class FindingOut(Schema):
     green = fields.Float(allow_none=True, metadata={"description": "the green threshold"})
     yellow = fields.Float(allow_none=True)
     better = fields.String(metadata={"enum": ["higher", "lower"]})
+    unit = fields.String(
+        metadata={
+            "enum": sorted(set(UNITS.values())),
+            "description": "what value, thresholds and gap count: hours, sessions, share (a "
+            "fraction: 0.25 is 25 %), rating (on the 1–5 scale), complaints",
+        }
+    )
+    gap = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "what would lift it: how much more (better higher) or less (better "
+            "lower) reaches green, in `unit`; null when green or not measured",
+            "example": 3,
+        },
+    )
 
 
 class ScorecardOut(Schema):
@@ -138,7 +154,7 @@ class ScorecardOut(Schema):
     quarter = fields.String(metadata={"example": "2026Q3"})
     status = fields.String(metadata={"enum": ["preview", "draft", "published"]})
     colour = fields.String(metadata={"enum": ["green", "yellow", "red", "unrated"]})
-    findings = fields.List(fields.Nested(FindingOut))
+    findings = fields.List(fields.Nested(FindingOut), attribute="rated_findings")
     days_rated = fields.Integer(allow_none=True)
     days_in_quarter = fields.Integer(allow_none=True)
     improvement_note = fields.String()

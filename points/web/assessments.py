@@ -3,7 +3,6 @@ an ended one as a draft, publish it after a confirmation, add improvement notes.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -28,7 +27,7 @@ def _card(hq: quarterly.HostQuarter, quarter: str):
         return None
     return SimpleNamespace(
         colour=hq.preview.colour,
-        findings=[asdict(f) for f in hq.preview.findings],
+        rated_findings=hq.preview.findings,
         quarter=quarter,
         status="preview",
         days_rated=hq.days_held,
