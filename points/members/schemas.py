@@ -197,6 +197,30 @@ class PublishRequest(Schema):
     )
 
 
+class CancelledBookingOut(Schema):
+    """A future booking a loss of level or status cancelled, with all it cost given back."""
+
+    booking = fields.Integer(metadata={"description": "the booking's id"})
+    space = fields.String(metadata={"description": "the space's name (Chinese)"})
+    start = fields.String(metadata={"format": "date-time", "example": "2026-12-08T01:00:00+00:00"})
+    refunded_points = fields.Integer()
+    refunded_minutes = fields.Integer(metadata={"description": "space minutes"})
+
+
+class KeptMinutesOut(Schema):
+    balance = fields.Integer(metadata={"description": "space minutes left in the wallet"})
+    rule = fields.String(metadata={"enum": ["kept"]})
+
+
+class ConsequencesOut(Schema):
+    """What a loss of level or status did (the same on every path: exit, suspension,
+    demotion): the bookings it cancelled, the waits it ended, the space minutes kept."""
+
+    bookings = fields.List(fields.Nested(CancelledBookingOut))
+    waits_withdrawn = fields.Integer()
+    space_minutes = fields.Nested(KeptMinutesOut)
+
+
 class LevelChangeOut(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
@@ -207,7 +231,11 @@ class LevelChangeOut(Schema):
     reason = fields.String()
     decided_by = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
-    consequences = fields.Dict(allow_none=True)
+    consequences = fields.Nested(
+        ConsequencesOut,
+        allow_none=True,
+        metadata={"description": "null unless the change took a level or active status away"},
+    )
     reverses_id = fields.Integer(allow_none=True)
 
 

@@ -27,6 +27,7 @@ from points.members import progression
 from points.members.models import (
     LEVELS,
     ROLES,
+    STATUSES,
     TIERS,
     ApiToken,
     Community,
@@ -676,17 +677,24 @@ def set_status(
     member: Member, status: str, *, reason, actor: Member, now: datetime | None = None
 ) -> LevelChange:
     """Suspend, exit or reinstate a member; history is kept."""
+    reason = check_status_change(member, status, reason=reason, actor=actor)
+    now = now or utcnow()
+    if status != "active":
+        end_sign_ins(member, now=now)
+    return _record(member, to_status=status, reason=reason, actor_id=actor.id, now=now)
+
+
+def check_status_change(member: Member, status: str, *, reason, actor: Member) -> str:
+    """Refuse a status change `set_status` would refuse, writing nothing (a confirmation
+    page asks first); returns the reason as it will be recorded."""
     require_manager(actor, member)
-    if status not in ("active", "suspended", "exited"):
+    if status not in STATUSES:
         raise InvalidInput("must be active, suspended or exited", field="status")
     if actor.id == member.id:
         raise Forbidden("nobody changes their own status")
     if member.status == status:
         raise Conflict(f"the member is already {status}", field="status")
-    now = now or utcnow()
-    if status != "active":
-        end_sign_ins(member, now=now)
-    return _record(member, to_status=status, reason=_reason(reason), actor_id=actor.id, now=now)
+    return _reason(reason)
 
 
 def assign_community(

@@ -800,7 +800,13 @@ def pending_count(actor: Member) -> int:
 
 def may_book(member: Member, space: Space) -> bool:
     """Whether the member's level lets them book this space (the form says so up front)."""
-    return member.status == "active" and LEVELS.index(member.level) >= LEVELS.index(space.min_level)
+    return standing_allows(member.level, member.status, space)
+
+
+def standing_allows(level: str, status: str, space: Space) -> bool:
+    """Whether a member of this level and status may book the space: active, and at least
+    the space's level (also asked of a level or status a member is about to have)."""
+    return status == "active" and LEVELS.index(level) >= LEVELS.index(space.min_level)
 
 
 def bookings_between(actor: Member, start: datetime, end: datetime) -> list[Booking]:

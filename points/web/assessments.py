@@ -9,12 +9,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from points.database import utcnow
 from points.errors import PointsError
 from points.extensions import db
 from points.members import quarterly
 from points.members import services as members
+from points.spaces import standing
 from points.web.forms import show_error
-from points.web.staff import staff_required
+from points.web.staff import flash_cancelled, staff_required
 
 bp = Blueprint("assessments", __name__, url_prefix="/staff/assessments")
 
@@ -91,8 +93,18 @@ def confirm():
     if not shown.hosts:
         flash(_("There is no draft for %(quarter)s to publish: rate it first.", quarter=quarter))
         return redirect(url_for("assessments.board", quarter=quarter))
+    now = utcnow()
     return render_template(
-        "staff/assessments_publish.html", summary=shown, reversal_days=members.reversal_days()
+        "staff/assessments_publish.html",
+        summary=shown,
+        reversal_days=members.reversal_days(),
+        # What each demotion will cancel, as the loss of level will (points.spaces.standing).
+        losing={
+            member.id: standing.bookings_lost(
+                member, level=quarterly.DEMOTED_TO, status=member.status, now=now
+            )
+            for member, _other in shown.demotions
+        },
     )
 
 
@@ -119,6 +131,8 @@ def publish():
             ),
             "success",
         )
+        for change in demoted:
+            flash_cancelled(change, name=members.get_member(change.member_id).name)
     return redirect(url_for("assessments.board", quarter=quarter))
 
 

@@ -30,6 +30,10 @@ _PATTERNS: list[tuple[re.Pattern[str], object]] = [
         lambda m: _("There is no such category. Choose one from the list."),
     ),
     (
+        re.compile(r"^must be active, suspended or exited$"),
+        lambda m: _("Choose a status from the list."),
+    ),
+    (
         re.compile(r"^is not a merchant of the marketplace$"),
         lambda m: _("There is no such merchant. Choose one from the list."),
     ),
