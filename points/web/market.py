@@ -343,7 +343,10 @@ def _headers() -> list[str]:
 
 def _send_statement(fmt: str):
     ids = _counter()
-    month = _month()
+    # A file cannot carry the page's note, so a malformed month is refused (422 naming it)
+    # rather than quietly exported as this month's.
+    month = request.args.get("month", "").strip() or market.local_today().strftime("%Y-%m")
+    market.month_bounds(month)
     made = export.statement_file(
         ids,
         month,
