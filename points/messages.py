@@ -214,3 +214,21 @@ PGDUMP_NOT_OURS = Text(
     "{path} is a pg_dump archive but not a backup of this app (no {missing})",
     _BACKUP_PAGE,
 )
+
+# ---------------------------------------------------------------------------- query parameters
+# An API operation refuses a query parameter it does not take (points/api/parameters.py).
+NOT_PARAMETERS = Text(
+    "request.not_parameters",
+    "not a parameter of this operation: {names}",
+    N_("This request does not take %(names)s."),
+)
+NOT_TAKEN = Text(
+    "request.not_taken",
+    "is not a parameter of this operation; it takes {takes}",
+    N_("Not a parameter here; it takes %(takes)s."),
+)
+NOT_TAKEN_NONE = Text(
+    "request.not_taken_none",
+    "is not a parameter of this operation; it takes none",
+    N_("This request takes no parameters."),
+)

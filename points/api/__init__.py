@@ -32,13 +32,34 @@ def is_api_request() -> bool:
 
 
 def _flatten(messages) -> dict[str, list[str]]:
-    """webargs nests errors by location ({"json": {"field": [...]}}); the contract is flat."""
+    """webargs nests errors by location ({"json": {"field": [...]}}) and, inside a list or a
+    nested object, by index or name ({"claims": {3: [...]}}); the contract is flat and names
+    the element as the caller wrote it (`claims[3]`, `items[0].quantity`)."""
     flat: dict[str, list[str]] = {}
     for location_errors in (messages or {}).values():
         if isinstance(location_errors, dict):
             for field, errs in location_errors.items():
-                flat[str(field)] = errs if isinstance(errs, list) else [str(errs)]
+                _flatten_into(flat, str(field), errs)
     return flat
+
+
+def _flatten_into(flat: dict[str, list[str]], name: str, errs) -> None:
+    if isinstance(errs, dict):
+        for key, inner in errs.items():
+            if isinstance(key, int):
+                _flatten_into(flat, f"{name}[{key}]", inner)
+            elif key == "_schema":
+                _flatten_into(flat, name, inner)
+            else:
+                _flatten_into(flat, f"{name}.{key}", inner)
+    elif isinstance(errs, list):
+        for err in errs:
+            if isinstance(err, dict | list):
+                _flatten_into(flat, name, err)
+            else:
+                flat.setdefault(name, []).append(str(err))
+    else:
+        flat.setdefault(name, []).append(str(errs))
 
 
 def http_error_response(error: HTTPException):
@@ -84,6 +105,7 @@ def register_api(app: Flask, api: Api) -> None:
         training,
     )
     from points.api.access import protect_cookie_writes
+    from points.api.parameters import refuse_untaken, taken_by_endpoint
     from points.api.security import check_public_endpoints, document_security, require_member
     from points.extensions import csrf
 
@@ -105,8 +127,10 @@ def register_api(app: Flask, api: Api) -> None:
         api.register_blueprint(module.blp, url_prefix=API_PREFIX + (module.blp.url_prefix or ""))
     blueprints = {module.blp.name for module in modules}
     check_public_endpoints(app)
+    taken = taken_by_endpoint(app, blueprints)
 
-    # Who first (401), then the CSRF rule; then (points/inputs.py) input no field may hold.
+    # Who first (401), then the CSRF rule; then (points/inputs.py) input no field may hold,
+    # and query parameters the operation does not take.
     @app.before_request
     def _api_member():
         require_member(blueprints)
@@ -115,6 +139,11 @@ def register_api(app: Flask, api: Api) -> None:
     def _api_csrf():
         if is_api_request():
             protect_cookie_writes()
+
+    @app.before_request
+    def _api_parameters():
+        if is_api_request() and request.routing_exception is None:
+            refuse_untaken(taken)
 
 
 def points_error_response(error: PointsError):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from types import SimpleNamespace
 
 from flask_smorest import Blueprint
@@ -37,7 +36,7 @@ def _with_scorecard(hq: quarterly.HostQuarter, quarter: str) -> quarterly.HostQu
             quarter=quarter,
             status="preview",
             colour=hq.preview.colour,
-            findings=[asdict(f) for f in hq.preview.findings],
+            rated_findings=hq.preview.findings,
             days_rated=hq.days_held,
             days_in_quarter=hq.days_in_quarter,
             improvement_note="",

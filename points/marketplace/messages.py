@@ -21,6 +21,11 @@ UNKNOWN_COMMUNITY = shared.NOT_A_COMMUNITY
 # ---------------------------------------------------------------------------- catalogue (seed)
 
 CODE_SHAPE = shared.CODE_SHAPE
+UNKNOWN_MERCHANT = Text(
+    "marketplace.unknown_merchant",
+    "is not a merchant of the marketplace",
+    N_("There is no such merchant. Choose one from the list."),
+)
 UNKNOWN_PROVIDER = Text(
     "marketplace.unknown_provider",
     "is not a provider code",

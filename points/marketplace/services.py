@@ -185,7 +185,8 @@ def benefits(
     search: str | None = None,
     limit: int = 400,
 ) -> list[Benefit]:
-    """Active benefits, filtered; `affordable` keeps what the member could redeem now: their
+    """Active benefits, filtered (an unknown category or merchant is a field error, never an
+    empty list); `affordable` keeps what the member could redeem now: their
     available points buy it, their level allows it, it is in stock and on offer, and they
     have not reached its per-member limit for the period."""
     query = sa.select(Benefit).where(Benefit.active).order_by(Benefit.points, Benefit.id)
@@ -193,8 +194,10 @@ def benefits(
         if category not in CATEGORIES:
             raise InvalidInput(M.ONE_OF, field="category", values=CATEGORIES)
         query = query.where(Benefit.category == category)
-    if provider_id:
-        query = query.where(Benefit.provider_id == (provider_id if is_id(provider_id) else 0))
+    if provider_id is not None:
+        if not is_id(provider_id) or db.session.get(Provider, provider_id) is None:
+            raise InvalidInput(M.UNKNOWN_MERCHANT, field="provider_id")
+        query = query.where(Benefit.provider_id == provider_id)
     if host_only:
         query = query.where(Benefit.min_level == "host")
     if search and search.strip():

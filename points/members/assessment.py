@@ -5,18 +5,31 @@ quarter is red when any input is red or two are yellow, yellow when one is, else
 An input the platform does not measure yet is passed as None: it is shown as "not measured
 yet" and left out of the rating rather than counted as a failure (a host must not be
 demoted for data the platform never had). With no measured input at all, the quarter is
-"unrated". Each finding carries its thresholds, so a scorecard can say what would lift it.
+"unrated". Each finding carries its thresholds and unit, so a scorecard can say what would
+lift it, and by how much of what ("3 more sessions").
 A host who held the role for part of the quarter is rated on those days: the thresholds
 that count things (hours, sessions) are scaled to the share of the quarter (`scaled`).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, tzinfo
 
 COLOURS = ("green", "yellow", "red", "unrated")
+# What each measure counts: its value, thresholds and gap to green are in this unit (a share
+# is a fraction, 0.25 being 25 %; a rating is on the participants' 1–5 scale).
+UNITS = {
+    "service_hours": "hours",
+    "programmes_held": "sessions",
+    "no_show_rate": "share",
+    "rating": "rating",
+    "complaints": "complaints",
+}
+# The gap is rounded up to a step the unit is counted in, so it never promises too little.
+_STEPS = {"hours": 0.1, "sessions": 1, "share": 0.001, "rating": 0.1, "complaints": 1}
 
 
 @dataclass(frozen=True)
@@ -73,12 +86,32 @@ class Finding:
     yellow: float | int | None = None
     better: str = "higher"  # "higher" or "lower"
 
+    @classmethod
+    def from_record(cls, record: Mapping) -> Finding:
+        """A finding as a scorecard stored it (its fields as a mapping)."""
+        return cls(**{f.name: record[f.name] for f in fields(cls) if f.name in record})
+
+    @property
+    def unit(self) -> str:
+        return UNITS.get(self.code, "")
+
     @property
     def to_green(self) -> float | None:
         """How far the value is from green (None: green already, or not measured)."""
         if self.value is None or self.colour == "green" or self.green is None:
             return None
         return round(abs(self.value - self.green), 3)
+
+    @property
+    def gap(self) -> float | int | None:
+        """What would lift it: how much more (better "higher") or less ("lower") reaches
+        green, in `unit`, rounded up to a whole step of it (3 sessions, 2.5 hours)."""
+        distance = self.to_green
+        if distance is None:
+            return None
+        step = _STEPS.get(self.unit, 0.001)
+        steps = math.ceil(round(distance / step, 6))
+        return steps if step == 1 else round(steps * step, 3)
 
 
 @dataclass(frozen=True)

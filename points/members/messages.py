@@ -318,11 +318,20 @@ TICK_SOMEONE = Text(
     N_("Tick the members who came, or enter a walk-in's phone number."),
 )
 MEMBER_IDS = Text("members.member_ids", "must be member ids", N_("Tick members from the list."))
+MEMBER_ID = Text("members.member_id", "must be a member id", N_("Tick a member from the list."))
 # phones / ids: lists, joined by the API with ", ".
 PHONES_NOT_REGISTERED = Text(
     "members.phones_not_registered",
     "not registered: {phones}",
     N_("These numbers are not registered: %(phones)s"),
+)
+PHONE_NOT_REGISTERED = Text(
+    "members.phone_not_registered",
+    "not registered: {phone}",
+    N_("This number is not registered: %(phone)s"),
+)
+MEMBER_NOT_FOUND = Text(
+    "members.member_not_found", "no such member: {id}", N_("This member was not found: %(id)s")
 )
 MEMBERS_NOT_FOUND = Text(
     "members.members_not_found",

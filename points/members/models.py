@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from points.database import UTCDateTime, one_of, utcnow
 from points.extensions import db
+from points.members.assessment import Finding
 
 LEVELS = ("resident", "volunteer", "talent", "host")
 STATUSES = ("active", "suspended", "exited")
@@ -364,6 +365,11 @@ class Assessment(db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
+
+    @property
+    def rated_findings(self) -> tuple[Finding, ...]:
+        """The stored findings as `Finding`s: each with its unit and what would lift it."""
+        return tuple(Finding.from_record(record) for record in self.findings or ())
 
 
 class CourseSession(db.Model):

@@ -40,6 +40,8 @@ from points.members.assessment import (
 from points.members.models import Assessment, LevelChange, Member
 
 RATED = ("green", "yellow", "red")
+# Where two published reds in a row return a host to.
+DEMOTED_TO = "talent"
 
 
 def _zone() -> ZoneInfo:
@@ -305,7 +307,7 @@ def publish(
             demoted.append(
                 members.demote(
                     member,
-                    "talent",
+                    DEMOTED_TO,
                     actor_id=actor.id,
                     now=now,
                     reason=f"三色预警: red in {first} and {second}; returned to community talent",

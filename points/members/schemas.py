@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from points.ledger.models import ASSETS
+from points.members.assessment import UNITS
+
 
 class RegisterRequest(Schema):
     class Meta:
@@ -84,9 +87,9 @@ class StatementQuery(Schema):
     class Meta:
         unknown = RAISE
 
-    limit = fields.Integer(load_default=50)
-    cursor = fields.String(load_default=None)
-    asset = fields.String(load_default="points")
+    limit = fields.Integer(load_default=50, metadata={"description": "1 to 200"})
+    cursor = fields.String(load_default=None, metadata={"description": "a `next_cursor` given"})
+    asset = fields.String(load_default="points", validate=validate.OneOf(ASSETS))
 
 
 class StatementActivityOut(Schema):
@@ -128,6 +131,21 @@ class FindingOut(Schema):
     green = fields.Float(allow_none=True, metadata={"description": "the green threshold"})
     yellow = fields.Float(allow_none=True)
     better = fields.String(metadata={"enum": ["higher", "lower"]})
+    unit = fields.String(
+        metadata={
+            "enum": sorted(set(UNITS.values())),
+            "description": "what value, thresholds and gap count: hours, sessions, share (a "
+            "fraction: 0.25 is 25 %), rating (on the 1–5 scale), complaints",
+        }
+    )
+    gap = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "what would lift it: how much more (better higher) or less (better "
+            "lower) reaches green, in `unit`; null when green or not measured",
+            "example": 3,
+        },
+    )
 
 
 class ScorecardOut(Schema):
@@ -136,7 +154,7 @@ class ScorecardOut(Schema):
     quarter = fields.String(metadata={"example": "2026Q3"})
     status = fields.String(metadata={"enum": ["preview", "draft", "published"]})
     colour = fields.String(metadata={"enum": ["green", "yellow", "red", "unrated"]})
-    findings = fields.List(fields.Nested(FindingOut))
+    findings = fields.List(fields.Nested(FindingOut), attribute="rated_findings")
     days_rated = fields.Integer(allow_none=True)
     days_in_quarter = fields.Integer(allow_none=True)
     improvement_note = fields.String()
@@ -179,6 +197,30 @@ class PublishRequest(Schema):
     )
 
 
+class CancelledBookingOut(Schema):
+    """A future booking a loss of level or status cancelled, with all it cost given back."""
+
+    booking = fields.Integer(metadata={"description": "the booking's id"})
+    space = fields.String(metadata={"description": "the space's name (Chinese)"})
+    start = fields.String(metadata={"format": "date-time", "example": "2026-12-08T01:00:00+00:00"})
+    refunded_points = fields.Integer()
+    refunded_minutes = fields.Integer(metadata={"description": "space minutes"})
+
+
+class KeptMinutesOut(Schema):
+    balance = fields.Integer(metadata={"description": "space minutes left in the wallet"})
+    rule = fields.String(metadata={"enum": ["kept"]})
+
+
+class ConsequencesOut(Schema):
+    """What a loss of level or status did (the same on every path: exit, suspension,
+    demotion): the bookings it cancelled, the waits it ended, the space minutes kept."""
+
+    bookings = fields.List(fields.Nested(CancelledBookingOut))
+    waits_withdrawn = fields.Integer()
+    space_minutes = fields.Nested(KeptMinutesOut)
+
+
 class LevelChangeOut(Schema):
     id = fields.Integer()
     member_id = fields.Integer()
@@ -189,7 +231,11 @@ class LevelChangeOut(Schema):
     reason = fields.String()
     decided_by = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
-    consequences = fields.Dict(allow_none=True)
+    consequences = fields.Nested(
+        ConsequencesOut,
+        allow_none=True,
+        metadata={"description": "null unless the change took a level or active status away"},
+    )
     reverses_id = fields.Integer(allow_none=True)
 
 

@@ -29,6 +29,7 @@ from points.members import progression
 from points.members.models import (
     LEVELS,
     ROLES,
+    STATUSES,
     TIERS,
     ApiToken,
     Community,
@@ -672,19 +673,24 @@ def set_status(
     member: Member, status: str, *, reason, actor: Member, now: datetime | None = None
 ) -> LevelChange:
     """Suspend, exit or reinstate a member; history is kept."""
+    reason = check_status_change(member, status, reason=reason, actor=actor)
+    now = now or utcnow()
+    if status != "active":
+        end_sign_ins(member, now=now)
+    return _record(member, to_status=status, reason=reason, actor_id=actor.id, now=now)
+
+
+def check_status_change(member: Member, status: str, *, reason, actor: Member) -> str:
+    """Refuse a status change `set_status` would refuse, writing nothing (a confirmation
+    page asks first); returns the reason as it will be recorded."""
     require_manager(actor, member)
-    if status not in ("active", "suspended", "exited"):
+    if status not in STATUSES:
         raise InvalidInput(M.STATUS_CHOICE, field="status")
     if actor.id == member.id:
         raise Forbidden(M.STATUS_OWN)
     if member.status == status:
         raise Conflict(M.STATUS_UNCHANGED, field="status", status=status)
-    now = now or utcnow()
-    if status != "active":
-        end_sign_ins(member, now=now)
-    return _record(
-        member, to_status=status, reason=validate.reason(reason), actor_id=actor.id, now=now
-    )
+    return validate.reason(reason)
 
 
 def assign_community(

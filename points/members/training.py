@@ -101,22 +101,36 @@ def record_attendance(
     members.require_staff(actor)
     if session.starts_at > now:
         raise InvalidInput(M.ATTENDANCE_TOO_EARLY, field="phones")
-    wanted = [validate.folded(p).strip() for p in phones if isinstance(p, str) and p.strip()]
+    # Each refused element is named as sent (phones[2], member_ids[0]); the message lists them.
+    sent = {i: validate.folded(p).strip() for i, p in enumerate(phones) if isinstance(p, str)}
+    sent = {i: p for i, p in sent.items() if p}
+    wanted = list(sent.values())
     ids = list(member_ids or ())
     if not wanted and not ids:
         raise InvalidInput(M.TICK_SOMEONE, field="phones")
-    if any(not is_id(i) for i in ids):
-        raise InvalidInput(M.MEMBER_IDS, field="member_ids")
+    bad = [i for i, v in enumerate(ids) if not is_id(v)]
+    if bad:
+        raise InvalidInput(
+            M.MEMBER_IDS, errors={f"member_ids[{i}]": [M.MEMBER_ID()] for i in bad}
+        )
     found = {
         m.phone: m for m in db.session.scalars(sa.select(Member).where(Member.phone.in_(wanted)))
     }
-    unknown = [p for p in wanted if p not in found]
+    unknown = {i: p for i, p in sent.items() if p not in found}
     if unknown:
-        raise InvalidInput(M.PHONES_NOT_REGISTERED, field="phones", phones=unknown)
+        raise InvalidInput(
+            M.PHONES_NOT_REGISTERED,
+            errors={f"phones[{i}]": [M.PHONE_NOT_REGISTERED(phone=p)] for i, p in unknown.items()},
+            phones=list(unknown.values()),
+        )
     by_id = {m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(ids)))}
-    missing = [str(i) for i in ids if i not in by_id]
+    missing = {i: v for i, v in enumerate(ids) if v not in by_id}
     if missing:
-        raise InvalidInput(M.MEMBERS_NOT_FOUND, field="member_ids", ids=missing)
+        raise InvalidInput(
+            M.MEMBERS_NOT_FOUND,
+            errors={f"member_ids[{i}]": [M.MEMBER_NOT_FOUND(id=v)] for i, v in missing.items()},
+            ids=[str(v) for v in missing.values()],
+        )
     chosen = [*(by_id[i] for i in ids), *(found[p] for p in wanted)]
     people = list({m.id: m for m in chosen}.values())
     outside = [m.phone for m in people if not members.can_manage(actor, m)]

@@ -200,7 +200,13 @@ def _check_notice(start: datetime, now: datetime) -> None:
 
 def may_book(member: Member, space: Space) -> bool:
     """Whether the member's level lets them book this space (the form says so up front)."""
-    return member.status == "active" and LEVELS.index(member.level) >= LEVELS.index(space.min_level)
+    return standing_allows(member.level, member.status, space)
+
+
+def standing_allows(level: str, status: str, space: Space) -> bool:
+    """Whether a member of this level and status may book the space: active, and at least
+    the space's level (also asked of a level or status a member is about to have)."""
+    return status == "active" and LEVELS.index(level) >= LEVELS.index(space.min_level)
 
 
 def lock_host(host: Member, space: Space) -> Member:

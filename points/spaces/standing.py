@@ -36,8 +36,10 @@ def _why(change: LevelChange) -> str:
     return f"level {change.from_level} → {change.to_level}"
 
 
-def on_level_loss(member: Member, change: LevelChange, now: datetime) -> dict:
-    """Cancel and refund the future bookings the member may no longer make; keep minutes."""
+def bookings_lost(member: Member, *, level: str, status: str, now: datetime) -> list[Booking]:
+    """The member's future bookings (not yet begun) that a member of `level` and `status` may
+    not make: those a loss to that level or status cancels. Asked before a change, it says
+    what the change will cancel (the confirmation pages); after it, what to cancel."""
     future = db.session.scalars(
         sa.select(Booking)
         .where(
@@ -47,10 +49,13 @@ def on_level_loss(member: Member, change: LevelChange, now: datetime) -> dict:
         )
         .order_by(Booking.start_at, Booking.id)
     ).all()
+    return [b for b in future if not core.standing_allows(level, status, b.space)]
+
+
+def on_level_loss(member: Member, change: LevelChange, now: datetime) -> dict:
+    """Cancel and refund the future bookings the member may no longer make; keep minutes."""
     cancelled = []
-    for booking in future:
-        if core.may_book(member, booking.space):
-            continue
+    for booking in bookings_lost(member, level=member.level, status=member.status, now=now):
         booking = lock_row(db.session, booking)
         paid = booking.status in ACTIVE
         points, minutes = (booking.cost_points, booking.cost_minutes) if paid else (0, 0)

@@ -3,19 +3,20 @@ an ended one as a draft, publish it after a confirmation, add improvement notes.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from types import SimpleNamespace
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from points.database import utcnow
 from points.errors import PointsError
 from points.extensions import db
 from points.members import quarterly
 from points.members import services as members
+from points.spaces import standing
 from points.web.forms import show_error
-from points.web.staff import staff_required
+from points.web.staff import flash_cancelled, staff_required
 
 bp = Blueprint("assessments", __name__, url_prefix="/staff/assessments")
 
@@ -28,7 +29,7 @@ def _card(hq: quarterly.HostQuarter, quarter: str):
         return None
     return SimpleNamespace(
         colour=hq.preview.colour,
-        findings=[asdict(f) for f in hq.preview.findings],
+        rated_findings=hq.preview.findings,
         quarter=quarter,
         status="preview",
         days_rated=hq.days_held,
@@ -92,8 +93,18 @@ def confirm():
     if not shown.hosts:
         flash(_("There is no draft for %(quarter)s to publish: rate it first.", quarter=quarter))
         return redirect(url_for("assessments.board", quarter=quarter))
+    now = utcnow()
     return render_template(
-        "staff/assessments_publish.html", summary=shown, reversal_days=members.reversal_days()
+        "staff/assessments_publish.html",
+        summary=shown,
+        reversal_days=members.reversal_days(),
+        # What each demotion will cancel, as the loss of level will (points.spaces.standing).
+        losing={
+            member.id: standing.bookings_lost(
+                member, level=quarterly.DEMOTED_TO, status=member.status, now=now
+            )
+            for member, _other in shown.demotions
+        },
     )
 
 
@@ -120,6 +131,8 @@ def publish():
             ),
             "success",
         )
+        for change in demoted:
+            flash_cancelled(change, name=members.get_member(change.member_id).name)
     return redirect(url_for("assessments.board", quarter=quarter))
 
 

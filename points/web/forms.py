@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash
+from flask import flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -39,3 +39,13 @@ def show_error(form: FlaskForm | None, error: PointsError) -> None:
         flash(translate_error(error.message), "error")
     elif form is not None:
         flash(_("Please correct the marked fields and try again."), "error")
+
+
+def query_number(name: str):
+    """A whole-number query parameter as the service should see it: None when absent or
+    empty, an int when it is digits, else the text as sent, for the service to refuse by
+    name (never silently dropped, which would widen a filtered list to everything)."""
+    value = request.args.get(name, "").strip()
+    if not value:
+        return None
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else value

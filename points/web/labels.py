@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import get_locale
+from flask_babel import format_decimal, format_percent, get_locale, ngettext
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 LEVEL_NAMES = {
@@ -130,6 +131,56 @@ WAIT_STATUS_NAMES = {
 }
 
 
+def finding_amount(unit: str, value) -> str:
+    """A measure's value or threshold as members read it: a share as a percentage."""
+    return format_percent(value) if unit == "share" else format_decimal(value)
+
+
+def lift(finding) -> str | None:
+    """What would lift a yellow or red finding, said with its unit: the gap and the unit
+    come from the finding (points.members.assessment), never worked out here."""
+    gap = finding.gap
+    if gap is None:
+        return None
+    unit, green = finding.unit, finding_amount(finding.unit, finding.green)
+    n = format_decimal(round(gap * 100, 1) if unit == "share" else gap)
+    # gettext chooses a plural form by a whole number; 2.5 hours reads as a plural, like 0.
+    count = int(gap) if gap == int(gap) else 0
+    if unit == "hours":
+        return ngettext(
+            "To lift it: %(n)s more hour of service reaches green.",
+            "To lift it: %(n)s more hours of service reach green.",
+            count,
+            n=n,
+        )
+    if unit == "sessions":
+        return ngettext(
+            "To lift it: %(n)s more programme session reaches green.",
+            "To lift it: %(n)s more programme sessions reach green.",
+            count,
+            n=n,
+        )
+    if unit == "rating":
+        return _("To lift it: a rating %(n)s points higher (%(g)s) reaches green.", n=n, g=green)
+    if unit == "share":
+        return _(
+            "To lift it: %(n)s percentage points lower, at %(g)s or less, reaches green.",
+            n=n,
+            g=green,
+        )
+    if unit == "complaints":
+        return ngettext(
+            "To lift it: %(n)s upheld complaint fewer (%(g)s at most) reaches green.",
+            "To lift it: %(n)s upheld complaints fewer (%(g)s at most) reach green.",
+            count,
+            n=n,
+            g=green,
+        )
+    if finding.better == "lower":
+        return _("To lift it: bring it down to %(g)s or less.", g=green)
+    return _("To lift it: %(gap)s more reaches green.", gap=n)
+
+
 def register(app) -> None:
     from points.members.services import masked_phone
 
@@ -137,6 +188,8 @@ def register(app) -> None:
     app.jinja_env.filters["masked_phone"] = masked_phone
     # Times kept as ISO text in JSON records (a level change's consequences) → datetimes.
     app.jinja_env.filters["isodatetime"] = datetime.fromisoformat
+    app.jinja_env.globals["finding_amount"] = finding_amount
+    app.jinja_env.globals["lift"] = lift
 
     @app.context_processor
     def _labels():

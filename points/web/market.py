@@ -33,7 +33,7 @@ from points.ledger import services as ledger
 from points.marketplace import export
 from points.marketplace import services as market
 from points.marketplace.models import CATEGORIES, Redemption
-from points.web.forms import show_error
+from points.web.forms import query_number, show_error
 from points.web.labels import VOUCHER_STATUS_NAMES
 
 bp = Blueprint("market", __name__)
@@ -55,7 +55,7 @@ def benefit_list():
     category = request.args.get("category", "")
     filters = {
         "category": category,
-        "provider": request.args.get("provider", type=int),
+        "provider_id": query_number("provider_id"),
         "affordable": member is not None and bool(request.args.get("affordable")),
         "host_only": bool(request.args.get("host_only")),
         "q": request.args.get("q", "").strip()[:80],
@@ -63,7 +63,7 @@ def benefit_list():
     found = market.benefits(
         member,
         category=filters["category"] or None,
-        provider_id=filters["provider"],
+        provider_id=filters["provider_id"],
         affordable=filters["affordable"],
         host_only=filters["host_only"],
         search=filters["q"] or None,
@@ -343,7 +343,10 @@ def _headers() -> list[str]:
 
 def _send_statement(fmt: str):
     ids = _counter()
-    month = _month()
+    # A file cannot carry the page's note, so a malformed month is refused (422 naming it)
+    # rather than quietly exported as this month's.
+    month = request.args.get("month", "").strip() or market.local_today().strftime("%Y-%m")
+    market.month_bounds(month)
     made = export.statement_file(
         ids,
         month,

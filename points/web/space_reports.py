@@ -187,10 +187,10 @@ def utilisation_page():
 
 
 def _export_report() -> Report:
-    found, errors = _report()
-    if found is None:
-        abort(422)
-    return found
+    """The report to export; wrong dates are a 422 page naming `from` or `to`."""
+    return utilisation.report(
+        current_user, request.args.get("from") or None, request.args.get("to") or None
+    )
 
 
 def export_headers() -> list[str]:

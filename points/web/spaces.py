@@ -60,11 +60,13 @@ def space_list():
 
 
 def _monday(value: str | None) -> date:
+    """The Monday of the week asked for; a malformed one is reported and this week shown."""
     try:
         day = date.fromisoformat(value) if value else _today()
+        if not date(2000, 1, 1) <= day <= date(2099, 12, 31):
+            raise ValueError(value)
     except ValueError:
-        day = _today()
-    if not date(2000, 1, 1) <= day <= date(2099, 12, 31):
+        show_error(None, InvalidInput(M.DATE, field="week"))
         day = _today()
     return day - timedelta(days=day.weekday())
 

@@ -6,17 +6,21 @@ from __future__ import annotations
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from points import messages as shared
 from points import validate
+from points.database import is_id, utcnow
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.members import services as members
 from points.members.models import LEVELS, Community, Course, Member, Skill
-from points.web.forms import commit_or_show
+from points.spaces import services as spaces
+from points.spaces import standing
+from points.web.forms import commit_or_show, query_number, show_error
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 50
@@ -55,7 +59,11 @@ def member_list():
     # "none": members without a community (older accounts, API sign-ups that named none);
     # only the street admin's scope holds them.
     unassigned = request.args.get("community") == "none"
-    community = None if unassigned else request.args.get("community", type=int)
+    community = None if unassigned else query_number("community")
+    if community is not None and (
+        not is_id(community) or db.session.get(Community, community) is None
+    ):
+        raise InvalidInput(shared.NOT_A_COMMUNITY, field="community")
     if unassigned:
         query = query.where(Member.community_id.is_(None))
     elif community:
@@ -73,7 +81,8 @@ def member_list():
     name = validate.folded(request.args.get("q", "")).strip()
     if name:
         query = query.where(sa.or_(Member.name.contains(name), Member.phone.contains(name)))
-    page = max(request.args.get("page", 1, type=int), 1)
+    asked = query_number("page")
+    page = 1 if asked is None else validate.whole(asked, "page", 1, 100_000)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = db.session.scalars(query.order_by(Member.id).offset((page - 1) * PAGE).limit(PAGE)).all()
     communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
@@ -174,14 +183,77 @@ def review_skill(skill_id: int):
 @bp.post("/members/<int:member_id>/status")
 @staff_required
 def set_status(member_id: int):
-    status = request.form.get("status", "")
+    """Suspending or exiting is asked first (it ends sign-ins and cancels bookings); after
+    it, the page lists each booking it cancelled and what came back."""
+    member = _member_in_scope(member_id)
+    status, reason = request.form.get("status", ""), request.form.get("reason", "")
+    if status != "active" and request.form.get("confirmed") != "yes":
+        return _confirm_status(member, status, reason)
+    try:
+        change = members.set_status(member, status, reason=reason, actor=current_user)
+        db.session.commit()
+    except PointsError as error:
+        db.session.rollback()
+        show_error(None, error)
+    else:
+        flash(_("Status changed and recorded."), "success")
+        flash_cancelled(change)
+    return redirect(url_for("staff.member_detail", member_id=member.id))
 
-    def action(member):
-        members.set_status(
-            member, status, reason=request.form.get("reason", ""), actor=current_user
+
+def _confirm_status(member: Member, status: str, reason: str):
+    try:
+        members.check_status_change(member, status, reason=reason, actor=current_user)
+    except PointsError as error:
+        show_error(None, error)
+        return redirect(url_for("staff.member_detail", member_id=member.id))
+    lost = standing.bookings_lost(member, level=member.level, status=status, now=utcnow())
+    return render_template(
+        "staff/status_confirm.html",
+        member=member,
+        status=status,
+        reason=reason.strip(),
+        bookings=lost,
+        locale=str(get_locale()),
+    )
+
+
+def flash_cancelled(change, name: str | None = None) -> None:
+    """After a loss of level or status: each booking it cancelled (space, local time, what
+    came back), as the change recorded them; `name` the member's, when several are shown."""
+    records = (change.consequences or {}).get("bookings")
+    if records is None:
+        return
+    if not records:
+        if name:
+            flash(_("%(name)s: no future booking needed to be cancelled.", name=name), "success")
+        else:
+            flash(_("No future booking needed to be cancelled."), "success")
+        return
+    n = len(records)
+    if name:
+        flash(
+            _(
+                "%(name)s: future bookings cancelled, all they cost given back: %(n)s",
+                name=name,
+                n=n,
+            ),
+            "success",
         )
-
-    return _act(member_id, action, _("Status changed and recorded."))
+    else:
+        flash(_("Future bookings cancelled, all they cost given back: %(n)s", n=n), "success")
+    for record in records:
+        booking = spaces.get_booking(record["booking"])
+        flash(
+            _(
+                "%(space)s, %(time)s: %(points)s points and %(minutes)s minutes refunded",
+                space=booking.space.name(str(get_locale())),
+                time=format_datetime(booking.start_at, "short"),
+                points=record["refunded_points"],
+                minutes=record["refunded_minutes"],
+            ),
+            "success",
+        )
 
 
 @bp.post("/members/<int:member_id>/changes/<int:change_id>/reverse")

@@ -298,7 +298,10 @@ def test_a_bad_month_falls_back_to_this_month(client, staff_of):
     page = answer.get_data(as_text=True)
     assert answer.status_code == 200 and 'class="flash error"' in page
     assert f'value="{this_month}"' in page
-    assert client.get("/merchant/statement.csv?month=nonsense").status_code == 200
+    export = client.get("/merchant/statement.csv?month=nonsense")
+    assert export.status_code == 422, "a file cannot say the month was wrong, so it is refused"
+    assert "<strong>month</strong>" in export.get_data(as_text=True)
+    assert client.get(f"/merchant/statement.csv?month={this_month}").status_code == 200
 
 
 def test_a_member_without_a_merchant_is_turned_away_from_the_counter(client, funded):

@@ -59,6 +59,14 @@ def test_preview_draft_publish_and_reverse_over_the_api(client, measured, make_m
     card = client.get("/api/v1/me/assessment", headers=mine).get_json()
     assert (card["quarter"], card["colour"], card["status"]) == (last, "red", "published")
     assert {f["code"]: f["green"] for f in card["findings"]}["service_hours"] == 30
+    # What would lift it, with its unit: nothing measured was done, so all of green is missing.
+    assert {f["code"]: (f["gap"], f["unit"]) for f in card["findings"]} == {
+        "service_hours": (30, "hours"),
+        "programmes_held": (6, "sessions"),
+        "no_show_rate": (None, "share"),
+        "rating": (None, "rating"),
+        "complaints": (None, "complaints"),
+    }
 
     path = f"/api/v1/level-changes/{change['id']}/reverse"
     assert client.post(path, json={"reason": "数据有误"}, headers=staff).status_code == 403
@@ -67,3 +75,28 @@ def test_preview_draft_publish_and_reverse_over_the_api(client, measured, make_m
     assert back.status_code == 200 and back.get_json()["to_level"] == "host"
     db.session.refresh(host)
     assert host.level == "host"
+
+
+def test_the_document_shows_each_findings_gap_and_unit(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+    finding = doc["components"]["schemas"]["FindingOut"]["properties"]
+    assert finding["unit"]["enum"] == ["complaints", "hours", "rating", "sessions", "share"]
+    assert "gap" in finding and "in `unit`" in finding["gap"]["description"]
+
+
+def test_a_preview_says_how_many_sessions_would_lift_it_on_the_scaled_threshold(
+    client, measured, make_member
+):
+    worker = make_member("13900000001", role="social_worker", name="李社工")
+    running = quarterly.current_quarter()
+    host = make_member(name="宋老师")
+    members.import_level(
+        host, "host", reason="appointed", actor_id=None, now=quarter_bounds(running, SHANGHAI)[0]
+    )
+    db.session.commit()
+    staff = api_token(client, worker.phone)
+    (row,) = client.get(f"/api/v1/assessments/{running}", headers=staff).get_json()
+    held = next(f for f in row["scorecard"]["findings"] if f["code"] == "programmes_held")
+    # No session held yet: the whole (scaled) green threshold is missing, in sessions.
+    assert (held["value"], held["unit"], held["colour"]) == (0, "sessions", "red")
+    assert held["gap"] == held["green"] >= 1

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from points.members.assessment import (
+    Finding,
     Inputs,
     Thresholds,
     previous_quarter,
@@ -85,3 +86,22 @@ def test_part_of_a_quarter_scales_the_counting_thresholds_only():
     assert (half.programmes_green, half.programmes_yellow) == (3, 2)
     assert (half.no_show_rate_green, half.rating_green, half.complaints_red) == (0.10, 4.5, 2)
     assert T.scaled(1) is T
+
+
+def test_what_would_lift_each_finding_is_a_gap_in_its_own_unit_rounded_up():
+    weak = Inputs(service_hours=29.96, programmes_held=3, bookings_used=7, no_shows=3, rating=4.2)
+    found = {f.code: f for f in rate(weak, T).findings}
+    assert {code: (f.unit, f.gap) for code, f in found.items()} == {
+        "service_hours": ("hours", 0.1),  # 0.04 short: never promise "0 more"
+        "programmes_held": ("sessions", 3),
+        "no_show_rate": ("share", 0.2),  # 30 % down to 10 %
+        "rating": ("rating", 0.3),
+        "complaints": ("complaints", None),  # not measured
+    }
+    assert rate(GOOD, T).findings[0].gap is None, "green: nothing to lift"
+
+
+def test_a_stored_finding_reads_back_with_its_unit_and_gap():
+    stored = {"code": "programmes_held", "value": 2, "colour": "red", "green": 6, "yellow": 3}
+    finding = Finding.from_record(stored)
+    assert (finding.unit, finding.gap, finding.better) == ("sessions", 4, "higher")

@@ -443,8 +443,28 @@ def test_the_host_sees_their_colour_thresholds_and_what_would_lift_it(
     sign_in(client, host.phone)
     html = client.get("/me").get_data(as_text=True)
     assert "黄色" in html and "2026Q3" in html
-    assert "30" in html and "再多 10 即达绿色" in html
+    assert "30" in html and "还差 10 小时服务时长即达绿色" in html
     assert "平台暂未统计" in html and "不计入颜色" in html
+    assert html.count("即达绿色") == 1, "only the yellow measure says what would lift it"
+
+
+def test_what_would_lift_it_is_said_with_its_unit_in_both_languages(
+    client, measured, make_host, social_worker
+):
+    host = make_host(local("2026-01-05"))
+    measured[("service_hours", host.id, "2026Q3")] = 18.5
+    measured[("programmes_held", host.id, "2026Q3")] = 4
+    publish(social_worker, "2026Q3")
+    db.session.commit()
+    sign_in(client, host.phone)
+    html = client.get("/").get_data(as_text=True)  # the host's home page shows it too
+    assert "还差 11.5 小时服务时长即达绿色" in html
+    assert "还差 2 场活动即达绿色" in html
+    token = csrf_token(client, "/")
+    client.post("/language/en", data={"csrf_token": token, "next": "/"})
+    html = client.get("/me").get_data(as_text=True)
+    assert "To lift it: 11.5 more hours of service reach green." in html
+    assert "To lift it: 2 more programme sessions reach green." in html
 
 
 def test_my_bookings_says_why_a_booking_was_cancelled(client, booked, social_worker):

@@ -128,3 +128,26 @@ def test_unknown_level_and_category_filters_are_422_too(client, social_worker):
     sign_in(client, social_worker.phone)
     assert client.get("/staff/members?level=xyz").status_code == 422
     assert client.get("/staff/members?level=host").status_code == 200
+
+
+def test_a_staff_list_filter_that_is_not_a_community_or_a_page_says_so(
+    client, social_worker, places, make_member
+):
+    make_member(name="王阿姨")
+    sign_in(client, social_worker.phone)
+    for query in ({"community": "abc"}, {"community": "999"}, {"page": "two"}, {"page": "0"}):
+        answer = client.get("/staff/members", query_string=query)
+        page = answer.get_data(as_text=True)
+        (name,) = query
+        assert answer.status_code == 422, query
+        assert f"<strong>{name}</strong>" in page and "王阿姨" not in page, query
+    listed = client.get("/staff/members", query_string={"community": places[0].id, "page": "1"})
+    assert listed.status_code == 200 and "王阿姨" in listed.get_data(as_text=True)
+
+
+def test_benefits_of_a_merchant_that_does_not_exist_are_a_422_not_an_empty_page(client, ctx):
+    answer = client.get("/benefits?provider_id=999")
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert "<strong>provider_id</strong>" in page and "没有这个商户" in page
+    assert client.get("/benefits?provider_id=").status_code == 200

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -92,6 +93,19 @@ def test_a_bad_form_names_the_field_and_books_nothing(client, room, host_client,
     page = _form(client, room, at, title="").get_data(as_text=True)
     assert "has-error" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+
+
+def test_a_week_that_is_not_a_date_is_said_and_this_week_shown(client, room, host_client, at):
+    host_client()
+    answer = client.get(f"/spaces/{room.id}?week=next-tuesday")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "请按 2026-12-01 的格式输入日期。" in page
+    today = at(0, "08:00").date()
+    monday = today - timedelta(days=today.weekday())
+    assert f"week={monday + timedelta(days=7)}" in page  # this week's "next week" link
+    fine = client.get(f"/spaces/{room.id}?week={at(7, '08:00').date().isoformat()}")
+    assert "请按 2026-12-01 的格式输入日期。" not in fine.get_data(as_text=True)
 
 
 def test_weekly_from_the_form_skips_taken_weeks_and_says_which(

@@ -365,7 +365,7 @@ def test_csv_and_excel_carry_the_same_figures(client, worked_week, social_worker
     assert sheet["G2"].number_format == "0.0%"
     assert len(values) == len(rows)
     bad = client.get("/spaces/utilisation.csv?from=soon")
-    assert bad.status_code == 422
+    assert bad.status_code == 422 and "<strong>from</strong>" in bad.get_data(as_text=True)
 
 
 def test_exports_keep_formula_like_names_as_text(client, worked_week, social_worker):
