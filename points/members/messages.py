@@ -111,7 +111,7 @@ ALREADY_THERE = Text(
 STATUS_CHOICE = Text(
     "members.status_choice",
     "must be active, suspended or exited",
-    N_("Choose active, suspended or exited."),
+    N_("Choose a status from the list."),
 )
 STATUS_OWN = Text(
     "members.status_own",

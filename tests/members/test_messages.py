@@ -58,7 +58,10 @@ def test_unknown_phones_on_a_roster_are_listed_in_both_languages(
     assert caught.value.to_dict() == {
         "code": "invalid",
         "message": "not registered: 13800000000, 13800000009",
-        "errors": {"phones": ["not registered: 13800000000, 13800000009"]},
+        "errors": {
+            "phones[1]": ["not registered: 13800000000"],
+            "phones[2]": ["not registered: 13800000009"],
+        },
     }
     with app.test_request_context():
         assert translate_error(caught.value) == "以下号码尚未注册：13800000000、13800000009"
