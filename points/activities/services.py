@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy.exc import IntegrityError
 
-from points import validate
+from points import clock, validate
 from points.activities.catalogue import current_type, may_claim
 from points.activities.models import (
     CLAIM_STATUSES,
@@ -50,14 +49,8 @@ MAX_NOTE = 500
 # ---------------------------------------------------------------------------- time
 
 
-def local_today(now: datetime | None = None) -> date:
-    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-    return (now or utcnow()).astimezone(zone).date()
-
-
-def _day_start(day: date) -> datetime:
-    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-    return datetime(day.year, day.month, day.day, tzinfo=zone)
+local_today = clock.today  # the community's date (see points/clock.py)
+_day_start = clock.at
 
 
 # ---------------------------------------------------------------------------- evidence
@@ -478,9 +471,7 @@ def queue(
     An unknown status or category is a field error, never a silently empty list."""
     if status not in (*CLAIM_STATUSES, "all"):
         raise InvalidInput(f"must be one of {', '.join((*CLAIM_STATUSES, 'all'))}", field="status")
-    if category and not db.session.scalar(
-        sa.select(ActivityCategory.id).filter_by(code=category)
-    ):
+    if category and not db.session.scalar(sa.select(ActivityCategory.id).filter_by(code=category)):
         raise InvalidInput("is not a category of the catalogue", field="category")
     scope = _scope(actor)
     query = (

@@ -6,6 +6,7 @@ from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from points import clock
 from points.api.access import current_member
 from points.api.responses import refuses, slowed_down
 from points.errors import Forbidden
@@ -125,7 +126,7 @@ def _counter(member) -> list[int]:
 def confirmed_today():
     """Vouchers confirmed today at my merchant."""
     ids = _counter(current_member())
-    return market.confirmed_on(ids, market.local_today())
+    return market.confirmed_on(ids, clock.today())
 
 
 @blp.get("/merchant/statement")
@@ -135,6 +136,6 @@ def confirmed_today():
 def statement(query):
     """The monthly statement: issued, confirmed, cancelled and expired vouchers, with points."""
     ids = _counter(current_member())
-    month = query["month"] or market.local_today().strftime("%Y-%m")
+    month = query["month"] or clock.today().strftime("%Y-%m")
     lines, rows = market.month_statement(ids, month)
     return {"month": month, "lines": lines, "vouchers": rows}

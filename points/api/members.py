@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from flask_login import current_user
 from flask_smorest import Blueprint
 
+from points import clock
 from points.api.access import current_member
 from points.api.responses import refuses
-from points.database import is_id, utcnow
+from points.database import is_id
 from points.errors import NotFound
 from points.extensions import db
 from points.members import applications
@@ -133,7 +134,7 @@ def my_application():
 
 
 def _staff_view(application):
-    application.blockers = applications.blockers(application, utcnow())
+    application.blockers = applications.blockers(application, clock.now())
     return application
 
 

@@ -12,12 +12,12 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from points import clock
 from points.database import UTCDateTime, is_id, lock_key, lock_row, utcnow
 from points.errors import (
     Conflict,
@@ -49,20 +49,9 @@ MAX_KEY = 200
 CODE_SHAPE = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-
-
-def _local_date(moment: datetime) -> date:
-    return moment.astimezone(_zone()).date()
-
-
-def local_today(now: datetime | None = None) -> date:
-    return _local_date(now or utcnow())
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=_zone())
+_local_date = clock.today
+_start_of = clock.at
+local_today = clock.today  # the community's date (see points/clock.py)
 
 
 # ---------------------------------------------------------------------------- catalogue

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
+from points import clock
 from points.database import utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
@@ -64,7 +65,7 @@ def book_weekly(
     if not isinstance(skip_conflicts, bool):
         raise InvalidInput("must be true or false", field="skip_conflicts")
     start, end = aware_time(start, "start"), aware_time(end, "end")
-    zone = services._zone()
+    zone = clock.zone()
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     result = SeriesResult(series_id=uuid.uuid4().hex)
     first_error: PointsError | None = None

@@ -12,13 +12,12 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from points import validate
+from points import clock, validate
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
@@ -40,8 +39,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$|^24:00$")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+_zone = clock.zone
 
 
 def _minutes(hhmm: str) -> int:

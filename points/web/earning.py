@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import segno
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -37,9 +34,9 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from points import clock
 from points.activities import catalogue, events
 from points.activities import services as claims
-from points.database import utcnow
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.ledger import services as ledger
@@ -51,10 +48,6 @@ from points.web.messages import translate_error
 from points.web.staff import staff_required
 
 bp = Blueprint("activities", __name__)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
 
 
 def _type_choices(member) -> list[tuple[str, str]]:
@@ -151,7 +144,7 @@ def new_claim():
     form.activity_type.choices = _type_choices(current_user)
     if request.method == "GET":
         form.activity_type.data = request.args.get("type", "")
-        form.occurred_on.data = claims.local_today()
+        form.occurred_on.data = clock.today()
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
@@ -331,12 +324,8 @@ def activity_list():
         activities=upcoming,
         mine=mine,
         may_organise=events.may_organise(current_user),
-        now=utcnow(),
+        now=clock.now(),
     )
-
-
-def _local(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=_zone()) if value is not None else None
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
@@ -355,8 +344,8 @@ def new_activity():
                     activity_type=form.activity_type.data or None,
                     title=form.title.data,
                     place=form.place.data,
-                    starts_at=_local(form.starts_at.data),
-                    ends_at=_local(form.ends_at.data),
+                    starts_at=clock.from_wall_clock(form.starts_at.data),
+                    ends_at=clock.from_wall_clock(form.ends_at.data),
                     capacity=form.capacity.data,
                 )
                 db.session.commit()
@@ -395,7 +384,7 @@ def detail(activity_id: int):
         runs=runs,
         roster=events.roster(activity, actor=current_user) if runs else [],
         taken=events.taken(activity),
-        now=utcnow(),
+        now=clock.now(),
     )
 
 

@@ -14,8 +14,8 @@ from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 from flask_login import current_user
 
+from points import clock
 from points.activities import services as claims
-from points.database import utcnow
 from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import applications, quarterly, training
@@ -90,7 +90,7 @@ def _counter(member: Member) -> CounterToday:
     ids = market.counter_providers(member)
     return CounterToday(
         form=ConfirmForm(),
-        confirmed=market.confirmed_on(ids, market.local_today()),
+        confirmed=market.confirmed_on(ids, clock.today()),
         masked=market.masked_name,
     )
 
@@ -144,7 +144,7 @@ class HostWeek:
 
 
 def _host_week(member: Member) -> HostWeek:
-    now = utcnow()
+    now = clock.now()
     booked = spaces.bookings_of(member)
     upcoming = sorted(
         (b for b in booked if b.status in ACTIVE and b.end_at > now), key=lambda b: b.start_at
@@ -152,7 +152,7 @@ def _host_week(member: Member) -> HostWeek:
     usual = _usual_spaces(booked)
     rooms = usual or _bookable_spaces(member)
     bookable_from = now + timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
-    today = claims.local_today(now)
+    today = clock.today(now)
     days = [today + timedelta(days=n) for n in range(DAYS_AHEAD)]
     return HostWeek(
         upcoming=upcoming[:BOOKINGS_SHOWN],

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
-from points.database import utcnow
+from points import clock
 from points.errors import PointsError
 from points.extensions import db
 from points.members import applications
@@ -47,7 +47,7 @@ def mine():
             flash(_("Your application is in. Social workers will review it."), "success")
             return redirect(url_for("hosting.mine"))
     latest = applications.latest_application(current_user)
-    return render_template("hosting/mine.html", form=form, latest=latest, now=utcnow()), status
+    return render_template("hosting/mine.html", form=form, latest=latest, now=clock.now()), status
 
 
 @bp.get("/notices")
@@ -78,7 +78,7 @@ def object_to(application_id: int):
 @bp.get("/staff/applications")
 @staff_required
 def queue():
-    now = utcnow()
+    now = clock.now()
     selected = applications.queue(current_user, "selected")
     return render_template(
         "hosting/queue.html",

@@ -25,7 +25,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 
-from points.database import utcnow
+from points import clock
 from points.errors import IdempotencyConflict, NotFound, PointsError
 from points.extensions import db, limit_wrong_codes
 from points.headers import camera_allowed
@@ -159,7 +159,7 @@ def vouchers():
     return render_template(
         "market/vouchers.html",
         vouchers=market.vouchers_of(current_user),
-        now=utcnow(),
+        now=clock.now(),
         locale=_locale(),
     )
 
@@ -175,7 +175,7 @@ def _own(redemption_id: int) -> Redemption:
 @login_required
 def voucher(redemption_id: int):
     found = _own(redemption_id)
-    now = utcnow()
+    now = clock.now()
     usable = found.status == "held" and found.expires_at > now
     svg = None
     if usable:
@@ -237,7 +237,7 @@ def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
         "market/merchant.html",
         form=form,
         providers=_counter_names(ids),
-        confirmed=market.confirmed_on(ids, market.local_today()),
+        confirmed=market.confirmed_on(ids, clock.today()),
         masked=market.masked_name,
         code_alphabet=market.CODE_ALPHABET,
         code_length=market.CODE_LENGTH,
@@ -288,7 +288,7 @@ def confirm():
 
 def _month() -> str:
     """The month asked for; a malformed one is reported and the current month shown."""
-    current = market.local_today().strftime("%Y-%m")
+    current = clock.today().strftime("%Y-%m")
     month = request.args.get("month", "").strip()
     if not month:
         return current
@@ -322,7 +322,7 @@ def statement():
         vouchers=rows,
         providers=_counter_names(ids),
         masked=market.masked_name,
-        now=utcnow(),
+        now=clock.now(),
         locale=_locale(),
     )
 

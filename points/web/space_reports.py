@@ -26,6 +26,7 @@ from flask_login import current_user, login_required
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from points import clock
 from points.errors import InvalidInput, NotFound, PointsError
 from points.extensions import address_key, db, limiter
 from points.spaces import calendar, utilisation
@@ -189,7 +190,7 @@ def _presets(today: date) -> list[tuple[str, date, date]]:
 @staff_required
 def utilisation_page():
     found, errors = _report()
-    today = utilisation.local_today()
+    today = clock.today()
     return render_template(
         "space_reports/utilisation.html",
         report=found,

@@ -4,10 +4,9 @@ form (once or weekly), my bookings and waits, the approval queue and check-in at
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import segno
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -16,7 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from points.database import utcnow
+from points import clock
 from points.errors import InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.spaces import attendance, series, waitlist
@@ -28,10 +27,6 @@ from points.web.labels import SERVICE_TIER_NAMES
 bp = Blueprint("spaces", __name__)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-
-
 def _locale() -> str:
     return str(get_locale())
 
@@ -41,10 +36,6 @@ def _space(space_id: int) -> Space:
         return spaces.get_space(space_id)
     except NotFound:
         abort(404)
-
-
-def _today() -> date:
-    return utcnow().astimezone(_zone()).date()
 
 
 # ---------------------------------------------------------------------------- browsing
@@ -60,11 +51,11 @@ def space_list():
 
 def _monday(value: str | None) -> date:
     try:
-        day = date.fromisoformat(value) if value else _today()
+        day = date.fromisoformat(value) if value else clock.today()
     except ValueError:
-        day = _today()
+        day = clock.today()
     if not date(2000, 1, 1) <= day <= date(2099, 12, 31):
-        day = _today()
+        day = clock.today()
     return day - timedelta(days=day.weekday())
 
 
@@ -76,7 +67,7 @@ def week(space_id: int):
     monday = _monday(request.args.get("week"))
     days = [monday + timedelta(days=i) for i in range(7)]
     closed = spaces.closures(space, days[0], days[-1])
-    now = utcnow()
+    now = clock.now()
     return render_template(
         "spaces/week.html",
         space=space,
@@ -124,8 +115,8 @@ def _moment(day: date, hhmm: str, field: str) -> datetime:
     try:
         hours, minutes = (int(part) for part in hhmm.split(":"))
         if hours == 24 and minutes == 0:
-            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=_zone())
-        return datetime.combine(day, time(hours, minutes), tzinfo=_zone())
+            return clock.at(day + timedelta(days=1))
+        return clock.at(day, time(hours, minutes))
     except (AttributeError, ValueError):
         raise InvalidInput("choose a time from the list", field=field) from None
 
@@ -141,7 +132,7 @@ def _prefill(space: Space, form: BookForm) -> None:
     try:
         # A hand-typed "+08:00" arrives as a space.
         given = request.args.get("start", "").replace(" ", "+")
-        start = datetime.fromisoformat(given).astimezone(_zone())
+        start = clock.local(datetime.fromisoformat(given))
     except ValueError:
         return
     form.day.data = start.date()
@@ -232,7 +223,7 @@ def _skipped(skipped: list[series.Skipped]) -> str:
 @bp.get("/me/bookings")
 @login_required
 def mine():
-    now = utcnow()
+    now = clock.now()
     booked = spaces.bookings_of(current_user, limit=200)
     return render_template(
         "spaces/mine.html",
@@ -319,10 +310,10 @@ class ChangeForm(BookForm):
 @login_required
 def change(booking_id: int):
     found = _own(booking_id)
-    if found.status not in ACTIVE or found.start_at <= utcnow():
+    if found.status not in ACTIVE or found.start_at <= clock.now():
         flash(_("This booking can no longer be changed."), "error")
         return redirect(url_for("spaces.mine"))
-    start, end = found.start_at.astimezone(_zone()), found.end_at.astimezone(_zone())
+    start, end = clock.local(found.start_at), clock.local(found.end_at)
     form = _form_for(found.space, ChangeForm())
     if request.method == "GET":
         form.day.data, form.start.data = start.date(), f"{start:%H:%M}"
@@ -358,13 +349,13 @@ def change(booking_id: int):
 def queue():
     if not current_user.is_staff:
         abort(403)
-    today = _today()
-    first = datetime.combine(today, time(0), tzinfo=_zone())
+    today = clock.today()
+    first = clock.at(today)
     return render_template(
         "spaces/queue.html",
         pending=spaces.pending_for(current_user),
         today=spaces.bookings_between(current_user, first, first + timedelta(days=1)),
-        now=utcnow(),
+        now=clock.now(),
         locale=_locale(),
     )
 

@@ -4,13 +4,13 @@ sign-in sheet — the signed-up members by a tick box, walk-ins by phone."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from points import clock
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.members import training
@@ -27,7 +27,7 @@ def _local_time(value: str) -> datetime:
         naive = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidInput("must be a date and time", field="starts_at") from None
-    return naive.replace(tzinfo=ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"]))
+    return clock.from_wall_clock(naive)
 
 
 def _whole(value: str):
