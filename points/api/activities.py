@@ -4,7 +4,6 @@ scheduled activities with check-in."""
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from flask_smorest import Blueprint
 
 from points.activities import catalogue, events
 from points.activities import services as claims
@@ -27,9 +26,9 @@ from points.activities.schemas import (
     UploadOut,
 )
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses
 from points.errors import InvalidInput, NotFound
-from points.extensions import db
 
 blp = Blueprint("activities_api", __name__, description="Earning points")
 
@@ -58,7 +57,6 @@ def activity_types():
 def edit_activity_type(changes, code: str):
     """Admins: change a rule. This writes a new version; earlier awards keep theirs."""
     version = catalogue.edit_type(code, actor=current_member(), changes=changes)
-    db.session.commit()
     return version
 
 
@@ -85,7 +83,6 @@ def upload():
     if file is None:
         raise InvalidInput("send the photo as multipart/form-data field 'photo'", field="photo")
     evidence = claims.save_evidence(member, file.read())
-    db.session.commit()
     return evidence
 
 
@@ -96,7 +93,6 @@ def upload():
 def submit(body):
     """Claim points for work done (积分申报); a social worker of your community reviews it."""
     claim = claims.submit_claim(current_member(), **body)
-    db.session.commit()
     return claim
 
 
@@ -129,7 +125,6 @@ def _decide(claim_id: int, decide):
     actor = current_member()
     found = claims.visible_claim(claim_id, actor)
     result = decide(found, actor)
-    db.session.commit()
     return result
 
 
@@ -170,7 +165,6 @@ def reverse(body, claim_id: int):
 def approve_many(body):
     """Approve several claims; each that cannot be approved is listed with the reason."""
     result = claims.approve_many(body["claims"], actor=current_member())
-    db.session.commit()
     return {"approved": result.approved, "refused": _refusals(result.refused)}
 
 
@@ -191,7 +185,6 @@ def activities():
 def create_activity(body):
     """Hosts and social workers: schedule an activity."""
     activity = events.create_activity(current_member(), **body)
-    db.session.commit()
     return activity
 
 
@@ -208,7 +201,6 @@ def sign_up(activity_id: int):
     """Take a place (refused when all places are taken)."""
     member = current_member()
     signup = events.sign_up(events.visible_activity(activity_id, member), member)
-    db.session.commit()
     return signup
 
 
@@ -218,7 +210,6 @@ def sign_up(activity_id: int):
 def cancel_signup(activity_id: int):
     member = current_member()
     signup = events.cancel_signup(events.visible_activity(activity_id, member), member)
-    db.session.commit()
     return signup
 
 
@@ -243,7 +234,6 @@ def check_in_code(activity_id: int):
 def check_in(body):
     """Check in at the venue with the code scanned from the organiser's screen."""
     signup = events.check_in(current_member(), body["token"])
-    db.session.commit()
     return signup
 
 
@@ -265,7 +255,6 @@ def tick_off(body, activity_id: int):
     signup = events.tick_off(
         events.visible_activity(activity_id, actor), body["member_id"], actor=actor
     )
-    db.session.commit()
     return signup
 
 
@@ -278,7 +267,6 @@ def close(activity_id: int):
     made, approved, refused = events.close_activity(
         events.visible_activity(activity_id, actor), actor=actor
     )
-    db.session.commit()
     return {
         "claims": made,
         "approved": [c.id for c in approved],

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from types import SimpleNamespace
 
-from flask_smorest import Blueprint
-
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses
 from points.errors import NotFound
-from points.extensions import db
 from points.members import quarterly
 from points.members import services as members
 from points.members.schemas import (
@@ -63,7 +61,6 @@ def board(quarter: str):
 def draft(quarter: str):
     """Staff: rate an ended quarter as drafts (again, if drafts exist); 422 while it runs."""
     made = quarterly.run_draft(current_member(), quarter)
-    db.session.commit()
     return made
 
 
@@ -84,7 +81,6 @@ def publish(body, quarter: str):
     """Staff: publish the drafts as summarised; 409 if they changed since. Two published
     reds in consecutive rated quarters return a host to talent, with its consequences."""
     published, demoted = quarterly.publish(current_member(), quarter, confirmed=body["confirmed"])
-    db.session.commit()
     return {"published": published, "demoted": demoted}
 
 
@@ -99,7 +95,6 @@ def reverse(body, change_id: int):
     change = members.get_level_change(change_id)
     members.require_manager(actor, members.get_member(change.member_id))
     done = members.reverse_demotion(change, reason=body["reason"], actor=actor)
-    db.session.commit()
     return done
 
 

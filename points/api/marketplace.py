@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import current_user
-from flask_smorest import Blueprint
 
 from points import clock
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses, slowed_down
 from points.errors import Forbidden
-from points.extensions import db, limit_wrong_codes
+from points.extensions import limit_wrong_codes
 from points.marketplace import services as market
 from points.marketplace.schemas import (
     BenefitOut,
@@ -72,7 +72,6 @@ def redeem(body):
         quantity=body["quantity"],
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
-    db.session.commit()
     return redemption
 
 
@@ -96,7 +95,6 @@ def cancel(redemption_id: int):
     """Give back an unconfirmed voucher: the points and the stock return."""
     member = current_member()
     done = market.cancel(market.own_redemption(redemption_id, member), member=member)
-    db.session.commit()
     return done
 
 
@@ -109,7 +107,6 @@ def cancel(redemption_id: int):
 def confirm(body):
     """核销: confirm a voucher of your merchant by its code (typed or scanned)."""
     done = market.confirm(body["code"], staff=current_member())
-    db.session.commit()
     return done
 
 

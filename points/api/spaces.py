@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses
-from points.extensions import db
 from points.spaces import attendance, series, waitlist
 from points.spaces import services as spaces
 from points.spaces.schemas import (
@@ -49,7 +47,6 @@ def availability(query, space_id: int):
 def book(body):
     """Book [start, end) on slot boundaries; 409 when any part of it is taken."""
     booking = spaces.book(current_member(), **body)
-    db.session.commit()
     return booking
 
 
@@ -62,7 +59,6 @@ def book_weekly(body):
     (409 naming the weeks that cannot be booked); true: the weeks that can be, and `skipped`
     says which were not and why. Each occurrence can be cancelled alone."""
     done = series.book_weekly(current_member(), **body)
-    db.session.commit()
     return done
 
 
@@ -75,7 +71,6 @@ def change(body, booking_id: int):
     full back, charged anew) and, where the space needs approval, makes it pending again."""
     host = current_member()
     done = spaces.change(spaces.own_booking(booking_id, host), host=host, **body)
-    db.session.commit()
     return done
 
 
@@ -85,7 +80,6 @@ def change(body, booking_id: int):
 def check_in(booking_id: int):
     """The host (from 15 minutes before the start) or community staff check a booking in."""
     done = attendance.check_in(spaces.get_booking(booking_id), actor=current_member())
-    db.session.commit()
     return done
 
 
@@ -96,7 +90,6 @@ def check_in(booking_id: int):
 def check_in_here(body):
     """Scan the QR code at the space: checks in your booking there that is due now."""
     done = attendance.check_in_here(attendance.space_of_code(body["code"]), current_member())
-    db.session.commit()
     return done
 
 
@@ -116,7 +109,6 @@ def wait(body):
     """Wait for a taken time; when it frees you are offered it (see /me/bookings, status
     `offered`, and accept it before `offer_expires_at`)."""
     entry = waitlist.wait(current_member(), **body)
-    db.session.commit()
     return entry
 
 
@@ -131,7 +123,6 @@ def my_waits():
 @blp.response(200, WaitOut)
 def withdraw(wait_id: int):
     entry = waitlist.withdraw(wait_id, host=current_member())
-    db.session.commit()
     return entry
 
 
@@ -142,7 +133,6 @@ def accept(booking_id: int):
     """Accept an offered slot: it is paid (or held for approval) like a new booking."""
     host = current_member()
     done = waitlist.accept(spaces.own_booking(booking_id, host), host=host)
-    db.session.commit()
     return done
 
 
@@ -152,7 +142,6 @@ def accept(booking_id: int):
 def decline(booking_id: int):
     host = current_member()
     done = waitlist.decline(spaces.own_booking(booking_id, host), host=host)
-    db.session.commit()
     return done
 
 
@@ -169,7 +158,6 @@ def cancel(booking_id: int):
     """Cancel: a full refund before the deadline (24 h by default), then the configured share."""
     host = current_member()
     done = spaces.cancel(spaces.own_booking(booking_id, host), host=host)
-    db.session.commit()
     return done
 
 
@@ -179,7 +167,6 @@ def cancel(booking_id: int):
 def approve(booking_id: int):
     """Social workers: approve a booking that needs it (its held cost is posted)."""
     done = spaces.approve(spaces.get_booking(booking_id), actor=current_member())
-    db.session.commit()
     return done
 
 
@@ -191,5 +178,4 @@ def reject(body, booking_id: int):
     done = spaces.reject(
         spaces.get_booking(booking_id), actor=current_member(), reason=body["reason"]
     )
-    db.session.commit()
     return done

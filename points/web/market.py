@@ -26,14 +26,14 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 
 from points import clock
-from points.errors import IdempotencyConflict, NotFound, PointsError
-from points.extensions import db, limit_wrong_codes
+from points.errors import IdempotencyConflict, PointsError
+from points.extensions import limit_wrong_codes
 from points.headers import camera_allowed
 from points.ledger import services as ledger
 from points.marketplace import export
 from points.marketplace import services as market
-from points.marketplace.models import CATEGORIES, Redemption
-from points.web.forms import show_error
+from points.marketplace.models import CATEGORIES
+from points.web.forms import attempt, refused, show_error
 from points.web.labels import VOUCHER_STATUS_NAMES
 
 bp = Blueprint("market", __name__)
@@ -93,16 +93,9 @@ class RedeemForm(FlaskForm):
     key = HiddenField()
 
 
-def _benefit(benefit_id: int):
-    try:
-        return market.get_benefit(benefit_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/benefits/<int:benefit_id>")
 def benefit(benefit_id: int):
-    found = _benefit(benefit_id)
+    found = market.get_benefit(benefit_id)
     form = None
     if current_user.is_authenticated and market.may_redeem(current_user, found):
         form = RedeemForm(key=secrets.token_hex(16))
@@ -129,25 +122,21 @@ def redeem(benefit_id: int):
     if not form.validate_on_submit():
         flash(_("Choose how many, then press Redeem again."), "error")
         return back
-    try:
+    with refused(show=False) as refusal:
         voucher = market.redeem(
             current_user,
             benefit_id=benefit_id,
             quantity=form.quantity.data,
             idempotency_key=form.key.data or None,
         )
-        db.session.commit()
-    except IdempotencyConflict:
+        flash(_("Redeemed. Show this code at the counter to use it."), "success")
+        return redirect(url_for("market.voucher", redemption_id=voucher.id))
+    if isinstance(refusal.error, IdempotencyConflict):
         # The same page sent again with other choices (the back button): start afresh.
-        db.session.rollback()
         flash(_("This form was already sent. Check My vouchers, then try again."), "error")
-        return back
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-        return back
-    flash(_("Redeemed. Show this code at the counter to use it."), "success")
-    return redirect(url_for("market.voucher", redemption_id=voucher.id))
+    else:
+        show_error(None, refusal.error)
+    return back
 
 
 # ---------------------------------------------------------------------------- my vouchers
@@ -164,17 +153,10 @@ def vouchers():
     )
 
 
-def _own(redemption_id: int) -> Redemption:
-    try:
-        return market.own_redemption(redemption_id, current_user)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/me/vouchers/<int:redemption_id>")
 @login_required
 def voucher(redemption_id: int):
-    found = _own(redemption_id)
+    found = market.own_redemption(redemption_id, current_user)
     now = clock.now()
     usable = found.status == "held" and found.expires_at > now
     svg = None
@@ -191,15 +173,11 @@ def voucher(redemption_id: int):
 @bp.post("/me/vouchers/<int:redemption_id>/cancel")
 @login_required
 def cancel(redemption_id: int):
-    found = _own(redemption_id)
-    try:
-        market.cancel(found, member=current_user)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
-        flash(_("Voucher cancelled. Its points are yours to use again."), "success")
+    found = market.own_redemption(redemption_id, current_user)
+    attempt(
+        lambda: market.cancel(found, member=current_user),
+        _("Voucher cancelled. Its points are yours to use again."),
+    )
     return redirect(url_for("market.voucher", redemption_id=redemption_id))
 
 
@@ -261,26 +239,22 @@ def confirm():
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _counter_page(form, ids, 400)
-    try:
+    with refused(form) as refusal:
         done = market.confirm(form.code.data, staff=current_user)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(form, error)
-        if error.status == 409:  # nothing to correct: clear the box for the next customer
-            form.code.data = ""
-        return _counter_page(form, ids, error.status)
-    flash(
-        _(
-            "Confirmed: %(benefit)s ×%(quantity)s for %(member)s (%(points)s points).",
-            benefit=done.benefit.title(_locale()),
-            quantity=done.quantity,
-            member=market.masked_name(done.member.name),
-            points=done.points,
-        ),
-        "success",
-    )
-    return redirect(url_for("market.merchant"))
+        flash(
+            _(
+                "Confirmed: %(benefit)s ×%(quantity)s for %(member)s (%(points)s points).",
+                benefit=done.benefit.title(_locale()),
+                quantity=done.quantity,
+                member=market.masked_name(done.member.name),
+                points=done.points,
+            ),
+            "success",
+        )
+        return redirect(url_for("market.merchant"))
+    if refusal.error.status == 409:  # nothing to correct: clear the box for the next customer
+        form.code.data = ""
+    return _counter_page(form, ids, refusal.error.status)
 
 
 # ---------------------------------------------------------------------------- statement

@@ -27,10 +27,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from points import clock
-from points.errors import InvalidInput, NotFound, PointsError
-from points.extensions import address_key, db, limiter
+from points.errors import InvalidInput
+from points.extensions import address_key, limiter
 from points.spaces import calendar, utilisation
 from points.spaces.utilisation import OTHER, Change, Part, Report, Usage
+from points.web.forms import refused
 from points.web.messages import translate_error
 from points.web.staff import staff_required
 
@@ -356,7 +357,6 @@ def calendar_page():
     """My feed's addresses (a feed is made the first time its address is asked for)."""
     own = calendar.host_feed(current_user) if calendar.has_host_feed(current_user) else None
     spaces = calendar.space_feeds(current_user) if current_user.is_staff else []
-    db.session.commit()
     return render_template(
         "space_reports/calendar.html",
         own=_feed_urls(own.token) if own else None,
@@ -381,17 +381,14 @@ def calendar_reset():
 
     else:
         abort(400)
-    try:
+    with refused(show=False) as refusal:
         action()
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        flash(message(error.message), "error")
-    else:
         flash(
             _("New address made. The old one no longer works: subscribe again with the new one."),
             "success",
         )
+    if refusal.error is not None:
+        flash(message(refusal.error.message), "error")
     return redirect(url_for("space_reports.calendar_page"))
 
 
@@ -412,10 +409,7 @@ def _uid_domain() -> str:
 )
 def feed(token: str):
     """No sign-in: the address is the secret. A wrong or replaced address is 404."""
-    try:
-        found = calendar.by_token(token)
-    except NotFound:
-        abort(404)
+    found = calendar.by_token(token)
     owner = calendar.owner(found)
     locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     if found.member_id is not None and owner.locale in current_app.config["LANGUAGES"]:

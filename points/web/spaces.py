@@ -17,11 +17,10 @@ from wtforms.validators import NumberRange, Optional
 
 from points import clock
 from points.errors import InvalidInput, NotFound, PointsError
-from points.extensions import db
 from points.spaces import attendance, series, waitlist
 from points.spaces import services as spaces
 from points.spaces.models import ACTIVE, TIERS, Booking, Space
-from points.web.forms import commit_or_show, show_error
+from points.web.forms import attempt, refused
 from points.web.labels import SERVICE_TIER_NAMES
 
 bp = Blueprint("spaces", __name__)
@@ -29,13 +28,6 @@ bp = Blueprint("spaces", __name__)
 
 def _locale() -> str:
     return str(get_locale())
-
-
-def _space(space_id: int) -> Space:
-    try:
-        return spaces.get_space(space_id)
-    except NotFound:
-        abort(404)
 
 
 # ---------------------------------------------------------------------------- browsing
@@ -63,7 +55,7 @@ def _monday(value: str | None) -> date:
 @login_required
 def week(space_id: int):
     """Seven days of slots, free or taken; a free slot opens the booking form."""
-    space = _space(space_id)
+    space = spaces.get_space(space_id)
     monday = _monday(request.args.get("week"))
     days = [monday + timedelta(days=i) for i in range(7)]
     closed = spaces.closures(space, days[0], days[-1])
@@ -157,16 +149,15 @@ def _request_fields(space: Space, form: BookForm) -> dict:
 @bp.route("/spaces/<int:space_id>/book", methods=["GET", "POST"])
 @login_required
 def book(space_id: int):
-    space = _space(space_id)
+    space = spaces.get_space(space_id)
     form = _form_for(space, BookForm())
     if request.method == "GET":
         _prefill(space, form)
     elif form.validate_on_submit():
-        try:
+        with refused(form):
             fields = _request_fields(space, form)
             if request.form.get("action") == "wait":
                 waitlist.wait(current_user, **fields)
-                db.session.commit()
                 flash(
                     _(
                         "You are on the waiting list. If the time frees, it is offered to you "
@@ -178,21 +169,16 @@ def book(space_id: int):
             weeks = form.weeks.data or 1
             if weeks == 1:
                 made = spaces.book(current_user, **fields)
-                db.session.commit()
                 flash(_booked_message(made), "success")
                 return redirect(url_for("spaces.mine"))
             done = series.book_weekly(
                 current_user, weeks=weeks, skip_conflicts=form.skip_conflicts.data, **fields
             )
-            db.session.commit()
             flash(
                 _("Booked %(n)s weeks.", n=len(done.bookings)) + " " + _skipped(done.skipped),
                 "success",
             )
             return redirect(url_for("spaces.mine"))
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
     else:
         flash(_("Please correct the marked fields and try again."), "error")
     return render_template(
@@ -238,18 +224,11 @@ def mine():
     )
 
 
-def _own(booking_id: int) -> Booking:
-    try:
-        return spaces.own_booking(booking_id, current_user)
-    except NotFound:
-        abort(404)
-
-
 @bp.post("/me/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int):
-    found = _own(booking_id)
-    commit_or_show(
+    found = spaces.own_booking(booking_id, current_user)
+    attempt(
         lambda: spaces.cancel(found, host=current_user),
         _("Cancelled. Any refund is back in your balance."),
     )
@@ -259,26 +238,24 @@ def cancel(booking_id: int):
 @bp.post("/me/bookings/<int:booking_id>/check-in")
 @login_required
 def check_in(booking_id: int):
-    found = _own(booking_id)
-    commit_or_show(lambda: attendance.check_in(found, actor=current_user), _("Checked in. Enjoy!"))
+    found = spaces.own_booking(booking_id, current_user)
+    attempt(lambda: attendance.check_in(found, actor=current_user), _("Checked in. Enjoy!"))
     return redirect(url_for("spaces.mine"))
 
 
 @bp.post("/me/bookings/<int:booking_id>/accept")
 @login_required
 def accept(booking_id: int):
-    found = _own(booking_id)
-    commit_or_show(
-        lambda: waitlist.accept(found, host=current_user), _("The time is yours: booked.")
-    )
+    found = spaces.own_booking(booking_id, current_user)
+    attempt(lambda: waitlist.accept(found, host=current_user), _("The time is yours: booked."))
     return redirect(url_for("spaces.mine"))
 
 
 @bp.post("/me/bookings/<int:booking_id>/decline")
 @login_required
 def decline(booking_id: int):
-    found = _own(booking_id)
-    commit_or_show(
+    found = spaces.own_booking(booking_id, current_user)
+    attempt(
         lambda: waitlist.decline(found, host=current_user),
         _("Declined. The time goes to the next host waiting."),
     )
@@ -288,15 +265,8 @@ def decline(booking_id: int):
 @bp.post("/me/waits/<int:wait_id>/withdraw")
 @login_required
 def withdraw(wait_id: int):
-    try:
+    with refused(lets_through=(NotFound,)):
         waitlist.withdraw(wait_id, host=current_user)
-        db.session.commit()
-    except NotFound:
-        abort(404)
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
         flash(_("You left the waiting list."), "success")
     return redirect(url_for("spaces.mine"))
 
@@ -309,7 +279,7 @@ class ChangeForm(BookForm):
 @bp.route("/me/bookings/<int:booking_id>/change", methods=["GET", "POST"])
 @login_required
 def change(booking_id: int):
-    found = _own(booking_id)
+    found = spaces.own_booking(booking_id, current_user)
     if found.status not in ACTIVE or found.start_at <= clock.now():
         flash(_("This booking can no longer be changed."), "error")
         return redirect(url_for("spaces.mine"))
@@ -321,11 +291,10 @@ def change(booking_id: int):
         form.tier.data, form.title.data = found.tier, found.title
         form.expected_attendance.data = found.expected_attendance
     elif form.validate_on_submit():
-        try:
+        with refused(form):
             fields = _request_fields(found.space, form)
             fields.pop("space_id")
             changed = spaces.change(found, host=current_user, **fields)
-            db.session.commit()
             flash(
                 _("Changed. It needs approval again.")
                 if changed.status == "pending"
@@ -333,9 +302,6 @@ def change(booking_id: int):
                 "success",
             )
             return redirect(url_for("spaces.mine"))
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
     return render_template(
         "spaces/change.html", booking=found, space=found.space, form=form, locale=_locale()
     )
@@ -361,10 +327,7 @@ def queue():
 
 
 def _managed(booking_id: int) -> Booking:
-    try:
-        found = spaces.get_booking(booking_id)
-    except NotFound:
-        abort(404)
+    found = spaces.get_booking(booking_id)
     if not current_user.is_staff:
         abort(403)
     return found
@@ -374,7 +337,7 @@ def _managed(booking_id: int) -> Booking:
 @login_required
 def approve(booking_id: int):
     found = _managed(booking_id)
-    commit_or_show(lambda: spaces.approve(found, actor=current_user), _("Approved."))
+    attempt(lambda: spaces.approve(found, actor=current_user), _("Approved."))
     return redirect(url_for("spaces.queue"))
 
 
@@ -382,7 +345,7 @@ def approve(booking_id: int):
 @login_required
 def reject(booking_id: int):
     found = _managed(booking_id)
-    commit_or_show(
+    attempt(
         lambda: spaces.reject(found, actor=current_user, reason=request.form.get("reason", "")),
         _("Not approved. The host gets back what was set aside."),
     )
@@ -393,7 +356,7 @@ def reject(booking_id: int):
 @login_required
 def staff_check_in(booking_id: int):
     found = _managed(booking_id)
-    commit_or_show(lambda: attendance.check_in(found, actor=current_user), _("Checked in."))
+    attempt(lambda: attendance.check_in(found, actor=current_user), _("Checked in."))
     return redirect(url_for("spaces.queue"))
 
 
@@ -401,7 +364,7 @@ def staff_check_in(booking_id: int):
 @login_required
 def door(space_id: int):
     """A poster for the door: hosts scan it to check in."""
-    space = _space(space_id)
+    space = spaces.get_space(space_id)
     try:
         spaces.require_manager(space, current_user)
     except PointsError:
@@ -420,8 +383,6 @@ def scan(code: str):
     except PointsError:
         abort(404)
     if request.method == "POST":
-        if commit_or_show(
-            lambda: attendance.check_in_here(space, current_user), _("Checked in. Enjoy!")
-        ):
+        if attempt(lambda: attendance.check_in_here(space, current_user), _("Checked in. Enjoy!")):
             return redirect(url_for("spaces.mine"))
     return render_template("spaces/scan.html", space=space, code=code, locale=_locale())

@@ -11,11 +11,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from points import validate
-from points.errors import InvalidInput, PointsError
+from points.errors import InvalidInput
 from points.extensions import db
 from points.members import services as members
 from points.members.models import LEVELS, Community, Course, Member, Skill
-from points.web.forms import commit_or_show
+from points.web.forms import attempt
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 50
@@ -34,10 +34,8 @@ def staff_required(view):
 
 def _member_in_scope(member_id: int) -> Member:
     """Another community's member is 'not found' for a social worker, as in the API."""
-    try:
-        member = members.get_member(member_id)
-        members.require_manager(current_user, member)
-    except PointsError:
+    member = members.get_member(member_id)
+    if not members.can_manage(current_user, member):
         abort(404)
     return member
 
@@ -99,7 +97,6 @@ def member_list():
 def member_detail(member_id: int):
     member = _member_in_scope(member_id)
     phone = members.reveal_phone(current_user, member)  # recorded: who saw the number, when
-    db.session.commit()
     return render_template(
         "staff/member.html",
         member=member,
@@ -124,7 +121,7 @@ def member_detail(member_id: int):
 
 def _act(member_id: int, action, success: str):
     member = _member_in_scope(member_id)
-    commit_or_show(lambda: action(member), success)
+    attempt(lambda: action(member), success)
     return redirect(url_for("staff.member_detail", member_id=member.id))
 
 
