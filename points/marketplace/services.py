@@ -266,6 +266,19 @@ def _used_in_period(member_id: int, now: datetime) -> sa.ScalarSelect:
     )
 
 
+def most_redeemable(member: Member, benefit: Benefit, now: datetime | None = None) -> int:
+    """How many of the benefit the member may still redeem now, at most MAX_QUANTITY: what
+    is left in stock and of their per-member limit for the period (points aside: the
+    redemption itself says when they are short)."""
+    most = MAX_QUANTITY
+    if benefit.stock_left is not None:
+        most = min(most, benefit.stock_left)
+    if benefit.per_member_limit is not None:
+        used = _used(member.id, benefit, now or utcnow())
+        most = min(most, benefit.per_member_limit - used)
+    return max(most, 0)
+
+
 def _new_code() -> str:
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))

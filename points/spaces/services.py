@@ -801,6 +801,34 @@ def may_book(member: Member, space: Space) -> bool:
     return member.status == "active" and LEVELS.index(member.level) >= LEVELS.index(space.min_level)
 
 
+def earliest_start(now: datetime | None = None) -> datetime:
+    """The soonest a booking made now may start (BOOKING_MIN_NOTICE_MINUTES ahead)."""
+    notice = current_app.config["BOOKING_MIN_NOTICE_MINUTES"]
+    return (now or utcnow()) + timedelta(minutes=notice)
+
+
+def is_ahead(booking: Booking, now: datetime | None = None, *, offers: bool = True) -> bool:
+    """Whether the booking is still to come or under way: active (or, with `offers`, offered
+    to the host from the waiting list) and not yet over."""
+    statuses = (*ACTIVE, "offered") if offers else ACTIVE
+    return booking.status in statuses and (now or utcnow()) < booking.end_at
+
+
+def may_change(booking: Booking, now: datetime | None = None) -> bool:
+    """Whether the host may still change the booking: active and not yet begun."""
+    return booking.status in ACTIVE and (now or utcnow()) < booking.start_at
+
+
+def may_cancel(booking: Booking, now: datetime | None = None) -> bool:
+    """Whether the host may still cancel the booking: active and not yet begun."""
+    return booking.status in ACTIVE and (now or utcnow()) < booking.start_at
+
+
+def refunds_in_full(booking: Booking, now: datetime | None = None) -> bool:
+    """Whether cancelling now gives everything back (before the refund deadline)."""
+    return (now or utcnow()) < refund_deadline(booking)
+
+
 def bookings_between(actor: Member, start: datetime, end: datetime) -> list[Booking]:
     """Staff: the active bookings of their community's spaces starting in [start, end)."""
     members.require_staff(actor)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import re
 
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -17,7 +16,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -42,20 +40,21 @@ from points.ledger import services as ledger
 from points.members.models import LEVELS
 from points.web.auth import _safe_next
 from points.web.forms import attempt, refused
-from points.web.labels import LEVEL_NAMES
+from points.web.labels import LEVEL_NAMES, locale
 from points.web.messages import translate_error
+from points.web.qr import qr_svg
 from points.web.staff import staff_required
 
 bp = Blueprint("activities", __name__)
 
 
 def _type_choices(member) -> list[tuple[str, str]]:
-    english = str(get_locale()) == "en"
+    english = locale() == "en"
     choices = [("", _("Choose the work you did"))]
     for t in catalogue.catalogue():
         if member is None or catalogue.may_claim(member, t):
             category = t.category.name_en if english else t.category.name_zh
-            choices.append((t.code, f"{category} · {t.name(str(get_locale()))}"))
+            choices.append((t.code, f"{category} · {t.name(locale())}"))
     return choices
 
 
@@ -302,7 +301,6 @@ def activity_list():
         activities=upcoming,
         mine=mine,
         may_organise=events.may_organise(current_user),
-        now=clock.now(),
     )
 
 
@@ -347,10 +345,11 @@ def detail(activity_id: int):
         "activities/detail.html",
         activity=activity,
         signup=events.signup_of(activity, current_user),
+        may_sign_up=events.may_sign_up(activity, current_user),
         runs=runs,
+        may_close=events.may_close(activity, current_user),
         roster=events.roster(activity, actor=current_user) if runs else [],
         taken=events.taken(activity),
-        now=clock.now(),
     )
 
 
@@ -422,11 +421,7 @@ def qr(activity_id: int):
     except PointsError:
         abort(403)
     url = url_for("activities.check_in", token=token, _external=True)
-    # A full QR code (never Micro QR, which phone cameras cannot read), scalable by CSS.
-    svg = segno.make_qr(url, error="m").svg_inline(
-        scale=8, dark="#000", light="#fff", omitsize=True
-    )
-    return render_template("activities/qr.html", activity=activity, svg=svg, url=url)
+    return render_template("activities/qr.html", activity=activity, svg=qr_svg(url), url=url)
 
 
 @bp.route("/activities/check-in", methods=["GET", "POST"])

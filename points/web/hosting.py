@@ -41,7 +41,13 @@ def mine():
             return redirect(url_for("hosting.mine"))
         status = 422
     latest = applications.latest_application(current_user)
-    return render_template("hosting/mine.html", form=form, latest=latest, now=clock.now()), status
+    return render_template(
+        "hosting/mine.html",
+        form=form,
+        latest=latest,
+        may_apply=applications.may_apply(current_user),
+        now=clock.now(),
+    ), status
 
 
 @bp.get("/notices")

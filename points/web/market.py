@@ -7,7 +7,6 @@ import io
 import secrets
 from datetime import date, timedelta
 
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -18,7 +17,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -34,15 +32,12 @@ from points.marketplace import export
 from points.marketplace import services as market
 from points.marketplace.models import CATEGORIES
 from points.web.forms import attempt, refused, show_error
-from points.web.labels import VOUCHER_STATUS_NAMES
+from points.web.labels import VOUCHER_STATUS_NAMES, locale
+from points.web.qr import qr_svg
 
 bp = Blueprint("market", __name__)
 
 QUANTITIES = (1, 2, 3)
-
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 # ---------------------------------------------------------------------------- benefits
@@ -75,7 +70,6 @@ def benefit_list():
         categories=CATEGORIES,
         providers=[p for p in market.providers() if p.active],
         available=_available(member),
-        locale=_locale(),
     )
 
 
@@ -96,21 +90,17 @@ class RedeemForm(FlaskForm):
 @bp.get("/benefits/<int:benefit_id>")
 def benefit(benefit_id: int):
     found = market.get_benefit(benefit_id)
-    form = None
+    form, most = None, 0
     if current_user.is_authenticated and market.may_redeem(current_user, found):
         form = RedeemForm(key=secrets.token_hex(16))
-        most = min(
-            QUANTITIES[-1],
-            found.per_member_limit or QUANTITIES[-1],
-            QUANTITIES[-1] if found.stock_left is None else found.stock_left,
-        )
+        most = min(QUANTITIES[-1], market.most_redeemable(current_user, found))
         form.quantity.choices = [str(n) for n in QUANTITIES if n <= most]
     return render_template(
         "market/benefit.html",
         benefit=found,
         form=form,
+        most=most,
         available=_available(current_user if current_user.is_authenticated else None),
-        locale=_locale(),
     )
 
 
@@ -149,7 +139,6 @@ def vouchers():
         "market/vouchers.html",
         vouchers=market.vouchers_of(current_user),
         now=clock.now(),
-        locale=_locale(),
     )
 
 
@@ -158,16 +147,11 @@ def vouchers():
 def voucher(redemption_id: int):
     found = market.own_redemption(redemption_id, current_user)
     now = clock.now()
-    usable = found.status == "held" and found.expires_at > now
+    usable = found.status_at(now) == "held"
     svg = None
     if usable:
-        # make_qr, not make: a 9-character code would fit a Micro QR, which phone cameras
-        # and WeChat cannot read. A viewBox (omitsize) lets CSS draw it phone-wide.
-        code = segno.make_qr(found.code, error="m")
-        svg = code.svg_inline(scale=10, dark="#000", light="#fff", omitsize=True)
-    return render_template(
-        "market/voucher.html", voucher=found, svg=svg, usable=usable, now=now, locale=_locale()
-    )
+        svg = qr_svg(found.code)
+    return render_template("market/voucher.html", voucher=found, svg=svg, usable=usable, now=now)
 
 
 @bp.post("/me/vouchers/<int:redemption_id>/cancel")
@@ -207,7 +191,7 @@ def _counter() -> list[int]:
 
 
 def _counter_names(ids: list[int]) -> list[str]:
-    return [p.name(_locale()) for p in market.providers() if p.id in ids]
+    return [p.name(locale()) for p in market.providers() if p.id in ids]
 
 
 def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
@@ -219,7 +203,6 @@ def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
         masked=market.masked_name,
         code_alphabet=market.CODE_ALPHABET,
         code_length=market.CODE_LENGTH,
-        locale=_locale(),
     ), status
 
 
@@ -244,7 +227,7 @@ def confirm():
         flash(
             _(
                 "Confirmed: %(benefit)s ×%(quantity)s for %(member)s (%(points)s points).",
-                benefit=done.benefit.title(_locale()),
+                benefit=done.benefit.title(locale()),
                 quantity=done.quantity,
                 member=market.masked_name(done.member.name),
                 points=done.points,
@@ -297,7 +280,6 @@ def statement():
         providers=_counter_names(ids),
         masked=market.masked_name,
         now=clock.now(),
-        locale=_locale(),
     )
 
 
@@ -322,7 +304,7 @@ def _send_statement(fmt: str):
         ids,
         month,
         fmt,
-        locale=_locale(),
+        locale=locale(),
         headings=_headers(),
         status_names=VOUCHER_STATUS_NAMES,
     )

@@ -20,7 +20,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
@@ -32,16 +32,13 @@ from points.extensions import address_key, limiter
 from points.spaces import calendar, utilisation
 from points.spaces.utilisation import OTHER, Change, Part, Report, Usage
 from points.web.forms import refused
+from points.web.labels import locale
 from points.web.messages import translate_error
 from points.web.staff import staff_required
 
 bp = Blueprint("space_reports", __name__)
 
 CURRENT, PREVIOUS = "#b3261e", "#8a8a8a"
-
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 # ---------------------------------------------------------------------------- words
@@ -87,7 +84,7 @@ def use_words(change: Change) -> str:
 
 
 def part_name(part: Part) -> str:
-    return part.name(_locale()) if part.name_zh != OTHER else _("Outside day-parts")
+    return part.name(locale()) if part.name_zh != OTHER else _("Outside day-parts")
 
 
 # Messages of the period and feed rules, in the member's language (others: the shared table).
@@ -206,7 +203,6 @@ def utilisation_page():
         compare_words=compare_words,
         use_words=use_words,
         part_name=part_name,
-        locale=_locale(),
     ), (422 if errors else 200)
 
 
@@ -242,7 +238,7 @@ def export_rows(report: Report) -> list[list]:
     """The page's figures, one line each: totals, day-parts, spaces (and their day-parts),
     then the weeks of the previous and this period."""
     first, last = report.now.first, report.now.last
-    locale = _locale()
+    language = locale()
 
     def line(section: str, name: str, change: Change) -> list:
         ratio = change.use_ratio
@@ -259,9 +255,9 @@ def export_rows(report: Report) -> list[list]:
     rows = [line(_("All spaces"), "", report.total)]
     rows += [line(_("Day-part"), part_name(p), c) for p, c in report.parts]
     for space in report.spaces:
-        rows.append(line(_("Space"), space.name(locale), report.space(space.id)))
+        rows.append(line(_("Space"), space.name(language), report.space(space.id)))
         rows += [
-            line(_("Space · day-part"), f"{space.name(locale)} · {part_name(p)}", c)
+            line(_("Space · day-part"), f"{space.name(language)} · {part_name(p)}", c)
             for p, c in report.space_parts(space.id)
         ]
     for measures in (report.before, report.now):
@@ -361,7 +357,6 @@ def calendar_page():
         "space_reports/calendar.html",
         own=_feed_urls(own.token) if own else None,
         spaces=[(space, _feed_urls(feed.token)) for space, feed in spaces],
-        locale=_locale(),
     )
 
 
@@ -411,10 +406,10 @@ def feed(token: str):
     """No sign-in: the address is the secret. A wrong or replaced address is 404."""
     found = calendar.by_token(token)
     owner = calendar.owner(found)
-    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    language = current_app.config["BABEL_DEFAULT_LOCALE"]
     if found.member_id is not None and owner.locale in current_app.config["LANGUAGES"]:
-        locale = owner.locale
-    with force_locale(locale):
+        language = owner.locale
+    with force_locale(language):
         prefixes = {
             "pending": _("[Awaiting approval] "),
             "offered": _("[Offered to you] "),
@@ -424,11 +419,11 @@ def feed(token: str):
             "no_show": _("[No-show] "),
         }
         if found.space_id is not None:
-            name = _("%(space)s bookings", space=owner.name(locale))
+            name = _("%(space)s bookings", space=owner.name(language))
         else:
             name = _("My space bookings")
         body = calendar.render(
-            found, domain=_uid_domain(), name=name, locale=locale, prefixes=prefixes
+            found, domain=_uid_domain(), name=name, locale=language, prefixes=prefixes
         )
     return Response(
         body,

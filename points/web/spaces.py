@@ -4,10 +4,9 @@ form (once or weekly), my bookings and waits, the approval queue and check-in at
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
-import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -19,15 +18,12 @@ from points import clock
 from points.errors import InvalidInput, NotFound, PointsError
 from points.spaces import attendance, series, waitlist
 from points.spaces import services as spaces
-from points.spaces.models import ACTIVE, TIERS, Booking, Space
+from points.spaces.models import TIERS, Booking, Space
 from points.web.forms import attempt, refused
 from points.web.labels import SERVICE_TIER_NAMES
+from points.web.qr import qr_svg
 
 bp = Blueprint("spaces", __name__)
-
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 # ---------------------------------------------------------------------------- browsing
@@ -36,9 +32,7 @@ def _locale() -> str:
 @bp.get("/spaces")
 @login_required
 def space_list():
-    return render_template(
-        "spaces/list.html", spaces=spaces.spaces(), locale=_locale(), tiers=TIERS
-    )
+    return render_template("spaces/list.html", spaces=spaces.spaces(), tiers=TIERS)
 
 
 def _monday(value: str | None) -> date:
@@ -69,7 +63,6 @@ def week(space_id: int):
         following=monday + timedelta(days=7),
         now=now,
         may_book=spaces.may_book(current_user, space),
-        locale=_locale(),
     )
 
 
@@ -186,14 +179,16 @@ def book(space_id: int):
         space=space,
         form=form,
         may_book=spaces.may_book(current_user, space),
-        locale=_locale(),
     )
 
 
 def _booked_message(booking: Booking) -> str:
     if booking.status == "pending":
         return _("Sent for approval. What it costs is set aside until a social worker decides.")
-    return _("Booked. Check in at the space from 15 minutes before the start.")
+    return _(
+        "Booked. Check in at the space from %(early)s minutes before the start.",
+        early=attendance.check_in_times().early,
+    )
 
 
 def _skipped(skipped: list[series.Skipped]) -> str:
@@ -213,14 +208,17 @@ def mine():
     booked = spaces.bookings_of(current_user, limit=200)
     return render_template(
         "spaces/mine.html",
-        upcoming=[b for b in booked if b.end_at > now and b.status in (*ACTIVE, "offered")][::-1],
-        past=[b for b in booked if not (b.end_at > now and b.status in (*ACTIVE, "offered"))],
+        upcoming=[b for b in booked if spaces.is_ahead(b, now)][::-1],
+        past=[b for b in booked if not spaces.is_ahead(b, now)],
         waits=waitlist.waits_of(current_user),
         now=now,
-        check_in_open=lambda b: attendance.window(b)[0] <= now < attendance.window(b)[1],
+        may_check_in=partial(attendance.may_check_in, actor=current_user, now=now),
+        may_change=partial(spaces.may_change, now=now),
+        may_cancel=partial(spaces.may_cancel, now=now),
+        refunds_in_full=partial(spaces.refunds_in_full, now=now),
+        check_in_times=attendance.check_in_times(),
         refund_deadline=spaces.refund_deadline,
         late_share=spaces.late_refund_percent(),
-        locale=_locale(),
     )
 
 
@@ -280,7 +278,7 @@ class ChangeForm(BookForm):
 @login_required
 def change(booking_id: int):
     found = spaces.own_booking(booking_id, current_user)
-    if found.status not in ACTIVE or found.start_at <= clock.now():
+    if not spaces.may_change(found):
         flash(_("This booking can no longer be changed."), "error")
         return redirect(url_for("spaces.mine"))
     start, end = clock.local(found.start_at), clock.local(found.end_at)
@@ -302,9 +300,7 @@ def change(booking_id: int):
                 "success",
             )
             return redirect(url_for("spaces.mine"))
-    return render_template(
-        "spaces/change.html", booking=found, space=found.space, form=form, locale=_locale()
-    )
+    return render_template("spaces/change.html", booking=found, space=found.space, form=form)
 
 
 # ---------------------------------------------------------------------------- staff
@@ -315,14 +311,12 @@ def change(booking_id: int):
 def queue():
     if not current_user.is_staff:
         abort(403)
-    today = clock.today()
-    first = clock.at(today)
+    first = clock.at(clock.today())
     return render_template(
         "spaces/queue.html",
         pending=spaces.pending_for(current_user),
         today=spaces.bookings_between(current_user, first, first + timedelta(days=1)),
-        now=clock.now(),
-        locale=_locale(),
+        may_check_in=partial(attendance.may_check_in, actor=current_user, now=clock.now()),
     )
 
 
@@ -370,8 +364,13 @@ def door(space_id: int):
     except PointsError:
         abort(403)
     url = url_for("spaces.scan", code=attendance.space_code(space), _external=True)
-    svg = segno.make_qr(url, error="m").svg_inline(scale=10, omitsize=True)
-    return render_template("spaces/door.html", space=space, svg=svg, url=url, locale=_locale())
+    return render_template(
+        "spaces/door.html",
+        space=space,
+        svg=qr_svg(url),
+        url=url,
+        check_in_times=attendance.check_in_times(),
+    )
 
 
 @bp.route("/spaces/check-in/<code>", methods=["GET", "POST"])
@@ -385,4 +384,6 @@ def scan(code: str):
     if request.method == "POST":
         if attempt(lambda: attendance.check_in_here(space, current_user), _("Checked in. Enjoy!")):
             return redirect(url_for("spaces.mine"))
-    return render_template("spaces/scan.html", space=space, code=code, locale=_locale())
+    return render_template(
+        "spaces/scan.html", space=space, code=code, check_in_times=attendance.check_in_times()
+    )
