@@ -56,8 +56,7 @@ def activity_types():
 @blp.response(200, ActivityTypeOut)
 def edit_activity_type(changes, code: str):
     """Admins: change a rule. This writes a new version; earlier awards keep theirs."""
-    version = catalogue.edit_type(code, actor=current_member(), changes=changes)
-    return version
+    return catalogue.edit_type(code, actor=current_member(), changes=changes)
 
 
 @blp.get("/activity-types/<code>/versions")
@@ -82,8 +81,7 @@ def upload():
     file = request.files.get("photo")
     if file is None:
         raise InvalidInput("send the photo as multipart/form-data field 'photo'", field="photo")
-    evidence = claims.save_evidence(member, file.read())
-    return evidence
+    return claims.save_evidence(member, file.read())
 
 
 @blp.post("/claims")
@@ -92,8 +90,7 @@ def upload():
 @blp.response(201, ClaimOut)
 def submit(body):
     """Claim points for work done (积分申报); a social worker of your community reviews it."""
-    claim = claims.submit_claim(current_member(), **body)
-    return claim
+    return claims.submit_claim(current_member(), **body)
 
 
 @blp.get("/me/claims")
@@ -124,8 +121,7 @@ def claim(claim_id: int):
 def _decide(claim_id: int, decide):
     actor = current_member()
     found = claims.visible_claim(claim_id, actor)
-    result = decide(found, actor)
-    return result
+    return decide(found, actor)
 
 
 @blp.post("/claims/<int:claim_id>/approve")
@@ -184,8 +180,7 @@ def activities():
 @blp.response(201, ActivityOut)
 def create_activity(body):
     """Hosts and social workers: schedule an activity."""
-    activity = events.create_activity(current_member(), **body)
-    return activity
+    return events.create_activity(current_member(), **body)
 
 
 @blp.get("/activities/<int:activity_id>")
@@ -200,8 +195,7 @@ def activity(activity_id: int):
 def sign_up(activity_id: int):
     """Take a place (refused when all places are taken)."""
     member = current_member()
-    signup = events.sign_up(events.visible_activity(activity_id, member), member)
-    return signup
+    return events.sign_up(events.visible_activity(activity_id, member), member)
 
 
 @blp.post("/activities/<int:activity_id>/signup/cancel")
@@ -209,8 +203,7 @@ def sign_up(activity_id: int):
 @blp.response(200, SignupOut)
 def cancel_signup(activity_id: int):
     member = current_member()
-    signup = events.cancel_signup(events.visible_activity(activity_id, member), member)
-    return signup
+    return events.cancel_signup(events.visible_activity(activity_id, member), member)
 
 
 @blp.get("/activities/<int:activity_id>/check-in-code")
@@ -233,8 +226,7 @@ def check_in_code(activity_id: int):
 @blp.response(200, SignupOut)
 def check_in(body):
     """Check in at the venue with the code scanned from the organiser's screen."""
-    signup = events.check_in(current_member(), body["token"])
-    return signup
+    return events.check_in(current_member(), body["token"])
 
 
 @blp.get("/activities/<int:activity_id>/roster")
@@ -252,10 +244,9 @@ def roster(activity_id: int):
 def tick_off(body, activity_id: int):
     """Organisers: mark a member present by hand."""
     actor = current_member()
-    signup = events.tick_off(
+    return events.tick_off(
         events.visible_activity(activity_id, actor), body["member_id"], actor=actor
     )
-    return signup
 
 
 @blp.post("/activities/<int:activity_id>/close")

@@ -60,8 +60,7 @@ def board(quarter: str):
 @blp.response(200, ScorecardOut(many=True))
 def draft(quarter: str):
     """Staff: rate an ended quarter as drafts (again, if drafts exist); 422 while it runs."""
-    made = quarterly.run_draft(current_member(), quarter)
-    return made
+    return quarterly.run_draft(current_member(), quarter)
 
 
 @blp.get("/assessments/<quarter>/summary")
@@ -94,8 +93,7 @@ def reverse(body, change_id: int):
     actor = current_member()
     change = members.get_level_change(change_id)
     members.require_manager(actor, members.get_member(change.member_id))
-    done = members.reverse_demotion(change, reason=body["reason"], actor=actor)
-    return done
+    return members.reverse_demotion(change, reason=body["reason"], actor=actor)
 
 
 @blp.get("/me/assessment")

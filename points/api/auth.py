@@ -25,8 +25,7 @@ def communities():
 @blp.response(201, MemberOut)
 def register(body):
     """Sign up with a mainland mobile number; the member starts as a resident."""
-    member = members.register_member(**body)
-    return member
+    return members.register_member(**body)
 
 
 @blp.post("/token")

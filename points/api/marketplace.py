@@ -66,13 +66,12 @@ IDEMPOTENCY_KEY = {
 def redeem(body):
     """Redeem: stock is taken and the points held; the answer carries the voucher code.
     Send `Idempotency-Key` to make a retry safe: the same key and body return this voucher."""
-    redemption = market.redeem(
+    return market.redeem(
         current_member(),
         benefit_id=body["benefit_id"],
         quantity=body["quantity"],
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
-    return redemption
 
 
 @blp.get("/me/redemptions")
@@ -94,8 +93,7 @@ def redemption(redemption_id: int):
 def cancel(redemption_id: int):
     """Give back an unconfirmed voucher: the points and the stock return."""
     member = current_member()
-    done = market.cancel(market.own_redemption(redemption_id, member), member=member)
-    return done
+    return market.cancel(market.own_redemption(redemption_id, member), member=member)
 
 
 @blp.post("/merchant/redemptions/confirm")
@@ -106,8 +104,7 @@ def cancel(redemption_id: int):
 @blp.response(200, CounterRedemptionOut)
 def confirm(body):
     """核销: confirm a voucher of your merchant by its code (typed or scanned)."""
-    done = market.confirm(body["code"], staff=current_member())
-    return done
+    return market.confirm(body["code"], staff=current_member())
 
 
 def _counter(member) -> list[int]:

@@ -64,8 +64,7 @@ def _get(model, object_id: int, what: str):
 @blp.response(201, SkillOut)
 def declare_skill(body):
     """Declare a skill for the resource map (资源地图); a social worker reviews it."""
-    skill = members.declare_skill(current_member(), **body)
-    return skill
+    return members.declare_skill(current_member(), **body)
 
 
 @blp.get("/me/skills")
@@ -115,8 +114,7 @@ def review_skill(body, skill_id: int):
 @blp.response(201, ApplicationOut)
 def apply(body):
     """Talents: apply to become a host with a programme proposal (one open at a time)."""
-    application = applications.apply(current_member(), **body)
-    return application
+    return applications.apply(current_member(), **body)
 
 
 @blp.get("/me/host-application")
@@ -196,8 +194,7 @@ def object_to(body, application_id: int):
     application = visible.get(application_id)
     if application is None:
         raise NotFound("no such notice", field="application")
-    objection = applications.object_to(application, member=member, reason=body["reason"])
-    return objection
+    return applications.object_to(application, member=member, reason=body["reason"])
 
 
 @blp.post("/objections/<int:objection_id>/resolve")
@@ -249,5 +246,4 @@ def set_status(body, member_id: int):
     members.require_staff(actor)
     member = members.get_member(member_id)
     _managed(actor, member)
-    change = members.set_status(member, body["status"], reason=body["reason"], actor=actor)
-    return change
+    return members.set_status(member, body["status"], reason=body["reason"], actor=actor)

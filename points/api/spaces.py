@@ -46,8 +46,7 @@ def availability(query, space_id: int):
 @blp.response(201, BookingOut)
 def book(body):
     """Book [start, end) on slot boundaries; 409 when any part of it is taken."""
-    booking = spaces.book(current_member(), **body)
-    return booking
+    return spaces.book(current_member(), **body)
 
 
 @blp.post("/bookings/series")
@@ -58,8 +57,7 @@ def book_weekly(body):
     """The same time each week for `weeks` weeks. `skip_conflicts` false: every week or none
     (409 naming the weeks that cannot be booked); true: the weeks that can be, and `skipped`
     says which were not and why. Each occurrence can be cancelled alone."""
-    done = series.book_weekly(current_member(), **body)
-    return done
+    return series.book_weekly(current_member(), **body)
 
 
 @blp.patch("/bookings/<int:booking_id>")
@@ -70,17 +68,16 @@ def change(body, booking_id: int):
     """Change a booking before it begins. A new time, space or tier re-prices it (paid in
     full back, charged anew) and, where the space needs approval, makes it pending again."""
     host = current_member()
-    done = spaces.change(spaces.own_booking(booking_id, host), host=host, **body)
-    return done
+    return spaces.change(spaces.own_booking(booking_id, host), host=host, **body)
 
 
 @blp.post("/bookings/<int:booking_id>/check-in")
 @refuses(blp, 403, 409)
 @blp.response(200, BookingOut)
 def check_in(booking_id: int):
-    """The host (from 15 minutes before the start) or community staff check a booking in."""
-    done = attendance.check_in(spaces.get_booking(booking_id), actor=current_member())
-    return done
+    """The host (from BOOKING_CHECK_IN_EARLY_MINUTES, 15 by default, before the start) or
+    community staff check a booking in."""
+    return attendance.check_in(spaces.get_booking(booking_id), actor=current_member())
 
 
 @blp.post("/spaces/check-in")
@@ -89,8 +86,7 @@ def check_in(booking_id: int):
 @blp.response(200, BookingOut)
 def check_in_here(body):
     """Scan the QR code at the space: checks in your booking there that is due now."""
-    done = attendance.check_in_here(attendance.space_of_code(body["code"]), current_member())
-    return done
+    return attendance.check_in_here(attendance.space_of_code(body["code"]), current_member())
 
 
 @blp.get("/bookings/queue")
@@ -108,8 +104,7 @@ def queue():
 def wait(body):
     """Wait for a taken time; when it frees you are offered it (see /me/bookings, status
     `offered`, and accept it before `offer_expires_at`)."""
-    entry = waitlist.wait(current_member(), **body)
-    return entry
+    return waitlist.wait(current_member(), **body)
 
 
 @blp.get("/me/waits")
@@ -122,8 +117,7 @@ def my_waits():
 @refuses(blp, 409)
 @blp.response(200, WaitOut)
 def withdraw(wait_id: int):
-    entry = waitlist.withdraw(wait_id, host=current_member())
-    return entry
+    return waitlist.withdraw(wait_id, host=current_member())
 
 
 @blp.post("/bookings/<int:booking_id>/accept")
@@ -132,8 +126,7 @@ def withdraw(wait_id: int):
 def accept(booking_id: int):
     """Accept an offered slot: it is paid (or held for approval) like a new booking."""
     host = current_member()
-    done = waitlist.accept(spaces.own_booking(booking_id, host), host=host)
-    return done
+    return waitlist.accept(spaces.own_booking(booking_id, host), host=host)
 
 
 @blp.post("/bookings/<int:booking_id>/decline")
@@ -141,8 +134,7 @@ def accept(booking_id: int):
 @blp.response(200, BookingOut)
 def decline(booking_id: int):
     host = current_member()
-    done = waitlist.decline(spaces.own_booking(booking_id, host), host=host)
-    return done
+    return waitlist.decline(spaces.own_booking(booking_id, host), host=host)
 
 
 @blp.get("/me/bookings")
@@ -157,8 +149,7 @@ def my_bookings():
 def cancel(booking_id: int):
     """Cancel: a full refund before the deadline (24 h by default), then the configured share."""
     host = current_member()
-    done = spaces.cancel(spaces.own_booking(booking_id, host), host=host)
-    return done
+    return spaces.cancel(spaces.own_booking(booking_id, host), host=host)
 
 
 @blp.post("/bookings/<int:booking_id>/approve")
@@ -166,8 +157,7 @@ def cancel(booking_id: int):
 @blp.response(200, BookingOut)
 def approve(booking_id: int):
     """Social workers: approve a booking that needs it (its held cost is posted)."""
-    done = spaces.approve(spaces.get_booking(booking_id), actor=current_member())
-    return done
+    return spaces.approve(spaces.get_booking(booking_id), actor=current_member())
 
 
 @blp.post("/bookings/<int:booking_id>/reject")
@@ -175,7 +165,6 @@ def approve(booking_id: int):
 @blp.arguments(BookingDecisionRequest)
 @blp.response(200, BookingOut)
 def reject(body, booking_id: int):
-    done = spaces.reject(
+    return spaces.reject(
         spaces.get_booking(booking_id), actor=current_member(), reason=body["reason"]
     )
-    return done

@@ -49,8 +49,7 @@ def _roster(session, actor) -> list[dict]:
 @blp.alt_response(422, **_422)
 def pledge(body):
     """Give my real name and take the volunteer pledge (a step to volunteer)."""
-    member = members.record_pledge(current_member(), real_name=body["real_name"])
-    return member
+    return members.record_pledge(current_member(), real_name=body["real_name"])
 
 
 @blp.get("/training/sessions")
@@ -77,8 +76,7 @@ def my_signups():
 def sign_up(session_id: int):
     """Take a seat (refused when every seat is taken; the same call twice keeps one seat)."""
     member = current_member()
-    signup = training.sign_up(training.visible_session(session_id, member), member)
-    return signup
+    return training.sign_up(training.visible_session(session_id, member), member)
 
 
 @blp.post("/training/sessions/<int:session_id>/signup/cancel")
@@ -89,8 +87,7 @@ def sign_up(session_id: int):
 def cancel_signup(session_id: int):
     """Free my seat before the session begins."""
     member = current_member()
-    signup = training.cancel_signup(training.visible_session(session_id, member), member)
-    return signup
+    return training.cancel_signup(training.visible_session(session_id, member), member)
 
 
 # ---------------------------------------------------------------------------- staff

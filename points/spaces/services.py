@@ -586,6 +586,12 @@ def own_booking(booking_id, host: Member) -> Booking:
     return found
 
 
+def may_manage(space: Space, actor: Member) -> bool:
+    """Whether `actor` looks after the space (as `require_manager` decides): staff of its
+    community, or an admin."""
+    return actor.is_staff and (actor.has_role("admin") or actor.community_id == space.community_id)
+
+
 def require_manager(space: Space, actor: Member) -> None:
     members.require_staff(actor)
     if not actor.has_role("admin") and actor.community_id != space.community_id:

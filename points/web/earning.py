@@ -35,7 +35,7 @@ from wtforms.validators import Optional
 from points import clock
 from points.activities import catalogue, events
 from points.activities import services as claims
-from points.errors import InvalidInput, PointsError
+from points.errors import InvalidInput
 from points.ledger import services as ledger
 from points.members.models import LEVELS
 from points.web.auth import _safe_next
@@ -416,10 +416,9 @@ def close(activity_id: int):
 def qr(activity_id: int):
     """The organiser's screen: a fresh check-in code, renewed every minute."""
     activity = events.visible_activity(activity_id, current_user)
-    try:
-        token = events.check_in_token(activity, actor=current_user)
-    except PointsError:
+    if not events.may_run(activity, current_user):
         abort(403)
+    token = events.check_in_token(activity, actor=current_user)
     url = url_for("activities.check_in", token=token, _external=True)
     return render_template("activities/qr.html", activity=activity, svg=qr_svg(url), url=url)
 

@@ -15,7 +15,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import NumberRange, Optional
 
 from points import clock
-from points.errors import InvalidInput, NotFound, PointsError
+from points.errors import InvalidInput, NotFound
 from points.spaces import attendance, series, waitlist
 from points.spaces import services as spaces
 from points.spaces.models import TIERS, Booking, Space
@@ -359,9 +359,7 @@ def staff_check_in(booking_id: int):
 def door(space_id: int):
     """A poster for the door: hosts scan it to check in."""
     space = spaces.get_space(space_id)
-    try:
-        spaces.require_manager(space, current_user)
-    except PointsError:
+    if not spaces.may_manage(space, current_user):
         abort(403)
     url = url_for("spaces.scan", code=attendance.space_code(space), _external=True)
     return render_template(
@@ -379,7 +377,7 @@ def scan(code: str):
     """Where the door's QR code leads: one button checks in the booking due now."""
     try:
         space = attendance.space_of_code(code)
-    except PointsError:
+    except InvalidInput:  # not a code of ours: a page that is not here
         abort(404)
     if request.method == "POST":
         if attempt(lambda: attendance.check_in_here(space, current_user), _("Checked in. Enjoy!")):

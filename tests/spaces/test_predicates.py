@@ -83,3 +83,10 @@ def test_a_booking_is_ahead_until_it_ends_and_an_offer_only_when_asked(room, mak
     assert spaces.is_ahead(booking, booking.start_at)
     assert not spaces.is_ahead(booking, booking.start_at, offers=False)
     db.session.rollback()
+
+
+def test_the_door_poster_is_for_staff_of_the_space_s_community(room, make_member, places):
+    assert spaces.may_manage(room, make_member(role="social_worker"))
+    assert not spaces.may_manage(room, make_member(role="social_worker", community=places[1]))
+    assert spaces.may_manage(room, make_member(role="admin", community=places[1]))
+    assert not spaces.may_manage(room, make_member(level="host"))
