@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from points import inputs
+from points import boundary, inputs
 from points.config import load_config
 from points.database import configure_engine
 from points.extensions import api, csrf, db, limiter, migrate
@@ -46,6 +46,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     inputs.init_app(app)  # after the blueprints' own hooks (who is asking comes first)
     register_error_handlers(app)
     register_commands(app)
+    boundary.init_app(app)  # last: every view is registered by now
     return app
 
 
@@ -100,7 +101,7 @@ def register_error_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException, InternalServerError
 
     from points import api as api_errors
-    from points.errors import PointsError
+    from points.errors import NotFound, PointsError
     from points.web import error_page, points_error_page
 
     @app.errorhandler(HTTPException)
@@ -115,8 +116,11 @@ def register_error_handlers(app: Flask) -> None:
     def _points(error: PointsError):
         if api_errors.is_api_request():
             return api_errors.points_error_response(error)
-        # Pages handle their own PointsErrors; one that escapes is shown by its status and
-        # the fields it names.
+        # The view's writes are rolled back already (points/boundary.py). Not found is the
+        # page that is not here; any other refusal a page did not show on its own form is
+        # shown by its status and the fields it names.
+        if isinstance(error, NotFound):
+            return error_page(404)
         return points_error_page(error)
 
     @app.errorhandler(InternalServerError)

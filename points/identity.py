@@ -32,14 +32,14 @@ def signed_in_by_cookie() -> bool:
 
 def sign_in(member: Member, *, remember: bool = True) -> None:
     """Start a web session for `member`: a server-side row whose secret the cookies carry.
-    The caller commits."""
+    The request commits it (points/boundary.py)."""
     raw, _ = members.issue_token(member, kind="web")
     member.session_token = raw
     login_user(member, remember=remember)
 
 
 def sign_out() -> None:
-    """End this web session on the server and in the browser. The caller commits."""
+    """End this web session on the server and in the browser (the request commits it)."""
     if current_user.is_authenticated and current_user.session_token:
         members.revoke_token(current_user.session_token)
     logout_user()

@@ -10,12 +10,11 @@ import random
 import tomllib
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from werkzeug.security import generate_password_hash
 
+from points import clock
 from points import messages as M
 from points.activities import catalogue, events
 from points.activities import services as activity_claims
@@ -319,7 +318,7 @@ def _earning(accounts: list[Member], now) -> None:
         if i == 0:
             activity_claims.approve_claim(claim, actor=worker, now=now)
     if host is not None and host.community_id is not None:
-        zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+        zone = clock.zone()
         start = datetime.combine(today + timedelta(days=1), time(9, 0), tzinfo=zone)
         events.create_activity(
             host,
@@ -363,7 +362,7 @@ def _booking(accounts: list[Member], now) -> None:
     """Four past weeks of the hosts' regular programmes (checked in at the door, one never
     was, so the app releases it as a no-show) and the next two weeks booked ahead, each made
     through the booking flow at the time it would have been made."""
-    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+    zone = clock.zone()
     demo_host = next((m for m in accounts if m.level == "host"), None)
     if demo_host is None or demo_host.community_id is None:
         return
@@ -417,7 +416,7 @@ def _last_quarter(accounts: list[Member], now) -> None:
     host = next((m for m in accounts if m.level == "host"), None)
     if worker is None or host is None or host.community_id is None:
         return
-    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+    zone = clock.zone()
     start, end = quarterly.quarter_bounds(quarterly.last_ended_quarter(now), zone)
     if not members.host_periods(host) or members.host_periods(host)[0][0] > start:
         return  # not a host for the whole quarter

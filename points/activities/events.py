@@ -135,6 +135,29 @@ def taken(activity: Activity) -> int:
     )
 
 
+def may_sign_up(activity: Activity, member: Member, now: datetime | None = None) -> bool:
+    """Whether the page offers the member a place (as `sign_up` decides, but for the count
+    of places, which the refusal names): an active member of the activity's community at
+    its level, while it is open and has not ended."""
+    return (
+        member.status == "active"
+        and activity.community_id == member.community_id
+        and may_claim(member, activity.activity_type)
+        and activity.status == "open"
+        and (now or utcnow()) < activity.ends_at
+    )
+
+
+def may_close(activity: Activity, actor: Member, now: datetime | None = None) -> bool:
+    """Whether `actor` may close the activity now (as `close_activity` decides): one who
+    runs it, once it is open and has ended."""
+    return (
+        may_run(activity, actor)
+        and activity.status == "open"
+        and (now or utcnow()) >= activity.ends_at
+    )
+
+
 def sign_up(activity: Activity, member: Member, *, now: datetime | None = None) -> Signup:
     """Take a place; never more places than the capacity, whatever runs at once."""
     now = now or utcnow()

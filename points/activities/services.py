@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy.exc import IntegrityError
 
+from points import clock, validate
 from points import messages as shared
-from points import validate
 from points.activities import messages as M
 from points.activities.catalogue import current_type, may_claim
 from points.activities.models import (
@@ -53,14 +52,8 @@ MAX_BULK = 500  # claims approved in one go
 # ---------------------------------------------------------------------------- time
 
 
-def local_today(now: datetime | None = None) -> date:
-    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-    return (now or utcnow()).astimezone(zone).date()
-
-
-def _day_start(day: date) -> datetime:
-    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-    return datetime(day.year, day.month, day.day, tzinfo=zone)
+local_today = clock.today  # the community's date (see points/clock.py)
+_day_start = clock.at
 
 
 # ---------------------------------------------------------------------------- evidence

@@ -4,7 +4,6 @@ scheduled activities with check-in."""
 from __future__ import annotations
 
 from flask import current_app, request, url_for
-from flask_smorest import Blueprint
 
 from points.activities import catalogue, events
 from points.activities import messages as M
@@ -28,9 +27,9 @@ from points.activities.schemas import (
     UploadOut,
 )
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses
 from points.errors import InvalidInput, NotFound
-from points.extensions import db
 
 blp = Blueprint("activities_api", __name__, description="Earning points")
 
@@ -58,9 +57,7 @@ def activity_types():
 @blp.response(200, ActivityTypeOut)
 def edit_activity_type(changes, code: str):
     """Admins: change a rule. This writes a new version; earlier awards keep theirs."""
-    version = catalogue.edit_type(code, actor=current_member(), changes=changes)
-    db.session.commit()
-    return version
+    return catalogue.edit_type(code, actor=current_member(), changes=changes)
 
 
 @blp.get("/activity-types/<code>/versions")
@@ -85,9 +82,7 @@ def upload():
     file = request.files.get("photo")
     if file is None:
         raise InvalidInput(M.PHOTO_NOT_MULTIPART, field="photo")
-    evidence = claims.save_evidence(member, file.read())
-    db.session.commit()
-    return evidence
+    return claims.save_evidence(member, file.read())
 
 
 @blp.post("/claims")
@@ -96,9 +91,7 @@ def upload():
 @blp.response(201, ClaimOut)
 def submit(body):
     """Claim points for work done (积分申报); a social worker of your community reviews it."""
-    claim = claims.submit_claim(current_member(), **body)
-    db.session.commit()
-    return claim
+    return claims.submit_claim(current_member(), **body)
 
 
 @blp.get("/me/claims")
@@ -129,9 +122,7 @@ def claim(claim_id: int):
 def _decide(claim_id: int, decide):
     actor = current_member()
     found = claims.visible_claim(claim_id, actor)
-    result = decide(found, actor)
-    db.session.commit()
-    return result
+    return decide(found, actor)
 
 
 @blp.post("/claims/<int:claim_id>/approve")
@@ -171,7 +162,6 @@ def reverse(body, claim_id: int):
 def approve_many(body):
     """Approve several claims; each that cannot be approved is listed with the reason."""
     result = claims.approve_many(body["claims"], actor=current_member())
-    db.session.commit()
     return {"approved": result.approved, "refused": _refusals(result.refused)}
 
 
@@ -191,9 +181,7 @@ def activities():
 @blp.response(201, ActivityOut)
 def create_activity(body):
     """Hosts and social workers: schedule an activity."""
-    activity = events.create_activity(current_member(), **body)
-    db.session.commit()
-    return activity
+    return events.create_activity(current_member(), **body)
 
 
 @blp.get("/activities/<int:activity_id>")
@@ -208,9 +196,7 @@ def activity(activity_id: int):
 def sign_up(activity_id: int):
     """Take a place (refused when all places are taken)."""
     member = current_member()
-    signup = events.sign_up(events.visible_activity(activity_id, member), member)
-    db.session.commit()
-    return signup
+    return events.sign_up(events.visible_activity(activity_id, member), member)
 
 
 @blp.post("/activities/<int:activity_id>/signup/cancel")
@@ -218,9 +204,7 @@ def sign_up(activity_id: int):
 @blp.response(200, SignupOut)
 def cancel_signup(activity_id: int):
     member = current_member()
-    signup = events.cancel_signup(events.visible_activity(activity_id, member), member)
-    db.session.commit()
-    return signup
+    return events.cancel_signup(events.visible_activity(activity_id, member), member)
 
 
 @blp.get("/activities/<int:activity_id>/check-in-code")
@@ -243,9 +227,7 @@ def check_in_code(activity_id: int):
 @blp.response(200, SignupOut)
 def check_in(body):
     """Check in at the venue with the code scanned from the organiser's screen."""
-    signup = events.check_in(current_member(), body["token"])
-    db.session.commit()
-    return signup
+    return events.check_in(current_member(), body["token"])
 
 
 @blp.get("/activities/<int:activity_id>/roster")
@@ -263,11 +245,9 @@ def roster(activity_id: int):
 def tick_off(body, activity_id: int):
     """Organisers: mark a member present by hand."""
     actor = current_member()
-    signup = events.tick_off(
+    return events.tick_off(
         events.visible_activity(activity_id, actor), body["member_id"], actor=actor
     )
-    db.session.commit()
-    return signup
 
 
 @blp.post("/activities/<int:activity_id>/close")
@@ -279,7 +259,6 @@ def close(activity_id: int):
     made, approved, refused = events.close_activity(
         events.visible_activity(activity_id, actor), actor=actor
     )
-    db.session.commit()
     return {
         "claims": made,
         "approved": [c.id for c in approved],

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask_smorest import Blueprint
-
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses
 from points.errors import NotFound
-from points.extensions import db
 from points.members import messages as M
 from points.members import quarterly
 from points.members import services as members
@@ -62,9 +60,7 @@ def board(quarter: str):
 @blp.response(200, ScorecardOut(many=True))
 def draft(quarter: str):
     """Staff: rate an ended quarter as drafts (again, if drafts exist); 422 while it runs."""
-    made = quarterly.run_draft(current_member(), quarter)
-    db.session.commit()
-    return made
+    return quarterly.run_draft(current_member(), quarter)
 
 
 @blp.get("/assessments/<quarter>/summary")
@@ -84,7 +80,6 @@ def publish(body, quarter: str):
     """Staff: publish the drafts as summarised; 409 if they changed since. Two published
     reds in consecutive rated quarters return a host to talent, with its consequences."""
     published, demoted = quarterly.publish(current_member(), quarter, confirmed=body["confirmed"])
-    db.session.commit()
     return {"published": published, "demoted": demoted}
 
 
@@ -98,9 +93,7 @@ def reverse(body, change_id: int):
     actor = current_member()
     change = members.get_level_change(change_id)
     members.require_manager(actor, members.get_member(change.member_id))
-    done = members.reverse_demotion(change, reason=body["reason"], actor=actor)
-    db.session.commit()
-    return done
+    return members.reverse_demotion(change, reason=body["reason"], actor=actor)
 
 
 @blp.get("/me/assessment")

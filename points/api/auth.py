@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import slowed_down
-from points.extensions import db, limit_sign_in
+from points.extensions import limit_sign_in
 from points.identity import bearer_token
 from points.members import services as members
 from points.members.schemas import MemberOut, PlaceOut, RegisterRequest, TokenOut, TokenRequest
@@ -26,9 +25,7 @@ def communities():
 @blp.response(201, MemberOut)
 def register(body):
     """Sign up with a mainland mobile number; the member starts as a resident."""
-    member = members.register_member(**body)
-    db.session.commit()
-    return member
+    return members.register_member(**body)
 
 
 @blp.post("/token")
@@ -40,7 +37,6 @@ def token(body):
     """Exchange phone and password for a bearer token (shown once; stored hashed)."""
     member = members.authenticate(body["phone"], body["password"])
     raw, issued = members.issue_token(member)
-    db.session.commit()
     return {"token": raw, "expires_at": issued.expires_at, "member": member}
 
 
@@ -52,4 +48,3 @@ def revoke():
     raw = bearer_token()
     if raw:
         members.revoke_token(raw)
-        db.session.commit()

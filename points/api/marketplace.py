@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import request
 from flask_login import current_user
-from flask_smorest import Blueprint
 
+from points import clock
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses, slowed_down
 from points.errors import Forbidden
-from points.extensions import db, limit_wrong_codes
+from points.extensions import limit_wrong_codes
 from points.marketplace import messages as M
 from points.marketplace import services as market
 from points.marketplace.schemas import (
@@ -66,14 +67,12 @@ IDEMPOTENCY_KEY = {
 def redeem(body):
     """Redeem: stock is taken and the points held; the answer carries the voucher code.
     Send `Idempotency-Key` to make a retry safe: the same key and body return this voucher."""
-    redemption = market.redeem(
+    return market.redeem(
         current_member(),
         benefit_id=body["benefit_id"],
         quantity=body["quantity"],
         idempotency_key=request.headers.get("Idempotency-Key"),
     )
-    db.session.commit()
-    return redemption
 
 
 @blp.get("/me/redemptions")
@@ -95,9 +94,7 @@ def redemption(redemption_id: int):
 def cancel(redemption_id: int):
     """Give back an unconfirmed voucher: the points and the stock return."""
     member = current_member()
-    done = market.cancel(market.own_redemption(redemption_id, member), member=member)
-    db.session.commit()
-    return done
+    return market.cancel(market.own_redemption(redemption_id, member), member=member)
 
 
 @blp.post("/merchant/redemptions/confirm")
@@ -108,9 +105,7 @@ def cancel(redemption_id: int):
 @blp.response(200, CounterRedemptionOut)
 def confirm(body):
     """核销: confirm a voucher of your merchant by its code (typed or scanned)."""
-    done = market.confirm(body["code"], staff=current_member())
-    db.session.commit()
-    return done
+    return market.confirm(body["code"], staff=current_member())
 
 
 def _counter(member) -> list[int]:
@@ -126,7 +121,7 @@ def _counter(member) -> list[int]:
 def confirmed_today():
     """Vouchers confirmed today at my merchant."""
     ids = _counter(current_member())
-    return market.confirmed_on(ids, market.local_today())
+    return market.confirmed_on(ids, clock.today())
 
 
 @blp.get("/merchant/statement")
@@ -136,6 +131,6 @@ def confirmed_today():
 def statement(query):
     """The monthly statement: issued, confirmed, cancelled and expired vouchers, with points."""
     ids = _counter(current_member())
-    month = query["month"] or market.local_today().strftime("%Y-%m")
+    month = query["month"] or clock.today().strftime("%Y-%m")
     lines, rows = market.month_statement(ids, month)
     return {"month": month, "lines": lines, "vouchers": rows}

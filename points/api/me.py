@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from points.activities import services as claims
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.ledger import services as ledger
 from points.members import services as members
 from points.members.schemas import (

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask_login import current_user
-from flask_smorest import Blueprint
 
+from points import clock
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses
-from points.database import is_id, utcnow
+from points.database import is_id
 from points.errors import NotFound
 from points.extensions import db
 from points.members import applications
@@ -64,9 +65,7 @@ def _get(model, object_id: int, what: str):
 @blp.response(201, SkillOut)
 def declare_skill(body):
     """Declare a skill for the resource map (资源地图); a social worker reviews it."""
-    skill = members.declare_skill(current_member(), **body)
-    db.session.commit()
-    return skill
+    return members.declare_skill(current_member(), **body)
 
 
 @blp.get("/me/skills")
@@ -104,7 +103,6 @@ def review_skill(body, skill_id: int):
     skill = _get(Skill, skill_id, "skill")
     _managed(actor, members.get_member(skill.member_id), "skill")
     members.review_skill(skill, approve=body["approve"], note=body["note"], actor=actor)
-    db.session.commit()
     return skill
 
 
@@ -117,9 +115,7 @@ def review_skill(body, skill_id: int):
 @blp.response(201, ApplicationOut)
 def apply(body):
     """Talents: apply to become a host with a programme proposal (one open at a time)."""
-    application = applications.apply(current_member(), **body)
-    db.session.commit()
-    return application
+    return applications.apply(current_member(), **body)
 
 
 @blp.get("/me/host-application")
@@ -134,7 +130,7 @@ def my_application():
 
 
 def _staff_view(application):
-    application.blockers = applications.blockers(application, utcnow())
+    application.blockers = applications.blockers(application, clock.now())
     return application
 
 
@@ -164,7 +160,6 @@ def review_application(body, application_id: int):
     actor = current_member()
     application = _application_in_scope(actor, application_id)
     applications.review(application, select=body["select"], reason=body["reason"], actor=actor)
-    db.session.commit()
     return _staff_view(application)
 
 
@@ -177,7 +172,6 @@ def appoint(application_id: int):
     actor = current_member()
     application = _application_in_scope(actor, application_id)
     applications.appoint(application, actor=actor)
-    db.session.commit()
     return _staff_view(application)
 
 
@@ -201,9 +195,7 @@ def object_to(body, application_id: int):
     application = visible.get(application_id)
     if application is None:
         raise NotFound(M.NO_SUCH_NOTICE, field="application")
-    objection = applications.object_to(application, member=member, reason=body["reason"])
-    db.session.commit()
-    return objection
+    return applications.object_to(application, member=member, reason=body["reason"])
 
 
 @blp.post("/objections/<int:objection_id>/resolve")
@@ -217,7 +209,6 @@ def resolve_objection(body, objection_id: int):
     objection = _get(Objection, objection_id, "objection")
     _managed(actor, members.get_member(objection.application.member_id), "objection")
     applications.resolve_objection(objection, uphold=body["uphold"], note=body["note"], actor=actor)
-    db.session.commit()
     return objection
 
 
@@ -234,7 +225,6 @@ def member_record(member_id: int):
     member = members.get_member(member_id)
     _managed(actor, member)
     phone = members.reveal_phone(actor, member)
-    db.session.commit()
     return {
         "member": member,
         "phone": phone,
@@ -257,6 +247,4 @@ def set_status(body, member_id: int):
     members.require_staff(actor)
     member = members.get_member(member_id)
     _managed(actor, member)
-    change = members.set_status(member, body["status"], reason=body["reason"], actor=actor)
-    db.session.commit()
-    return change
+    return members.set_status(member, body["status"], reason=body["reason"], actor=actor)

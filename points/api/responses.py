@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
-from flask_smorest import Blueprint
+from points.api.blueprint import Blueprint
 
 
 def refuses(blp: Blueprint, *statuses: int):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses
 from points.spaces import utilisation
 from points.spaces.report_schemas import UtilisationOut, UtilisationQuery

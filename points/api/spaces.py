@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from points.api.access import current_member
+from points.api.blueprint import Blueprint
 from points.api.responses import refuses
-from points.extensions import db
 from points.spaces import attendance, series, waitlist
 from points.spaces import services as spaces
 from points.spaces.schemas import (
@@ -48,9 +46,7 @@ def availability(query, space_id: int):
 @blp.response(201, BookingOut)
 def book(body):
     """Book [start, end) on slot boundaries; 409 when any part of it is taken."""
-    booking = spaces.book(current_member(), **body)
-    db.session.commit()
-    return booking
+    return spaces.book(current_member(), **body)
 
 
 @blp.post("/bookings/series")
@@ -61,9 +57,7 @@ def book_weekly(body):
     """The same time each week for `weeks` weeks. `skip_conflicts` false: every week or none
     (409 naming the weeks that cannot be booked); true: the weeks that can be, and `skipped`
     says which were not and why. Each occurrence can be cancelled alone."""
-    done = series.book_weekly(current_member(), **body)
-    db.session.commit()
-    return done
+    return series.book_weekly(current_member(), **body)
 
 
 @blp.patch("/bookings/<int:booking_id>")
@@ -74,19 +68,16 @@ def change(body, booking_id: int):
     """Change a booking before it begins. A new time, space or tier re-prices it (paid in
     full back, charged anew) and, where the space needs approval, makes it pending again."""
     host = current_member()
-    done = spaces.change(spaces.own_booking(booking_id, host), host=host, **body)
-    db.session.commit()
-    return done
+    return spaces.change(spaces.own_booking(booking_id, host), host=host, **body)
 
 
 @blp.post("/bookings/<int:booking_id>/check-in")
 @refuses(blp, 403, 409)
 @blp.response(200, BookingOut)
 def check_in(booking_id: int):
-    """The host (from 15 minutes before the start) or community staff check a booking in."""
-    done = attendance.check_in(spaces.get_booking(booking_id), actor=current_member())
-    db.session.commit()
-    return done
+    """The host (from BOOKING_CHECK_IN_EARLY_MINUTES, 15 by default, before the start) or
+    community staff check a booking in."""
+    return attendance.check_in(spaces.get_booking(booking_id), actor=current_member())
 
 
 @blp.post("/spaces/check-in")
@@ -95,9 +86,7 @@ def check_in(booking_id: int):
 @blp.response(200, BookingOut)
 def check_in_here(body):
     """Scan the QR code at the space: checks in your booking there that is due now."""
-    done = attendance.check_in_here(attendance.space_of_code(body["code"]), current_member())
-    db.session.commit()
-    return done
+    return attendance.check_in_here(attendance.space_of_code(body["code"]), current_member())
 
 
 @blp.get("/bookings/queue")
@@ -115,9 +104,7 @@ def queue():
 def wait(body):
     """Wait for a taken time; when it frees you are offered it (see /me/bookings, status
     `offered`, and accept it before `offer_expires_at`)."""
-    entry = waitlist.wait(current_member(), **body)
-    db.session.commit()
-    return entry
+    return waitlist.wait(current_member(), **body)
 
 
 @blp.get("/me/waits")
@@ -130,9 +117,7 @@ def my_waits():
 @refuses(blp, 409)
 @blp.response(200, WaitOut)
 def withdraw(wait_id: int):
-    entry = waitlist.withdraw(wait_id, host=current_member())
-    db.session.commit()
-    return entry
+    return waitlist.withdraw(wait_id, host=current_member())
 
 
 @blp.post("/bookings/<int:booking_id>/accept")
@@ -141,9 +126,7 @@ def withdraw(wait_id: int):
 def accept(booking_id: int):
     """Accept an offered slot: it is paid (or held for approval) like a new booking."""
     host = current_member()
-    done = waitlist.accept(spaces.own_booking(booking_id, host), host=host)
-    db.session.commit()
-    return done
+    return waitlist.accept(spaces.own_booking(booking_id, host), host=host)
 
 
 @blp.post("/bookings/<int:booking_id>/decline")
@@ -151,9 +134,7 @@ def accept(booking_id: int):
 @blp.response(200, BookingOut)
 def decline(booking_id: int):
     host = current_member()
-    done = waitlist.decline(spaces.own_booking(booking_id, host), host=host)
-    db.session.commit()
-    return done
+    return waitlist.decline(spaces.own_booking(booking_id, host), host=host)
 
 
 @blp.get("/me/bookings")
@@ -168,9 +149,7 @@ def my_bookings():
 def cancel(booking_id: int):
     """Cancel: a full refund before the deadline (24 h by default), then the configured share."""
     host = current_member()
-    done = spaces.cancel(spaces.own_booking(booking_id, host), host=host)
-    db.session.commit()
-    return done
+    return spaces.cancel(spaces.own_booking(booking_id, host), host=host)
 
 
 @blp.post("/bookings/<int:booking_id>/approve")
@@ -178,9 +157,7 @@ def cancel(booking_id: int):
 @blp.response(200, BookingOut)
 def approve(booking_id: int):
     """Social workers: approve a booking that needs it (its held cost is posted)."""
-    done = spaces.approve(spaces.get_booking(booking_id), actor=current_member())
-    db.session.commit()
-    return done
+    return spaces.approve(spaces.get_booking(booking_id), actor=current_member())
 
 
 @blp.post("/bookings/<int:booking_id>/reject")
@@ -188,8 +165,6 @@ def approve(booking_id: int):
 @blp.arguments(BookingDecisionRequest)
 @blp.response(200, BookingOut)
 def reject(body, booking_id: int):
-    done = spaces.reject(
+    return spaces.reject(
         spaces.get_booking(booking_id), actor=current_member(), reason=body["reason"]
     )
-    db.session.commit()
-    return done

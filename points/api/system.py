@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from points.api.blueprint import Blueprint
 from points.extensions import db
 
 blp = Blueprint("system", __name__, description="Service health")

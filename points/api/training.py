@@ -3,10 +3,9 @@ for staff, scheduling, the sign-in sheet and attendance by member id (no phone t
 
 from __future__ import annotations
 
-from flask_smorest import Blueprint
-
 from points.api.access import current_member
-from points.extensions import ErrorSchema, db
+from points.api.blueprint import Blueprint
+from points.extensions import ErrorSchema
 from points.members import services as members
 from points.members import training
 from points.members.schemas import (
@@ -50,9 +49,7 @@ def _roster(session, actor) -> list[dict]:
 @blp.alt_response(422, **_422)
 def pledge(body):
     """Give my real name and take the volunteer pledge (a step to volunteer)."""
-    member = members.record_pledge(current_member(), real_name=body["real_name"])
-    db.session.commit()
-    return member
+    return members.record_pledge(current_member(), real_name=body["real_name"])
 
 
 @blp.get("/training/sessions")
@@ -79,9 +76,7 @@ def my_signups():
 def sign_up(session_id: int):
     """Take a seat (refused when every seat is taken; the same call twice keeps one seat)."""
     member = current_member()
-    signup = training.sign_up(training.visible_session(session_id, member), member)
-    db.session.commit()
-    return signup
+    return training.sign_up(training.visible_session(session_id, member), member)
 
 
 @blp.post("/training/sessions/<int:session_id>/signup/cancel")
@@ -92,9 +87,7 @@ def sign_up(session_id: int):
 def cancel_signup(session_id: int):
     """Free my seat before the session begins."""
     member = current_member()
-    signup = training.cancel_signup(training.visible_session(session_id, member), member)
-    db.session.commit()
-    return signup
+    return training.cancel_signup(training.visible_session(session_id, member), member)
 
 
 # ---------------------------------------------------------------------------- staff
@@ -117,7 +110,6 @@ def schedule(body):
         capacity=body["capacity"],
         community_id=body["community_id"],
     )
-    db.session.commit()
     return training.Offer(session=session, seats_left=session.capacity, signed_up=False)
 
 
@@ -149,7 +141,6 @@ def attendance(body, session_id: int):
     recorded = training.record_attendance(
         session, body["phones"], member_ids=body["member_ids"], actor=actor
     )
-    db.session.commit()
     return {"recorded": recorded, "roster": _roster(session, actor)}
 
 
@@ -167,5 +158,4 @@ def assign_community(body, member_id: int):
     actor = current_member()
     member = members.get_member(member_id)
     members.assign_community(member, actor=actor, **body)
-    db.session.commit()
     return member

@@ -13,12 +13,11 @@ import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from points import clock
 from points.marketplace.models import Redemption
 from points.marketplace.services import masked_name, month_statement, providers
 
@@ -61,11 +60,7 @@ def statement_rows(
     vouchers: Sequence[Redemption], *, locale: str, status_names: Mapping[str, str]
 ) -> list[list]:
     """One line per voucher; times are naive wall-clock times of the community."""
-    zone = ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-
-    def local(moment: datetime | None) -> datetime | None:
-        return moment.astimezone(zone).replace(tzinfo=None) if moment else None
-
+    local = clock.wall_clock
     return [
         [
             r.counter_code,

@@ -12,12 +12,12 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from points import clock
 from points.database import UTCDateTime, is_id, lock_key, lock_row, utcnow
 from points.errors import (
     Conflict,
@@ -51,20 +51,9 @@ MAX_KEY = 200
 CODE_SHAPE = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-
-
-def _local_date(moment: datetime) -> date:
-    return moment.astimezone(_zone()).date()
-
-
-def local_today(now: datetime | None = None) -> date:
-    return _local_date(now or utcnow())
-
-
-def _start_of(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=_zone())
+_local_date = clock.today
+_start_of = clock.at
+local_today = clock.today  # the community's date (see points/clock.py)
 
 
 # ---------------------------------------------------------------------------- catalogue
@@ -276,6 +265,19 @@ def _used_in_period(member_id: int, now: datetime) -> sa.ScalarSelect:
         )
         .scalar_subquery()
     )
+
+
+def most_redeemable(member: Member, benefit: Benefit, now: datetime | None = None) -> int:
+    """How many of the benefit the member may still redeem now, at most MAX_QUANTITY: what
+    is left in stock and of their per-member limit for the period (points aside: the
+    redemption itself says when they are short)."""
+    most = MAX_QUANTITY
+    if benefit.stock_left is not None:
+        most = min(most, benefit.stock_left)
+    if benefit.per_member_limit is not None:
+        used = _used(member.id, benefit, now or utcnow())
+        most = min(most, benefit.per_member_limit - used)
+    return max(most, 0)
 
 
 def _new_code() -> str:

@@ -44,6 +44,18 @@ def latest_application(member: Member) -> HostApplication | None:
     )
 
 
+def may_apply(member: Member) -> bool:
+    """Whether the member may apply now (as `apply` decides): an active community talent
+    with no application in progress."""
+    if member.level != "talent" or member.status != "active":
+        return False
+    return not db.session.scalar(
+        sa.select(HostApplication.id).where(
+            HostApplication.member_id == member.id, HostApplication.status.in_(OPEN)
+        )
+    )
+
+
 def apply(member: Member, *, programme_title, proposal, now: datetime | None = None):
     """A community talent applies to become a host with a programme proposal."""
     title = validate.text(programme_title, "programme_title", 80)

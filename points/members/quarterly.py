@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from points import clock
 from points import messages as shared
 from points.database import lock_row, utcnow
 from points.errors import Conflict, InvalidInput, NotFound
@@ -44,8 +44,7 @@ RATED = ("green", "yellow", "red")
 DEMOTED_TO = "talent"
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
+_zone = clock.zone
 
 
 def _bounds(value) -> tuple[datetime, datetime]:

@@ -110,9 +110,7 @@ def record_attendance(
         raise InvalidInput(M.TICK_SOMEONE, field="phones")
     bad = [i for i, v in enumerate(ids) if not is_id(v)]
     if bad:
-        raise InvalidInput(
-            M.MEMBER_IDS, errors={f"member_ids[{i}]": [M.MEMBER_ID()] for i in bad}
-        )
+        raise InvalidInput(M.MEMBER_IDS, errors={f"member_ids[{i}]": [M.MEMBER_ID()] for i in bad})
     found = {
         m.phone: m for m in db.session.scalars(sa.select(Member).where(Member.phone.in_(wanted)))
     }

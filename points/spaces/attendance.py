@@ -9,6 +9,7 @@ of its time is bookable again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -50,6 +51,35 @@ def window(booking: Booking) -> tuple[datetime, datetime]:
     early = timedelta(minutes=config["BOOKING_CHECK_IN_EARLY_MINUTES"])
     late = timedelta(minutes=config["BOOKING_NO_SHOW_MINUTES"])
     return booking.start_at - early, min(booking.start_at + late, booking.end_at)
+
+
+@dataclass(frozen=True)
+class CheckInTimes:
+    """What the pages tell hosts: check-in opens `early` minutes before the start, and a
+    booking not checked in `no_show` minutes after it is released."""
+
+    early: int
+    no_show: int
+
+
+def check_in_times() -> CheckInTimes:
+    config = current_app.config
+    return CheckInTimes(
+        early=config["BOOKING_CHECK_IN_EARLY_MINUTES"], no_show=config["BOOKING_NO_SHOW_MINUTES"]
+    )
+
+
+def may_check_in(booking: Booking, actor: Member, now: datetime | None = None) -> bool:
+    """Whether `actor` may check the booking in now (as `check_in` decides): a confirmed
+    booking not yet checked in, within the host's window — or, for staff (whose scope the
+    caller has settled), from the window's opening until the booking ends."""
+    if booking.status != "confirmed" or booking.checked_in_at is not None:
+        return False
+    now = now or utcnow()
+    opens, closes = window(booking)
+    if actor.id != booking.host_id:
+        closes = booking.end_at
+    return opens <= now < closes
 
 
 def check_in(booking: Booking, *, actor: Member, now: datetime | None = None) -> Booking:

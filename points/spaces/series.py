@@ -14,13 +14,14 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
+from points import clock
 from points import messages as shared
 from points.database import utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.members.models import Member
-from points.spaces import core, services
 from points.spaces import messages as M
+from points.spaces import services
 from points.spaces.models import Booking
 from points.validate import aware_time
 
@@ -67,7 +68,7 @@ def book_weekly(
     if not isinstance(skip_conflicts, bool):
         raise InvalidInput(M.TRUE_OR_FALSE, field="skip_conflicts")
     start, end = aware_time(start, "start"), aware_time(end, "end")
-    zone = core.zone()
+    zone = clock.zone()
     local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     result = SeriesResult(series_id=uuid.uuid4().hex)
     first_error: PointsError | None = None

@@ -346,6 +346,12 @@ def own_booking(booking_id, host: Member) -> Booking:
     return found
 
 
+def may_manage(space: Space, actor: Member) -> bool:
+    """Whether `actor` looks after the space (as `require_manager` decides): staff of its
+    community, or an admin."""
+    return actor.is_staff and (actor.has_role("admin") or actor.community_id == space.community_id)
+
+
 def require_manager(space: Space, actor: Member) -> None:
     members.require_staff(actor)
     if not actor.has_role("admin") and actor.community_id != space.community_id:
@@ -498,6 +504,34 @@ def pending_count(actor: Member) -> int:
     if not actor.has_role("admin"):
         query = query.where(Space.community_id == actor.community_id)
     return db.session.scalar(query)
+
+
+def earliest_start(now: datetime | None = None) -> datetime:
+    """The soonest a booking made now may start (BOOKING_MIN_NOTICE_MINUTES ahead)."""
+    notice = current_app.config["BOOKING_MIN_NOTICE_MINUTES"]
+    return (now or utcnow()) + timedelta(minutes=notice)
+
+
+def is_ahead(booking: Booking, now: datetime | None = None, *, offers: bool = True) -> bool:
+    """Whether the booking is still to come or under way: active (or, with `offers`, offered
+    to the host from the waiting list) and not yet over."""
+    statuses = (*ACTIVE, "offered") if offers else ACTIVE
+    return booking.status in statuses and (now or utcnow()) < booking.end_at
+
+
+def may_change(booking: Booking, now: datetime | None = None) -> bool:
+    """Whether the host may still change the booking: active and not yet begun."""
+    return booking.status in ACTIVE and (now or utcnow()) < booking.start_at
+
+
+def may_cancel(booking: Booking, now: datetime | None = None) -> bool:
+    """Whether the host may still cancel the booking: active and not yet begun."""
+    return booking.status in ACTIVE and (now or utcnow()) < booking.start_at
+
+
+def refunds_in_full(booking: Booking, now: datetime | None = None) -> bool:
+    """Whether cancelling now gives everything back (before the refund deadline)."""
+    return (now or utcnow()) < refund_deadline(booking)
 
 
 def bookings_between(actor: Member, start: datetime, end: datetime) -> list[Booking]:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from points.database import utcnow
+from points import clock
 from points.errors import InvalidInput
 from points.extensions import db
 from points.members.models import Member
@@ -362,8 +362,7 @@ def previous(first: date, last: date) -> tuple[date, date]:
 # ---------------------------------------------------------------------------- reading
 
 
-def local_today(now: datetime | None = None) -> date:
-    return (now or utcnow()).astimezone(core.zone()).date()
+local_today = clock.today  # the community's date (see points/clock.py)
 
 
 def report(actor: Member, first=None, last=None, *, today: date | None = None) -> Report:
@@ -371,7 +370,7 @@ def report(actor: Member, first=None, last=None, *, today: date | None = None) -
     the period of equal length before it, for the spaces `actor` looks after."""
     scope = managed_spaces(actor)
     first, last = period(first, last, today=today or local_today())
-    zone = core.zone()
+    zone = clock.zone()
     before_first, before_last = previous(first, last)
     span_start = datetime.combine(before_first, time(0), tzinfo=zone)
     span_end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)

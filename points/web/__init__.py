@@ -1,4 +1,5 @@
-"""HTML pages. One module per area: parse → call a service → commit → render."""
+"""HTML pages. One module per area: parse → call a service → render (the request commits
+once, in points/boundary.py; a refusal is shown with points.web.forms.refused)."""
 
 from __future__ import annotations
 

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from points.database import utcnow
 from points.errors import PointsError
-from points.extensions import db
 from points.members import quarterly
 from points.members import services as members
 from points.spaces import standing
-from points.web.forms import show_error
+from points.web.forms import attempt, refused, show_error
 from points.web.staff import flash_cancelled, staff_required
 
 bp = Blueprint("assessments", __name__, url_prefix="/staff/assessments")
@@ -63,13 +62,8 @@ def board():
 @staff_required
 def run():
     quarter = request.form.get("quarter", "")
-    try:
+    with refused():
         made = quarterly.run_draft(current_user, quarter)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
         flash(
             _(
                 "Draft: %(n)s hosts rated for %(quarter)s. Nothing is published yet.",
@@ -112,15 +106,10 @@ def confirm():
 @staff_required
 def publish():
     quarter = request.form.get("quarter", "")
-    try:
+    with refused():
         published, demoted = quarterly.publish(
             current_user, quarter, confirmed=request.form.get("confirmed")
         )
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
         flash(
             _(
                 "Published: %(n)s hosts' colours for %(quarter)s; %(d)s returned to community "
@@ -139,16 +128,11 @@ def publish():
 @bp.post("/<int:assessment_id>/note")
 @staff_required
 def note(assessment_id: int):
-    try:
-        assessment = quarterly.get_assessment(assessment_id)
-    except PointsError:
-        abort(404)
-    try:
-        quarterly.add_note(assessment, note=request.form.get("note", ""), actor=current_user)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
-        flash(_("Improvement note saved."), "success")
+    assessment = quarterly.get_assessment(assessment_id)
+    attempt(
+        lambda: quarterly.add_note(
+            assessment, note=request.form.get("note", ""), actor=current_user
+        ),
+        _("Improvement note saved."),
+    )
     return redirect(url_for("assessments.board", quarter=assessment.quarter))

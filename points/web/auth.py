@@ -23,11 +23,10 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields import TelField
 
 from points import identity
-from points.errors import PointsError
 from points.extensions import db, limit_sign_in
 from points.members import services as members
 from points.members.models import Community, Grid
-from points.web.forms import show_error
+from points.web.forms import refused
 
 bp = Blueprint("auth", __name__)
 
@@ -77,7 +76,7 @@ def register():
     form = RegisterForm()
     _place_choices(form)
     if form.validate_on_submit():
-        try:
+        with refused(form):
             member = members.register_member(
                 phone=form.phone.data,
                 password=form.password.data,
@@ -87,11 +86,6 @@ def register():
                 grid_id=form.grid_id.data or None,
             )
             identity.sign_in(member)
-            db.session.commit()
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
             flash(
                 _(
                     "Welcome, %(name)s! Next: give your real name and take the volunteer "
@@ -109,13 +103,9 @@ def register():
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             member = members.authenticate(form.phone.data, form.password.data)
-        except PointsError as error:
-            show_error(form, error)
-        else:
             identity.sign_in(member, remember=True)
-            db.session.commit()
             if member.locale:
                 session["lang"] = member.locale
             return redirect(_safe_next(request.args.get("next")))
@@ -125,7 +115,6 @@ def login():
 @bp.post("/logout")
 def logout():
     identity.sign_out()
-    db.session.commit()
     flash(_("You have signed out."), "success")
     return redirect(url_for("home.index"))
 
@@ -137,7 +126,6 @@ def logout_everywhere():
     this session too."""
     members.end_sign_ins(current_user)
     logout_user()
-    db.session.commit()
     flash(_("You have signed out on every phone and computer. Sign in again here."), "success")
     return redirect(url_for("auth.login"))
 
@@ -147,18 +135,13 @@ def logout_everywhere():
 def password():
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             members.change_password(
                 current_user,
                 current=form.current_password.data,
                 new=form.new_password.data,
                 keep=current_user.session_token,
             )
-            db.session.commit()
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
             flash(
                 _(
                     "Your password is changed. Use the new one next time you sign in; "
@@ -176,7 +159,6 @@ def language(code: str):
         session["lang"] = code
         if current_user.is_authenticated:
             current_user.locale = code
-            db.session.commit()
     return redirect(
         _safe_next(request.form.get("next") or request.referrer and urlsplit(request.referrer).path)
     )

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from points.members import training
-from points.web.forms import commit_or_show
+from points.web.forms import attempt
 
 bp = Blueprint("courses", __name__, url_prefix="/training")
 
@@ -36,7 +36,7 @@ def sign_up(session_id: int):
     def action():
         training.sign_up(training.visible_session(session_id, current_user), current_user)
 
-    commit_or_show(action, _("You have a seat. See you at the session!"))
+    attempt(action, _("You have a seat. See you at the session!"))
     return _back()
 
 
@@ -46,5 +46,5 @@ def cancel(session_id: int):
     def action():
         training.cancel_signup(training.visible_session(session_id, current_user), current_user)
 
-    commit_or_show(action, _("Your seat is freed."))
+    attempt(action, _("Your seat is freed."))
     return _back()

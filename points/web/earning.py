@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-import segno
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,7 +16,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -37,33 +32,29 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
+from points import clock
 from points.activities import catalogue, events
 from points.activities import services as claims
-from points.database import utcnow
-from points.errors import InvalidInput, PointsError
-from points.extensions import db
+from points.errors import InvalidInput
 from points.ledger import services as ledger
 from points.members.models import LEVELS
 from points.web.auth import _safe_next
-from points.web.forms import commit_or_show, show_error
-from points.web.labels import LEVEL_NAMES
+from points.web.forms import attempt, refused
+from points.web.labels import LEVEL_NAMES, locale
 from points.web.messages import translate_error
+from points.web.qr import qr_svg
 from points.web.staff import staff_required
 
 bp = Blueprint("activities", __name__)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-
-
 def _type_choices(member) -> list[tuple[str, str]]:
-    english = str(get_locale()) == "en"
+    english = locale() == "en"
     choices = [("", _("Choose the work you did"))]
     for t in catalogue.catalogue():
         if member is None or catalogue.may_claim(member, t):
             category = t.category.name_en if english else t.category.name_zh
-            choices.append((t.code, f"{category} · {t.name(str(get_locale()))}"))
+            choices.append((t.code, f"{category} · {t.name(locale())}"))
     return choices
 
 
@@ -112,16 +103,11 @@ def edit_type(code: str):
             for name in ("points", "daily_cap", "monthly_cap", "min_level", "evidence")
         }
         changes.update(approver=form.approver.data, active=form.active.data)
-        try:
+        with refused(form):
             version = catalogue.edit_type(code, actor=current_user, changes=changes)
-            db.session.commit()
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = 422
-        else:
             flash(_("Saved as version %(n)s.", n=version.version), "success")
             return redirect(url_for("activities.types"))
+        status = 422
     elif request.method == "POST":
         flash(_("Please correct the marked fields and try again."), "error")
         status = 422
@@ -151,11 +137,11 @@ def new_claim():
     form.activity_type.choices = _type_choices(current_user)
     if request.method == "GET":
         form.activity_type.data = request.args.get("type", "")
-        form.occurred_on.data = claims.local_today()
+        form.occurred_on.data = clock.today()
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with refused(form):
                 photo = None
                 if form.photo.data:
                     photo = claims.save_evidence(current_user, form.photo.data.read()).token
@@ -167,14 +153,9 @@ def new_claim():
                     note=form.note.data,
                     photo=photo,
                 )
-                db.session.commit()
-            except PointsError as error:
-                db.session.rollback()
-                show_error(form, error)
-                status = 422
-            else:
                 flash(_("Claim sent. A social worker of your community will review it."), "success")
                 return redirect(url_for("activities.my_claims"))
+            status = 422
         else:
             if form.occurred_on.errors:
                 form.occurred_on.errors = [_("Enter a date like 2026-05-01.")]
@@ -206,10 +187,7 @@ def statement():
 @bp.get("/claims/<int:claim_id>/photo")
 @login_required
 def photo(claim_id: int):
-    try:
-        claim = claims.visible_claim(claim_id, current_user)
-    except PointsError:
-        abort(404)
+    claim = claims.visible_claim(claim_id, current_user)
     if claim.evidence is None:
         abort(404)
     # Read whole (photos are small) so no file handle outlives the request.
@@ -239,22 +217,15 @@ def _back_to_queue():
     return redirect(_safe_next(target) if target else url_for("activities.queue"))
 
 
-def _claim_in_scope(claim_id: int):
-    try:
-        return claims.visible_claim(claim_id, current_user)
-    except PointsError:
-        abort(404)
-
-
 def _act(action, success: str):
-    commit_or_show(action, success)
+    attempt(action, success)
     return _back_to_queue()
 
 
 @bp.post("/staff/claims/<int:claim_id>/approve")
 @staff_required
 def approve(claim_id: int):
-    claim = _claim_in_scope(claim_id)
+    claim = claims.visible_claim(claim_id, current_user)
     return _act(
         lambda: claims.approve_claim(claim, actor=current_user),
         _("Approved: the points are in the member's account."),
@@ -264,7 +235,7 @@ def approve(claim_id: int):
 @bp.post("/staff/claims/<int:claim_id>/reject")
 @staff_required
 def reject(claim_id: int):
-    claim = _claim_in_scope(claim_id)
+    claim = claims.visible_claim(claim_id, current_user)
     return _act(
         lambda: claims.reject_claim(claim, actor=current_user, reason=request.form.get("reason")),
         _("Rejected; the member sees your reason."),
@@ -274,7 +245,7 @@ def reject(claim_id: int):
 @bp.post("/staff/claims/<int:claim_id>/reverse")
 @staff_required
 def reverse(claim_id: int):
-    claim = _claim_in_scope(claim_id)
+    claim = claims.visible_claim(claim_id, current_user)
     return _act(
         lambda: claims.reverse_claim(claim, actor=current_user, reason=request.form.get("reason")),
         _("Reversed: the points were taken back and the member's statement says why."),
@@ -289,7 +260,6 @@ def approve_selected():
         flash(_("Tick the claims to approve first."), "error")
         return _back_to_queue()
     result = claims.approve_many(ids, actor=current_user)
-    db.session.commit()
     if result.approved:
         flash(_("%(n)s claims approved.", n=len(result.approved)), "success")
     for claim_id, error in result.refused.items():
@@ -331,12 +301,7 @@ def activity_list():
         activities=upcoming,
         mine=mine,
         may_organise=events.may_organise(current_user),
-        now=utcnow(),
     )
-
-
-def _local(value: datetime | None) -> datetime | None:
-    return value.replace(tzinfo=_zone()) if value is not None else None
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
@@ -349,24 +314,19 @@ def new_activity():
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
-            try:
+            with refused(form):
                 activity = events.create_activity(
                     current_user,
                     activity_type=form.activity_type.data or None,
                     title=form.title.data,
                     place=form.place.data,
-                    starts_at=_local(form.starts_at.data),
-                    ends_at=_local(form.ends_at.data),
+                    starts_at=clock.from_wall_clock(form.starts_at.data),
+                    ends_at=clock.from_wall_clock(form.ends_at.data),
                     capacity=form.capacity.data,
                 )
-                db.session.commit()
-            except PointsError as error:
-                db.session.rollback()
-                show_error(form, error)
-                status = 422
-            else:
                 flash(_("Activity published. Members of your community can sign up."), "success")
                 return redirect(url_for("activities.detail", activity_id=activity.id))
+            status = 422
         else:
             for f in (form.starts_at, form.ends_at, form.capacity):
                 if f.errors:
@@ -376,32 +336,26 @@ def new_activity():
     return render_template("activities/new.html", form=form), status
 
 
-def _visible(activity_id: int):
-    try:
-        return events.visible_activity(activity_id, current_user)
-    except PointsError:
-        abort(404)
-
-
 @bp.get("/activities/<int:activity_id>")
 @login_required
 def detail(activity_id: int):
-    activity = _visible(activity_id)
+    activity = events.visible_activity(activity_id, current_user)
     runs = events.may_run(activity, current_user)
     return render_template(
         "activities/detail.html",
         activity=activity,
         signup=events.signup_of(activity, current_user),
+        may_sign_up=events.may_sign_up(activity, current_user),
         runs=runs,
+        may_close=events.may_close(activity, current_user),
         roster=events.roster(activity, actor=current_user) if runs else [],
         taken=events.taken(activity),
-        now=utcnow(),
     )
 
 
 def _activity_act(activity_id: int, action, success: str):
-    activity = _visible(activity_id)
-    commit_or_show(lambda: action(activity), success)
+    activity = events.visible_activity(activity_id, current_user)
+    attempt(lambda: action(activity), success)
     return redirect(url_for("activities.detail", activity_id=activity_id))
 
 
@@ -437,20 +391,15 @@ def tick_off(activity_id: int):
 @bp.post("/activities/<int:activity_id>/close")
 @login_required
 def close(activity_id: int):
-    activity = _visible(activity_id)
-    try:
-        made, approved, refused = events.close_activity(activity, actor=current_user)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
+    activity = events.visible_activity(activity_id, current_user)
+    with refused():
+        made, approved, not_approved = events.close_activity(activity, actor=current_user)
         if approved:
             flash(_("%(n)s members were awarded their points.", n=len(approved)), "success")
         waiting = len(made) - len(approved)
         if waiting:
             flash(_("%(n)s claims wait in the social workers' queue.", n=waiting), "success")
-        for claim_id, error in refused.items():
+        for claim_id, error in not_approved.items():
             flash(
                 _(
                     "Claim #%(id)s not approved: %(why)s",
@@ -466,17 +415,12 @@ def close(activity_id: int):
 @login_required
 def qr(activity_id: int):
     """The organiser's screen: a fresh check-in code, renewed every minute."""
-    activity = _visible(activity_id)
-    try:
-        token = events.check_in_token(activity, actor=current_user)
-    except PointsError:
+    activity = events.visible_activity(activity_id, current_user)
+    if not events.may_run(activity, current_user):
         abort(403)
+    token = events.check_in_token(activity, actor=current_user)
     url = url_for("activities.check_in", token=token, _external=True)
-    # A full QR code (never Micro QR, which phone cameras cannot read), scalable by CSS.
-    svg = segno.make_qr(url, error="m").svg_inline(
-        scale=8, dark="#000", light="#fff", omitsize=True
-    )
-    return render_template("activities/qr.html", activity=activity, svg=svg, url=url)
+    return render_template("activities/qr.html", activity=activity, svg=qr_svg(url), url=url)
 
 
 @bp.route("/activities/check-in", methods=["GET", "POST"])
@@ -485,13 +429,8 @@ def check_in():
     """Opened by scanning the organiser's code: one big button to confirm."""
     token = request.values.get("token", "")
     if request.method == "POST":
-        try:
+        with refused():
             signup = events.check_in(current_user, token)
-            db.session.commit()
-        except PointsError as error:
-            db.session.rollback()
-            show_error(None, error)
-        else:
             flash(_("You are checked in. Thank you for coming!"), "success")
             return redirect(url_for("activities.detail", activity_id=signup.activity_id))
     return render_template("activities/check_in.html", token=token)

@@ -1,6 +1,12 @@
-"""Form plumbing for pages: a PointsError becomes messages on the fields it names."""
+"""Form plumbing for pages: a refused action is rolled back and its PointsError shown, on
+the form fields it names or as a flashed message. The request's one commit is
+points/boundary.py's, when the view returns."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from flask import flash, request
 from flask_babel import gettext as _
@@ -11,18 +17,43 @@ from points.extensions import db
 from points.web.messages import translate_error
 
 
-def commit_or_show(action, success: str) -> bool:
-    """Run `action`, commit and flash `success`; on a PointsError roll back and show it.
-    Returns whether it succeeded (the caller redirects either way)."""
+@dataclass
+class Refusal:
+    """What `refused` caught: the PointsError, or None when the block went through."""
+
+    error: PointsError | None = None
+
+
+@contextmanager
+def refused(
+    form: FlaskForm | None = None,
+    *,
+    show: bool = True,
+    lets_through: tuple[type[PointsError], ...] = (),
+) -> Iterator[Refusal]:
+    """Run the block. A PointsError it raises rolls back what the request wrote, is shown
+    on `form` (unless `show` is false: the view says it its own way) and is kept in the
+    yielded Refusal; the view goes on after the block, typically to draw the form again.
+    Errors of `lets_through` go on to the app's error page (a NotFound: 404)."""
+    refusal = Refusal()
     try:
-        action()
-        db.session.commit()
+        yield refusal
+    except lets_through:
+        raise
     except PointsError as error:
         db.session.rollback()
-        show_error(None, error)
-        return False
-    flash(success, "success")
-    return True
+        refusal.error = error
+        if show:
+            show_error(form, error)
+
+
+def attempt(action: Callable[[], object], success: str) -> bool:
+    """Run `action` and flash `success`; when it is refused, roll back and show why.
+    Returns whether it went through (the caller redirects either way)."""
+    with refused() as refusal:
+        action()
+        flash(success, "success")
+    return refusal.error is None
 
 
 def show_error(form: FlaskForm | None, error: PointsError) -> None:

@@ -10,20 +10,19 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from flask import Blueprint, current_app, render_template
-from flask_babel import get_locale
+from flask import Blueprint, render_template
 from flask_login import current_user
 
+from points import clock
 from points.activities import services as claims
-from points.database import utcnow
 from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import applications, quarterly, training
 from points.members import services as members
-from points.members.models import LEVELS, Member
+from points.members.models import Member
 from points.spaces import services as spaces
 from points.spaces import utilisation
-from points.spaces.models import ACTIVE, Booking, Space
+from points.spaces.models import Booking, Space
 from points.web.market import ConfirmForm
 from points.web.space_reports import compare_words, part_name, use_words
 
@@ -52,7 +51,6 @@ def index():
         progress=members.progress_of(member),
         training=_training(member),
         recent=ledger.statement(wallet, limit=5).items,
-        locale=str(get_locale()),
         compare_words=compare_words,
         use_words=use_words,
         part_name=part_name,
@@ -90,7 +88,7 @@ def _counter(member: Member) -> CounterToday:
     ids = market.counter_providers(member)
     return CounterToday(
         form=ConfirmForm(),
-        confirmed=market.confirmed_on(ids, market.local_today()),
+        confirmed=market.confirmed_on(ids, clock.today()),
         masked=market.masked_name,
     )
 
@@ -144,15 +142,15 @@ class HostWeek:
 
 
 def _host_week(member: Member) -> HostWeek:
-    now = utcnow()
+    now = clock.now()
     booked = spaces.bookings_of(member)
     upcoming = sorted(
-        (b for b in booked if b.status in ACTIVE and b.end_at > now), key=lambda b: b.start_at
+        (b for b in booked if spaces.is_ahead(b, now, offers=False)), key=lambda b: b.start_at
     )
     usual = _usual_spaces(booked)
     rooms = usual or _bookable_spaces(member)
-    bookable_from = now + timedelta(minutes=current_app.config["BOOKING_MIN_NOTICE_MINUTES"])
-    today = claims.local_today(now)
+    bookable_from = spaces.earliest_start(now)
+    today = clock.today(now)
     days = [today + timedelta(days=n) for n in range(DAYS_AHEAD)]
     return HostWeek(
         upcoming=upcoming[:BOOKINGS_SHOWN],
@@ -172,8 +170,7 @@ def _usual_spaces(booked: list[Booking]) -> list[Space]:
 def _bookable_spaces(member: Member) -> list[Space]:
     if member.community_id is None:
         return []
-    level = LEVELS.index(member.level)
-    return [s for s in spaces.spaces(member.community_id) if LEVELS.index(s.min_level) <= level]
+    return [s for s in spaces.spaces(member.community_id) if spaces.may_book(member, s)]
 
 
 def _space_week(space: Space, days: list[date], after: datetime) -> SpaceWeek:

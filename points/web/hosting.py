@@ -10,12 +10,11 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
-from points.database import utcnow
-from points.errors import PointsError
+from points import clock
 from points.extensions import db
 from points.members import applications
 from points.members.models import Objection
-from points.web.forms import commit_or_show, show_error
+from points.web.forms import attempt, refused
 from points.web.staff import staff_required
 
 bp = Blueprint("hosting", __name__)
@@ -34,20 +33,21 @@ def mine():
     form = ApplicationForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with refused(form):
             applications.apply(
                 current_user, programme_title=form.programme_title.data, proposal=form.proposal.data
             )
-            db.session.commit()
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
-            status = 422
-        else:
             flash(_("Your application is in. Social workers will review it."), "success")
             return redirect(url_for("hosting.mine"))
+        status = 422
     latest = applications.latest_application(current_user)
-    return render_template("hosting/mine.html", form=form, latest=latest, now=utcnow()), status
+    return render_template(
+        "hosting/mine.html",
+        form=form,
+        latest=latest,
+        may_apply=applications.may_apply(current_user),
+        now=clock.now(),
+    ), status
 
 
 @bp.get("/notices")
@@ -62,23 +62,19 @@ def notices():
 def object_to(application_id: int):
     visible = {a.id: a for a in applications.notices(current_user)}
     application = visible.get(application_id) or abort(404)
-    try:
-        applications.object_to(
+    attempt(
+        lambda: applications.object_to(
             application, member=current_user, reason=request.form.get("reason", "")
-        )
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
-        flash(_("Your objection is recorded. A social worker will look into it."), "success")
+        ),
+        _("Your objection is recorded. A social worker will look into it."),
+    )
     return redirect(url_for("hosting.notices"))
 
 
 @bp.get("/staff/applications")
 @staff_required
 def queue():
-    now = utcnow()
+    now = clock.now()
     selected = applications.queue(current_user, "selected")
     return render_template(
         "hosting/queue.html",
@@ -89,21 +85,14 @@ def queue():
 
 
 def _staff_act(action, success: str):
-    commit_or_show(action, success)
+    attempt(action, success)
     return redirect(url_for("hosting.queue"))
-
-
-def _application_in_scope(application_id: int):
-    try:
-        return applications.get_application(application_id)
-    except PointsError:
-        abort(404)
 
 
 @bp.post("/staff/applications/<int:application_id>/review")
 @staff_required
 def review(application_id: int):
-    application = _application_in_scope(application_id)
+    application = applications.get_application(application_id)
     select = request.form.get("decision") == "select"
     return _staff_act(
         lambda: applications.review(
@@ -118,7 +107,7 @@ def review(application_id: int):
 @bp.post("/staff/applications/<int:application_id>/appoint")
 @staff_required
 def appoint(application_id: int):
-    application = _application_in_scope(application_id)
+    application = applications.get_application(application_id)
     return _staff_act(
         lambda: applications.appoint(application, actor=current_user),
         _("Appointed: the new host is on the ladder's top rung."),

@@ -181,15 +181,24 @@ def lift(finding) -> str | None:
     return _("To lift it: %(gap)s more reaches green.", gap=n)
 
 
+def locale() -> str:
+    """The language of this request's pages, as a code ("zh_Hans_CN", "en"); templates
+    have it as `locale`."""
+    return str(get_locale())
+
+
 def register(app) -> None:
     from points.members.services import masked_phone
 
-    app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.filters["masked_phone"] = masked_phone
     # Times kept as ISO text in JSON records (a level change's consequences) → datetimes.
     app.jinja_env.filters["isodatetime"] = datetime.fromisoformat
     app.jinja_env.globals["finding_amount"] = finding_amount
     app.jinja_env.globals["lift"] = lift
+
+    @app.context_processor
+    def _locale():
+        return {"locale": locale()}
 
     @app.context_processor
     def _labels():

@@ -7,7 +7,6 @@ import io
 import secrets
 from datetime import date, timedelta
 
-import segno
 from flask import (
     Blueprint,
     abort,
@@ -18,31 +17,27 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 
-from points.database import utcnow
-from points.errors import IdempotencyConflict, NotFound, PointsError
-from points.extensions import db, limit_wrong_codes
+from points import clock
+from points.errors import IdempotencyConflict, PointsError
+from points.extensions import limit_wrong_codes
 from points.headers import camera_allowed
 from points.ledger import services as ledger
 from points.marketplace import export
 from points.marketplace import services as market
-from points.marketplace.models import CATEGORIES, Redemption
-from points.web.forms import query_number, show_error
-from points.web.labels import VOUCHER_STATUS_NAMES
+from points.marketplace.models import CATEGORIES
+from points.web.forms import attempt, query_number, refused, show_error
+from points.web.labels import VOUCHER_STATUS_NAMES, locale
+from points.web.qr import qr_svg
 
 bp = Blueprint("market", __name__)
 
 QUANTITIES = (1, 2, 3)
-
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 # ---------------------------------------------------------------------------- benefits
@@ -75,7 +70,6 @@ def benefit_list():
         categories=CATEGORIES,
         providers=[p for p in market.providers() if p.active],
         available=_available(member),
-        locale=_locale(),
     )
 
 
@@ -93,31 +87,20 @@ class RedeemForm(FlaskForm):
     key = HiddenField()
 
 
-def _benefit(benefit_id: int):
-    try:
-        return market.get_benefit(benefit_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/benefits/<int:benefit_id>")
 def benefit(benefit_id: int):
-    found = _benefit(benefit_id)
-    form = None
+    found = market.get_benefit(benefit_id)
+    form, most = None, 0
     if current_user.is_authenticated and market.may_redeem(current_user, found):
         form = RedeemForm(key=secrets.token_hex(16))
-        most = min(
-            QUANTITIES[-1],
-            found.per_member_limit or QUANTITIES[-1],
-            QUANTITIES[-1] if found.stock_left is None else found.stock_left,
-        )
+        most = min(QUANTITIES[-1], market.most_redeemable(current_user, found))
         form.quantity.choices = [str(n) for n in QUANTITIES if n <= most]
     return render_template(
         "market/benefit.html",
         benefit=found,
         form=form,
+        most=most,
         available=_available(current_user if current_user.is_authenticated else None),
-        locale=_locale(),
     )
 
 
@@ -129,25 +112,21 @@ def redeem(benefit_id: int):
     if not form.validate_on_submit():
         flash(_("Choose how many, then press Redeem again."), "error")
         return back
-    try:
+    with refused(show=False) as refusal:
         voucher = market.redeem(
             current_user,
             benefit_id=benefit_id,
             quantity=form.quantity.data,
             idempotency_key=form.key.data or None,
         )
-        db.session.commit()
-    except IdempotencyConflict:
+        flash(_("Redeemed. Show this code at the counter to use it."), "success")
+        return redirect(url_for("market.voucher", redemption_id=voucher.id))
+    if isinstance(refusal.error, IdempotencyConflict):
         # The same page sent again with other choices (the back button): start afresh.
-        db.session.rollback()
         flash(_("This form was already sent. Check My vouchers, then try again."), "error")
-        return back
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-        return back
-    flash(_("Redeemed. Show this code at the counter to use it."), "success")
-    return redirect(url_for("market.voucher", redemption_id=voucher.id))
+    else:
+        show_error(None, refusal.error)
+    return back
 
 
 # ---------------------------------------------------------------------------- my vouchers
@@ -159,47 +138,30 @@ def vouchers():
     return render_template(
         "market/vouchers.html",
         vouchers=market.vouchers_of(current_user),
-        now=utcnow(),
-        locale=_locale(),
+        now=clock.now(),
     )
-
-
-def _own(redemption_id: int) -> Redemption:
-    try:
-        return market.own_redemption(redemption_id, current_user)
-    except NotFound:
-        abort(404)
 
 
 @bp.get("/me/vouchers/<int:redemption_id>")
 @login_required
 def voucher(redemption_id: int):
-    found = _own(redemption_id)
-    now = utcnow()
-    usable = found.status == "held" and found.expires_at > now
+    found = market.own_redemption(redemption_id, current_user)
+    now = clock.now()
+    usable = found.status_at(now) == "held"
     svg = None
     if usable:
-        # make_qr, not make: a 9-character code would fit a Micro QR, which phone cameras
-        # and WeChat cannot read. A viewBox (omitsize) lets CSS draw it phone-wide.
-        code = segno.make_qr(found.code, error="m")
-        svg = code.svg_inline(scale=10, dark="#000", light="#fff", omitsize=True)
-    return render_template(
-        "market/voucher.html", voucher=found, svg=svg, usable=usable, now=now, locale=_locale()
-    )
+        svg = qr_svg(found.code)
+    return render_template("market/voucher.html", voucher=found, svg=svg, usable=usable, now=now)
 
 
 @bp.post("/me/vouchers/<int:redemption_id>/cancel")
 @login_required
 def cancel(redemption_id: int):
-    found = _own(redemption_id)
-    try:
-        market.cancel(found, member=current_user)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
-        flash(_("Voucher cancelled. Its points are yours to use again."), "success")
+    found = market.own_redemption(redemption_id, current_user)
+    attempt(
+        lambda: market.cancel(found, member=current_user),
+        _("Voucher cancelled. Its points are yours to use again."),
+    )
     return redirect(url_for("market.voucher", redemption_id=redemption_id))
 
 
@@ -229,7 +191,7 @@ def _counter() -> list[int]:
 
 
 def _counter_names(ids: list[int]) -> list[str]:
-    return [p.name(_locale()) for p in market.providers() if p.id in ids]
+    return [p.name(locale()) for p in market.providers() if p.id in ids]
 
 
 def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
@@ -237,11 +199,10 @@ def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
         "market/merchant.html",
         form=form,
         providers=_counter_names(ids),
-        confirmed=market.confirmed_on(ids, market.local_today()),
+        confirmed=market.confirmed_on(ids, clock.today()),
         masked=market.masked_name,
         code_alphabet=market.CODE_ALPHABET,
         code_length=market.CODE_LENGTH,
-        locale=_locale(),
     ), status
 
 
@@ -261,26 +222,22 @@ def confirm():
     form = ConfirmForm()
     if not form.validate_on_submit():
         return _counter_page(form, ids, 400)
-    try:
+    with refused(form) as refusal:
         done = market.confirm(form.code.data, staff=current_user)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(form, error)
-        if error.status == 409:  # nothing to correct: clear the box for the next customer
-            form.code.data = ""
-        return _counter_page(form, ids, error.status)
-    flash(
-        _(
-            "Confirmed: %(benefit)s ×%(quantity)s for %(member)s (%(points)s points).",
-            benefit=done.benefit.title(_locale()),
-            quantity=done.quantity,
-            member=market.masked_name(done.member.name),
-            points=done.points,
-        ),
-        "success",
-    )
-    return redirect(url_for("market.merchant"))
+        flash(
+            _(
+                "Confirmed: %(benefit)s ×%(quantity)s for %(member)s (%(points)s points).",
+                benefit=done.benefit.title(locale()),
+                quantity=done.quantity,
+                member=market.masked_name(done.member.name),
+                points=done.points,
+            ),
+            "success",
+        )
+        return redirect(url_for("market.merchant"))
+    if refusal.error.status == 409:  # nothing to correct: clear the box for the next customer
+        form.code.data = ""
+    return _counter_page(form, ids, refusal.error.status)
 
 
 # ---------------------------------------------------------------------------- statement
@@ -288,7 +245,7 @@ def confirm():
 
 def _month() -> str:
     """The month asked for; a malformed one is reported and the current month shown."""
-    current = market.local_today().strftime("%Y-%m")
+    current = clock.today().strftime("%Y-%m")
     month = request.args.get("month", "").strip()
     if not month:
         return current
@@ -322,8 +279,7 @@ def statement():
         vouchers=rows,
         providers=_counter_names(ids),
         masked=market.masked_name,
-        now=utcnow(),
-        locale=_locale(),
+        now=clock.now(),
     )
 
 
@@ -351,7 +307,7 @@ def _send_statement(fmt: str):
         ids,
         month,
         fmt,
-        locale=_locale(),
+        locale=locale(),
         headings=_headers(),
         status_names=VOUCHER_STATUS_NAMES,
     )

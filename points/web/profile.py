@@ -10,13 +10,12 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
-from points.errors import PointsError
 from points.extensions import db
 from points.ledger import services as ledger
 from points.members import quarterly, training
 from points.members import services as members
 from points.members.models import Skill
-from points.web.forms import show_error
+from points.web.forms import refused
 
 bp = Blueprint("profile", __name__, url_prefix="/me")
 
@@ -61,13 +60,8 @@ def pledge():
     form = PledgeForm()
     if form.validate_on_submit():
         level_before = current_user.level
-        try:
+        with refused(form):
             members.record_pledge(current_user, real_name=form.real_name.data)
-            db.session.commit()
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
             if current_user.level != level_before:
                 flash(_("Congratulations — you are now a volunteer!"), "success")
             else:
@@ -81,15 +75,10 @@ def pledge():
 def declare_skill():
     form = SkillForm()
     if form.validate_on_submit():
-        try:
+        with refused(form):
             members.declare_skill(
                 current_user, category=form.category.data, description=form.description.data
             )
-            db.session.commit()
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
             flash(_("Your skill is declared. A social worker will review it."), "success")
             return redirect(url_for("profile.show"))
     return _render(skill_form=form, status=422)

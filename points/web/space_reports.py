@@ -20,26 +20,25 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from points.errors import InvalidInput, NotFound, PointsError
-from points.extensions import address_key, db, limiter
+from points import clock
+from points.errors import InvalidInput
+from points.extensions import address_key, limiter
 from points.spaces import calendar, utilisation
 from points.spaces.utilisation import OTHER, Change, Part, Report, Usage
+from points.web.forms import refused
+from points.web.labels import locale
 from points.web.messages import translate_error
 from points.web.staff import staff_required
 
 bp = Blueprint("space_reports", __name__)
 
 CURRENT, PREVIOUS = "#b3261e", "#8a8a8a"
-
-
-def _locale() -> str:
-    return str(get_locale())
 
 
 # ---------------------------------------------------------------------------- words
@@ -85,7 +84,7 @@ def use_words(change: Change) -> str:
 
 
 def part_name(part: Part) -> str:
-    return part.name(_locale()) if part.name_zh != OTHER else _("Outside day-parts")
+    return part.name(locale()) if part.name_zh != OTHER else _("Outside day-parts")
 
 
 # ---------------------------------------------------------------------------- charts
@@ -167,7 +166,7 @@ def _presets(today: date) -> list[tuple[str, date, date]]:
 @staff_required
 def utilisation_page():
     found, errors = _report()
-    today = utilisation.local_today()
+    today = clock.today()
     return render_template(
         "space_reports/utilisation.html",
         report=found,
@@ -182,7 +181,6 @@ def utilisation_page():
         compare_words=compare_words,
         use_words=use_words,
         part_name=part_name,
-        locale=_locale(),
     ), (422 if errors else 200)
 
 
@@ -218,7 +216,7 @@ def export_rows(report: Report) -> list[list]:
     """The page's figures, one line each: totals, day-parts, spaces (and their day-parts),
     then the weeks of the previous and this period."""
     first, last = report.now.first, report.now.last
-    locale = _locale()
+    language = locale()
 
     def line(section: str, name: str, change: Change) -> list:
         ratio = change.use_ratio
@@ -235,9 +233,9 @@ def export_rows(report: Report) -> list[list]:
     rows = [line(_("All spaces"), "", report.total)]
     rows += [line(_("Day-part"), part_name(p), c) for p, c in report.parts]
     for space in report.spaces:
-        rows.append(line(_("Space"), space.name(locale), report.space(space.id)))
+        rows.append(line(_("Space"), space.name(language), report.space(space.id)))
         rows += [
-            line(_("Space · day-part"), f"{space.name(locale)} · {part_name(p)}", c)
+            line(_("Space · day-part"), f"{space.name(language)} · {part_name(p)}", c)
             for p, c in report.space_parts(space.id)
         ]
     for measures in (report.before, report.now):
@@ -333,12 +331,10 @@ def calendar_page():
     """My feed's addresses (a feed is made the first time its address is asked for)."""
     own = calendar.host_feed(current_user) if calendar.has_host_feed(current_user) else None
     spaces = calendar.space_feeds(current_user) if current_user.is_staff else []
-    db.session.commit()
     return render_template(
         "space_reports/calendar.html",
         own=_feed_urls(own.token) if own else None,
         spaces=[(space, _feed_urls(feed.token)) for space, feed in spaces],
-        locale=_locale(),
     )
 
 
@@ -358,17 +354,14 @@ def calendar_reset():
 
     else:
         abort(400)
-    try:
+    with refused(show=False) as refusal:
         action()
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        flash(translate_error(error.message), "error")
-    else:
         flash(
             _("New address made. The old one no longer works: subscribe again with the new one."),
             "success",
         )
+    if refusal.error is not None:
+        flash(translate_error(refusal.error.message), "error")
     return redirect(url_for("space_reports.calendar_page"))
 
 
@@ -389,15 +382,12 @@ def _uid_domain() -> str:
 )
 def feed(token: str):
     """No sign-in: the address is the secret. A wrong or replaced address is 404."""
-    try:
-        found = calendar.by_token(token)
-    except NotFound:
-        abort(404)
+    found = calendar.by_token(token)
     owner = calendar.owner(found)
-    locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    language = current_app.config["BABEL_DEFAULT_LOCALE"]
     if found.member_id is not None and owner.locale in current_app.config["LANGUAGES"]:
-        locale = owner.locale
-    with force_locale(locale):
+        language = owner.locale
+    with force_locale(language):
         prefixes = {
             "pending": _("[Awaiting approval] "),
             "offered": _("[Offered to you] "),
@@ -407,11 +397,11 @@ def feed(token: str):
             "no_show": _("[No-show] "),
         }
         if found.space_id is not None:
-            name = _("%(space)s bookings", space=owner.name(locale))
+            name = _("%(space)s bookings", space=owner.name(language))
         else:
             name = _("My space bookings")
         body = calendar.render(
-            found, domain=_uid_domain(), name=name, locale=locale, prefixes=prefixes
+            found, domain=_uid_domain(), name=name, locale=language, prefixes=prefixes
         )
     return Response(
         body,

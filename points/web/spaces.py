@@ -4,11 +4,9 @@ form (once or weekly), my bookings and waits, the approval queue and check-in at
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from functools import partial
 
-import segno
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -16,36 +14,17 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange, Optional
 
-from points.database import utcnow
-from points.errors import InvalidInput, NotFound, PointsError
-from points.extensions import db
+from points import clock
+from points.errors import InvalidInput, NotFound
 from points.spaces import attendance, series, waitlist
 from points.spaces import messages as M
 from points.spaces import services as spaces
-from points.spaces.models import ACTIVE, TIERS, Booking, Space
-from points.web.forms import commit_or_show, show_error
+from points.spaces.models import TIERS, Booking, Space
+from points.web.forms import attempt, refused, show_error
 from points.web.labels import SERVICE_TIER_NAMES
+from points.web.qr import qr_svg
 
 bp = Blueprint("spaces", __name__)
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"])
-
-
-def _locale() -> str:
-    return str(get_locale())
-
-
-def _space(space_id: int) -> Space:
-    try:
-        return spaces.get_space(space_id)
-    except NotFound:
-        abort(404)
-
-
-def _today() -> date:
-    return utcnow().astimezone(_zone()).date()
 
 
 # ---------------------------------------------------------------------------- browsing
@@ -54,20 +33,18 @@ def _today() -> date:
 @bp.get("/spaces")
 @login_required
 def space_list():
-    return render_template(
-        "spaces/list.html", spaces=spaces.spaces(), locale=_locale(), tiers=TIERS
-    )
+    return render_template("spaces/list.html", spaces=spaces.spaces(), tiers=TIERS)
 
 
 def _monday(value: str | None) -> date:
     """The Monday of the week asked for; a malformed one is reported and this week shown."""
     try:
-        day = date.fromisoformat(value) if value else _today()
+        day = date.fromisoformat(value) if value else clock.today()
         if not date(2000, 1, 1) <= day <= date(2099, 12, 31):
             raise ValueError(value)
     except ValueError:
         show_error(None, InvalidInput(M.DATE, field="week"))
-        day = _today()
+        day = clock.today()
     return day - timedelta(days=day.weekday())
 
 
@@ -75,11 +52,11 @@ def _monday(value: str | None) -> date:
 @login_required
 def week(space_id: int):
     """Seven days of slots, free or taken; a free slot opens the booking form."""
-    space = _space(space_id)
+    space = spaces.get_space(space_id)
     monday = _monday(request.args.get("week"))
     days = [monday + timedelta(days=i) for i in range(7)]
     closed = spaces.closures(space, days[0], days[-1])
-    now = utcnow()
+    now = clock.now()
     return render_template(
         "spaces/week.html",
         space=space,
@@ -89,7 +66,6 @@ def week(space_id: int):
         following=monday + timedelta(days=7),
         now=now,
         may_book=spaces.may_book(current_user, space),
-        locale=_locale(),
     )
 
 
@@ -127,8 +103,8 @@ def _moment(day: date, hhmm: str, field: str) -> datetime:
     try:
         hours, minutes = (int(part) for part in hhmm.split(":"))
         if hours == 24 and minutes == 0:
-            return datetime.combine(day + timedelta(days=1), time(0), tzinfo=_zone())
-        return datetime.combine(day, time(hours, minutes), tzinfo=_zone())
+            return clock.at(day + timedelta(days=1))
+        return clock.at(day, time(hours, minutes))
     except (AttributeError, ValueError):
         raise InvalidInput(M.TIME_FROM_LIST, field=field) from None
 
@@ -144,7 +120,7 @@ def _prefill(space: Space, form: BookForm) -> None:
     try:
         # A hand-typed "+08:00" arrives as a space.
         given = request.args.get("start", "").replace(" ", "+")
-        start = datetime.fromisoformat(given).astimezone(_zone())
+        start = clock.local(datetime.fromisoformat(given))
     except ValueError:
         return
     form.day.data = start.date()
@@ -169,16 +145,15 @@ def _request_fields(space: Space, form: BookForm) -> dict:
 @bp.route("/spaces/<int:space_id>/book", methods=["GET", "POST"])
 @login_required
 def book(space_id: int):
-    space = _space(space_id)
+    space = spaces.get_space(space_id)
     form = _form_for(space, BookForm())
     if request.method == "GET":
         _prefill(space, form)
     elif form.validate_on_submit():
-        try:
+        with refused(form):
             fields = _request_fields(space, form)
             if request.form.get("action") == "wait":
                 waitlist.wait(current_user, **fields)
-                db.session.commit()
                 flash(
                     _(
                         "You are on the waiting list. If the time frees, it is offered to you "
@@ -190,21 +165,16 @@ def book(space_id: int):
             weeks = form.weeks.data or 1
             if weeks == 1:
                 made = spaces.book(current_user, **fields)
-                db.session.commit()
                 flash(_booked_message(made), "success")
                 return redirect(url_for("spaces.mine"))
             done = series.book_weekly(
                 current_user, weeks=weeks, skip_conflicts=form.skip_conflicts.data, **fields
             )
-            db.session.commit()
             flash(
                 _("Booked %(n)s weeks.", n=len(done.bookings)) + " " + _skipped(done.skipped),
                 "success",
             )
             return redirect(url_for("spaces.mine"))
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
     else:
         flash(_("Please correct the marked fields and try again."), "error")
     return render_template(
@@ -212,14 +182,16 @@ def book(space_id: int):
         space=space,
         form=form,
         may_book=spaces.may_book(current_user, space),
-        locale=_locale(),
     )
 
 
 def _booked_message(booking: Booking) -> str:
     if booking.status == "pending":
         return _("Sent for approval. What it costs is set aside until a social worker decides.")
-    return _("Booked. Check in at the space from 15 minutes before the start.")
+    return _(
+        "Booked. Check in at the space from %(early)s minutes before the start.",
+        early=attendance.check_in_times().early,
+    )
 
 
 def _skipped(skipped: list[series.Skipped]) -> str:
@@ -235,33 +207,29 @@ def _skipped(skipped: list[series.Skipped]) -> str:
 @bp.get("/me/bookings")
 @login_required
 def mine():
-    now = utcnow()
+    now = clock.now()
     booked = spaces.bookings_of(current_user, limit=200)
     return render_template(
         "spaces/mine.html",
-        upcoming=[b for b in booked if b.end_at > now and b.status in (*ACTIVE, "offered")][::-1],
-        past=[b for b in booked if not (b.end_at > now and b.status in (*ACTIVE, "offered"))],
+        upcoming=[b for b in booked if spaces.is_ahead(b, now)][::-1],
+        past=[b for b in booked if not spaces.is_ahead(b, now)],
         waits=waitlist.waits_of(current_user),
         now=now,
-        check_in_open=lambda b: attendance.window(b)[0] <= now < attendance.window(b)[1],
+        may_check_in=partial(attendance.may_check_in, actor=current_user, now=now),
+        may_change=partial(spaces.may_change, now=now),
+        may_cancel=partial(spaces.may_cancel, now=now),
+        refunds_in_full=partial(spaces.refunds_in_full, now=now),
+        check_in_times=attendance.check_in_times(),
         refund_deadline=spaces.refund_deadline,
         late_share=spaces.late_refund_percent(),
-        locale=_locale(),
     )
-
-
-def _own(booking_id: int) -> Booking:
-    try:
-        return spaces.own_booking(booking_id, current_user)
-    except NotFound:
-        abort(404)
 
 
 @bp.post("/me/bookings/<int:booking_id>/cancel")
 @login_required
 def cancel(booking_id: int):
-    found = _own(booking_id)
-    commit_or_show(
+    found = spaces.own_booking(booking_id, current_user)
+    attempt(
         lambda: spaces.cancel(found, host=current_user),
         _("Cancelled. Any refund is back in your balance."),
     )
@@ -271,26 +239,24 @@ def cancel(booking_id: int):
 @bp.post("/me/bookings/<int:booking_id>/check-in")
 @login_required
 def check_in(booking_id: int):
-    found = _own(booking_id)
-    commit_or_show(lambda: attendance.check_in(found, actor=current_user), _("Checked in. Enjoy!"))
+    found = spaces.own_booking(booking_id, current_user)
+    attempt(lambda: attendance.check_in(found, actor=current_user), _("Checked in. Enjoy!"))
     return redirect(url_for("spaces.mine"))
 
 
 @bp.post("/me/bookings/<int:booking_id>/accept")
 @login_required
 def accept(booking_id: int):
-    found = _own(booking_id)
-    commit_or_show(
-        lambda: waitlist.accept(found, host=current_user), _("The time is yours: booked.")
-    )
+    found = spaces.own_booking(booking_id, current_user)
+    attempt(lambda: waitlist.accept(found, host=current_user), _("The time is yours: booked."))
     return redirect(url_for("spaces.mine"))
 
 
 @bp.post("/me/bookings/<int:booking_id>/decline")
 @login_required
 def decline(booking_id: int):
-    found = _own(booking_id)
-    commit_or_show(
+    found = spaces.own_booking(booking_id, current_user)
+    attempt(
         lambda: waitlist.decline(found, host=current_user),
         _("Declined. The time goes to the next host waiting."),
     )
@@ -300,15 +266,8 @@ def decline(booking_id: int):
 @bp.post("/me/waits/<int:wait_id>/withdraw")
 @login_required
 def withdraw(wait_id: int):
-    try:
+    with refused(lets_through=(NotFound,)):
         waitlist.withdraw(wait_id, host=current_user)
-        db.session.commit()
-    except NotFound:
-        abort(404)
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
         flash(_("You left the waiting list."), "success")
     return redirect(url_for("spaces.mine"))
 
@@ -321,11 +280,11 @@ class ChangeForm(BookForm):
 @bp.route("/me/bookings/<int:booking_id>/change", methods=["GET", "POST"])
 @login_required
 def change(booking_id: int):
-    found = _own(booking_id)
-    if found.status not in ACTIVE or found.start_at <= utcnow():
+    found = spaces.own_booking(booking_id, current_user)
+    if not spaces.may_change(found):
         flash(_("This booking can no longer be changed."), "error")
         return redirect(url_for("spaces.mine"))
-    start, end = found.start_at.astimezone(_zone()), found.end_at.astimezone(_zone())
+    start, end = clock.local(found.start_at), clock.local(found.end_at)
     form = _form_for(found.space, ChangeForm())
     if request.method == "GET":
         form.day.data, form.start.data = start.date(), f"{start:%H:%M}"
@@ -333,11 +292,10 @@ def change(booking_id: int):
         form.tier.data, form.title.data = found.tier, found.title
         form.expected_attendance.data = found.expected_attendance
     elif form.validate_on_submit():
-        try:
+        with refused(form):
             fields = _request_fields(found.space, form)
             fields.pop("space_id")
             changed = spaces.change(found, host=current_user, **fields)
-            db.session.commit()
             flash(
                 _("Changed. It needs approval again.")
                 if changed.status == "pending"
@@ -345,12 +303,7 @@ def change(booking_id: int):
                 "success",
             )
             return redirect(url_for("spaces.mine"))
-        except PointsError as error:
-            db.session.rollback()
-            show_error(form, error)
-    return render_template(
-        "spaces/change.html", booking=found, space=found.space, form=form, locale=_locale()
-    )
+    return render_template("spaces/change.html", booking=found, space=found.space, form=form)
 
 
 # ---------------------------------------------------------------------------- staff
@@ -361,22 +314,17 @@ def change(booking_id: int):
 def queue():
     if not current_user.is_staff:
         abort(403)
-    today = _today()
-    first = datetime.combine(today, time(0), tzinfo=_zone())
+    first = clock.at(clock.today())
     return render_template(
         "spaces/queue.html",
         pending=spaces.pending_for(current_user),
         today=spaces.bookings_between(current_user, first, first + timedelta(days=1)),
-        now=utcnow(),
-        locale=_locale(),
+        may_check_in=partial(attendance.may_check_in, actor=current_user, now=clock.now()),
     )
 
 
 def _managed(booking_id: int) -> Booking:
-    try:
-        found = spaces.get_booking(booking_id)
-    except NotFound:
-        abort(404)
+    found = spaces.get_booking(booking_id)
     if not current_user.is_staff:
         abort(403)
     return found
@@ -386,7 +334,7 @@ def _managed(booking_id: int) -> Booking:
 @login_required
 def approve(booking_id: int):
     found = _managed(booking_id)
-    commit_or_show(lambda: spaces.approve(found, actor=current_user), _("Approved."))
+    attempt(lambda: spaces.approve(found, actor=current_user), _("Approved."))
     return redirect(url_for("spaces.queue"))
 
 
@@ -394,7 +342,7 @@ def approve(booking_id: int):
 @login_required
 def reject(booking_id: int):
     found = _managed(booking_id)
-    commit_or_show(
+    attempt(
         lambda: spaces.reject(found, actor=current_user, reason=request.form.get("reason", "")),
         _("Not approved. The host gets back what was set aside."),
     )
@@ -405,7 +353,7 @@ def reject(booking_id: int):
 @login_required
 def staff_check_in(booking_id: int):
     found = _managed(booking_id)
-    commit_or_show(lambda: attendance.check_in(found, actor=current_user), _("Checked in."))
+    attempt(lambda: attendance.check_in(found, actor=current_user), _("Checked in."))
     return redirect(url_for("spaces.queue"))
 
 
@@ -413,14 +361,17 @@ def staff_check_in(booking_id: int):
 @login_required
 def door(space_id: int):
     """A poster for the door: hosts scan it to check in."""
-    space = _space(space_id)
-    try:
-        spaces.require_manager(space, current_user)
-    except PointsError:
+    space = spaces.get_space(space_id)
+    if not spaces.may_manage(space, current_user):
         abort(403)
     url = url_for("spaces.scan", code=attendance.space_code(space), _external=True)
-    svg = segno.make_qr(url, error="m").svg_inline(scale=10, omitsize=True)
-    return render_template("spaces/door.html", space=space, svg=svg, url=url, locale=_locale())
+    return render_template(
+        "spaces/door.html",
+        space=space,
+        svg=qr_svg(url),
+        url=url,
+        check_in_times=attendance.check_in_times(),
+    )
 
 
 @bp.route("/spaces/check-in/<code>", methods=["GET", "POST"])
@@ -429,11 +380,11 @@ def scan(code: str):
     """Where the door's QR code leads: one button checks in the booking due now."""
     try:
         space = attendance.space_of_code(code)
-    except PointsError:
+    except InvalidInput:  # not a code of ours: a page that is not here
         abort(404)
     if request.method == "POST":
-        if commit_or_show(
-            lambda: attendance.check_in_here(space, current_user), _("Checked in. Enjoy!")
-        ):
+        if attempt(lambda: attendance.check_in_here(space, current_user), _("Checked in. Enjoy!")):
             return redirect(url_for("spaces.mine"))
-    return render_template("spaces/scan.html", space=space, code=code, locale=_locale())
+    return render_template(
+        "spaces/scan.html", space=space, code=code, check_in_times=attendance.check_in_times()
+    )

@@ -20,7 +20,7 @@ from points.members import services as members
 from points.members.models import LEVELS, Community, Course, Member, Skill
 from points.spaces import services as spaces
 from points.spaces import standing
-from points.web.forms import commit_or_show, query_number, show_error
+from points.web.forms import attempt, query_number, refused, show_error
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PAGE = 50
@@ -39,10 +39,8 @@ def staff_required(view):
 
 def _member_in_scope(member_id: int) -> Member:
     """Another community's member is 'not found' for a social worker, as in the API."""
-    try:
-        member = members.get_member(member_id)
-        members.require_manager(current_user, member)
-    except PointsError:
+    member = members.get_member(member_id)
+    if not members.can_manage(current_user, member):
         abort(404)
     return member
 
@@ -109,7 +107,6 @@ def member_list():
 def member_detail(member_id: int):
     member = _member_in_scope(member_id)
     phone = members.reveal_phone(current_user, member)  # recorded: who saw the number, when
-    db.session.commit()
     return render_template(
         "staff/member.html",
         member=member,
@@ -134,7 +131,7 @@ def member_detail(member_id: int):
 
 def _act(member_id: int, action, success: str):
     member = _member_in_scope(member_id)
-    commit_or_show(lambda: action(member), success)
+    attempt(lambda: action(member), success)
     return redirect(url_for("staff.member_detail", member_id=member.id))
 
 
@@ -189,13 +186,8 @@ def set_status(member_id: int):
     status, reason = request.form.get("status", ""), request.form.get("reason", "")
     if status != "active" and request.form.get("confirmed") != "yes":
         return _confirm_status(member, status, reason)
-    try:
+    with refused():
         change = members.set_status(member, status, reason=reason, actor=current_user)
-        db.session.commit()
-    except PointsError as error:
-        db.session.rollback()
-        show_error(None, error)
-    else:
         flash(_("Status changed and recorded."), "success")
         flash_cancelled(change)
     return redirect(url_for("staff.member_detail", member_id=member.id))
@@ -214,7 +206,6 @@ def _confirm_status(member: Member, status: str, reason: str):
         status=status,
         reason=reason.strip(),
         bookings=lost,
-        locale=str(get_locale()),
     )
 
 

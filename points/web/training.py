@@ -4,19 +4,19 @@ sign-in sheet — the signed-up members by a tick box, walk-ins by phone."""
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from points import clock
 from points import messages as shared
-from points.errors import InvalidInput, PointsError
+from points.errors import InvalidInput
 from points.extensions import db
 from points.members import training
 from points.members.models import Course
-from points.web.forms import show_error
+from points.web.forms import refused
 from points.web.staff import staff_required
 
 bp = Blueprint("training", __name__, url_prefix="/staff/courses")
@@ -28,7 +28,7 @@ def _local_time(value: str) -> datetime:
         naive = datetime.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidInput(shared.DATE_TIME, field="starts_at") from None
-    return naive.replace(tzinfo=ZoneInfo(current_app.config["COMMUNITY_TIMEZONE"]))
+    return clock.from_wall_clock(naive)
 
 
 def _whole(value: str):
@@ -46,7 +46,7 @@ def _ids(values: list[str]) -> list:
 def index():
     status = 200
     if request.method == "POST":
-        try:
+        with refused():
             session = training.schedule(
                 current_user,
                 course_code=request.form.get("course"),
@@ -54,14 +54,9 @@ def index():
                 place=request.form.get("place", ""),
                 capacity=_whole(request.form.get("capacity", "") or str(training.DEFAULT_SEATS)),
             )
-            db.session.commit()
-        except PointsError as error:
-            db.session.rollback()
-            show_error(None, error)
-            status = 422
-        else:
             flash(_("Session scheduled."), "success")
             return redirect(url_for("training.roster", session_id=session.id))
+        status = 422
     return render_template(
         "staff/courses.html",
         sessions=training.sessions(current_user),
@@ -72,24 +67,16 @@ def index():
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
 @staff_required
 def roster(session_id: int):
-    try:
-        session = training.get_session(session_id, current_user)
-    except PointsError:
-        abort(404)
+    session = training.get_session(session_id, current_user)
     if request.method == "POST":
         phones = request.form.get("phones", "").replace(",", "\n").splitlines()
-        try:
+        with refused():
             ticked = training.record_attendance(
                 session,
                 phones,
                 member_ids=_ids(request.form.getlist("member_ids")),
                 actor=current_user,
             )
-            db.session.commit()
-        except PointsError as error:
-            db.session.rollback()
-            show_error(None, error)
-        else:
             flash(
                 _("%(n)s attendees recorded; their training is updated.", n=len(ticked)), "success"
             )
