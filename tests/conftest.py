@@ -2,13 +2,19 @@
 TEST_DATABASE_URL is set, again on PostgreSQL.
 
 The schema comes from the migrations (never create_all): once per session per backend.
-SQLite tests each get a copy of the migrated template file; PostgreSQL tests truncate.
+SQLite tests each get a copy of the migrated template file; PostgreSQL tests start from an
+emptied database (PostgresqlReset).
+
+`make test` runs the suite in two pytest-xdist workers (`--dist loadgroup`). Each worker has
+databases of its own: SQLite files in its own tmp dir, and on PostgreSQL a database beside
+TEST_DATABASE_URL's named after the worker (`test_gw0`, `test_gw1`), made when missing.
 """
 
 from __future__ import annotations
 
 import contextvars
 import os
+import re
 import shutil
 import tempfile
 import uuid
@@ -27,6 +33,67 @@ from points.extensions import db
 from points.ledger.models import GENESIS_HASH
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def database_beside(url: sa.URL, name: str) -> sa.URL:
+    """`url` with database `name` on the same server, made there (empty) when missing."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+        if not exists:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+    return url.set(database=name)
+
+
+def postgresql_test_url() -> str:
+    """This process's PostgreSQL test database: TEST_DATABASE_URL's, or under an xdist worker
+    one of the worker's own beside it, so workers never empty each other's tables."""
+    url = sa.make_url(normalise_database_url(os.environ["TEST_DATABASE_URL"]))
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        url = database_beside(url, f"{url.database}_{worker}")
+    return url.render_as_string(hide_password=False)
+
+
+# ---------------------------------------------------------------------------- workers
+# `make test` shares the suite between two xdist workers (`-n 2 --dist loadgroup`). Some
+# tests must stay together on one worker, one at a time: the PostgreSQL races (two
+# 64-connection races at once would pass the server's max_connections, 100) and the browser
+# journeys (each backend's gunicorn is started once). xdist 3.8 cannot group by its
+# `xdist_group` mark under pytest 9.2 (pytest-xdist#1386), so the scheduler below groups by
+# node id instead; xdist sends the biggest groups first, then the slow tests, then the rest.
+_POSTGRESQL_PARAM = re.compile(r"\[postgresql[-\]]")
+
+
+def _work_unit(nodeid: str) -> str | None:
+    """The group a test must run in, whole, on one worker; None if it may go anywhere."""
+    path, _, name = nodeid.partition("::")
+    if path.startswith("tests/browser/"):
+        return "browser"
+    if path.endswith("/test_races.py") and _POSTGRESQL_PARAM.search(name):
+        return "postgresql-races"
+    return None
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class SuiteScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _work_unit(nodeid) or super()._split_scope(nodeid)
+
+    return SuiteScheduling(config, log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(config, items):
+    yield  # after the fixtures' own ordering (by backend)
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # the slow tests first, so none is left for last
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @dataclass(frozen=True)
@@ -74,7 +141,7 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
         _migrate(url)
         yield Backend("sqlite", str(template))
         return
-    url = normalise_database_url(os.environ["TEST_DATABASE_URL"])
+    url = postgresql_test_url()
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
