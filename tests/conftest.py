@@ -146,6 +146,11 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
+        # A commit need not wait for the disk here: what a transaction sees and locks is the
+        # same, only a crash of the server could lose the last commits of a test database
+        # (~2.5 ms less per commit on this machine; for every connection made from now on).
+        name = engine.dialect.identifier_preparer.quote(engine.url.database)
+        conn.exec_driver_sql(f"ALTER DATABASE {name} SET synchronous_commit = off")
     engine.dispose()
     _migrate(url)
     reset = PostgresqlReset(url)
