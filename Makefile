@@ -53,7 +53,7 @@ lint: $(VENV)/.installed-dev
 TEST_WORKERS ?= 2
 
 test: lint $(CATALOG).mo
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.benchmarks.ledger

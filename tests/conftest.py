@@ -62,7 +62,9 @@ def postgresql_test_url() -> str:
 # 64-connection races at once would pass the server's max_connections, 100) and the browser
 # journeys (each backend's gunicorn is started once). xdist 3.8 cannot group by its
 # `xdist_group` mark under pytest 9.2 (pytest-xdist#1386), so the scheduler below groups by
-# node id instead; xdist sends the biggest groups first, then the slow tests, then the rest.
+# node id instead. Work goes out longest first, so that nothing long is left for the end:
+# the slow tests (PostgreSQL's first: the state machine there takes longest), then the
+# groups, then the rest (`--no-loadscope-reorder` keeps this order).
 _POSTGRESQL_PARAM = re.compile(r"\[postgresql[-\]]")
 
 
@@ -89,11 +91,17 @@ def pytest_xdist_make_scheduler(config, log):
     return SuiteScheduling(config, log)
 
 
+def _send_order(item) -> tuple[bool, bool, bool]:
+    on_postgresql = _POSTGRESQL_PARAM.search(item.name) is not None
+    slow = item.get_closest_marker("slow") is not None
+    return (not slow, _work_unit(item.nodeid) is None, not on_postgresql)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_collection_modifyitems(config, items):
     yield  # after the fixtures' own ordering (by backend)
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # the slow tests first, so none is left for last
-        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=_send_order)
 
 
 @dataclass(frozen=True)
