@@ -49,8 +49,11 @@ run: $(VENV)/.installed $(CATALOG).mo
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 
+# Two worker processes (pytest-xdist) by default; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: lint $(CATALOG).mo
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.benchmarks.ledger

@@ -69,23 +69,31 @@ def _race_processes(app, fn, n) -> list[Outcome]:
     with app.app_context():  # never carry an open connection across fork
         db.session.remove()
         db.engine.dispose()
+    # The children's app is built once, here, before forking (as gunicorn --preload does):
+    # each child gets its own copy of it, engine and pool included, with no connection open
+    # yet, so every child still opens its own connection and runs in its own transaction.
+    child = create_app(config)
 
     def run(i: int) -> None:
-        child = create_app(config)
         with child.app_context():
+            db.engine.dispose(close=False)  # a pool of this process's own, whatever was forked
             results.put((i, _attempt(fn, i, barrier)))
             db.session.remove()
             db.engine.dispose()
 
     processes = [context.Process(target=run, args=(i,)) for i in range(n)]
-    for p in processes:
-        p.start()
     outcomes: dict[int, Outcome] = {}
-    for _ in range(n):
-        i, outcome = results.get(timeout=120)
-        outcomes[i] = outcome
-    for p in processes:
-        p.join(timeout=60)
+    try:
+        for p in processes:
+            p.start()
+        for _ in range(n):
+            i, outcome = results.get(timeout=120)
+            outcomes[i] = outcome
+        for p in processes:
+            p.join(timeout=60)
+    finally:
+        with child.app_context():
+            db.engine.dispose()
     return [outcomes.get(i, ("crash", "process did not report")) for i in range(n)]
 
 

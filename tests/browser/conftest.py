@@ -30,8 +30,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from points.config import normalise_database_url
 from tests.browser.steps import DESKTOP, PHONE
+from tests.conftest import database_beside, postgresql_test_url
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -92,15 +92,8 @@ def _flask(env: dict, *args: str) -> None:
 
 def _fresh_postgresql(test_url: str) -> str:
     """A database of its own beside the test database (the unit tests wipe theirs)."""
-    url = sa.make_url(normalise_database_url(test_url))
-    name = f"{url.database}_browser"
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-        if not exists:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine.dispose()
-    own = url.set(database=name)
+    url = sa.make_url(test_url)
+    own = database_beside(url, f"{url.database}_browser")
     engine = sa.create_engine(own)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
@@ -128,7 +121,7 @@ def server(request, tmp_path_factory, chromium_path):
     if request.param == "sqlite":
         database_url = f"sqlite:///{home / 'points.sqlite3'}"
     else:
-        database_url = _fresh_postgresql(os.environ["TEST_DATABASE_URL"])
+        database_url = _fresh_postgresql(postgresql_test_url())
     # No SECRET_KEY: the server makes its own in its instance folder, as `make run` does.
     env = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
     env.update({"DATABASE_URL": database_url, "POINTS_INSTANCE_PATH": str(home)})
