@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from points import validate
 from points.database import is_id, lock_row
@@ -267,6 +267,13 @@ def insert(booking: Booking) -> None:
             db.session.flush()
     except IntegrityError:
         raise Conflict(M.SLOT_TAKEN, field="start") from None
+    except OperationalError as error:
+        # PostgreSQL: overlapping bookings inserted at the same moment each wait on the
+        # other's exclusion check, and the server ends the wait by aborting one of them
+        # (deadlock detected, 40P01). That one overlaps a booking in flight: it is refused.
+        if getattr(error.orig, "sqlstate", None) == "40P01":
+            raise Conflict(M.SLOT_TAKEN, field="start") from None
+        raise
 
 
 # ---------------------------------------------------------------------------- paying
