@@ -172,9 +172,9 @@ class PostgresqlReset:
     its table). One engine for the session, so a reset is one transaction on an open
     connection.
 
-    TRUNCATE, not DELETE: a DELETE-emptied `bookings` (dead rows left in its no-overlap
-    index) made the 32-way booking races deadlock in the exclusion check instead of
-    answering Conflict, which a freshly migrated table does not."""
+    TRUNCATE, not a cheaper DELETE: after DELETE the 32-way booking races deadlocked in the
+    bookings no-overlap exclusion check instead of answering Conflict (3 runs in 8; why was
+    not pinned down), never after TRUNCATE."""
 
     def __init__(self, url: str) -> None:
         self.engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
