@@ -2,8 +2,8 @@
 TEST_DATABASE_URL is set, again on PostgreSQL.
 
 The schema comes from the migrations (never create_all): once per session per backend.
-SQLite tests each get a copy of the migrated template file; PostgreSQL tests start from an
-emptied database (PostgresqlReset).
+SQLite tests each get a copy of the migrated template file; PostgreSQL tests truncate
+(PostgresqlReset).
 
 `make test` runs the suite in two pytest-xdist workers (`--dist loadgroup`). Each worker has
 databases of its own: SQLite files in its own tmp dir, and on PostgreSQL a database beside
@@ -166,50 +166,23 @@ def backend(request, tmp_path_factory) -> Iterator[Backend]:
     reset.close()
 
 
-# The tables a test may fill: all but the migrations' bookkeeping and the chain head (one row,
-# set back to the genesis hash), and the rate-limit counters (dropped: the storage makes them).
-_KEPT = ("alembic_version", "ledger_head", "rate_limit_counters")
-
-
 class PostgresqlReset:
     """Brings the test database back to freshly migrated: every table empty, every sequence
-    restarted, the chain head at genesis — what `TRUNCATE … RESTART IDENTITY` does.
+    restarted, the chain head at genesis, the rate-limit counters gone (their storage makes
+    its table). One engine for the session, so a reset is one transaction on an open
+    connection.
 
-    TRUNCATE makes new files for each of ~40 tables and their indexes (~0.15 s a test, more
-    under load); a test leaves a few rows in a few tables, so only the tables that have rows
-    are emptied, by DELETE, with triggers off for that one transaction
-    (`session_replication_role = replica`: the ledger's immutability guards and the foreign
-    keys, since everything goes). Without the superuser that needs, it truncates as before.
-    One engine for the session, so each reset is a few statements on an open connection."""
+    TRUNCATE, not a cheaper DELETE: after DELETE the 32-way booking races deadlocked in the
+    bookings no-overlap exclusion check instead of answering Conflict (3 runs in 8; why was
+    not pinned down), never after TRUNCATE."""
 
     def __init__(self, url: str) -> None:
         self.engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
-        with self.engine.connect() as conn:
-            self.tables = conn.scalars(
-                sa.text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-                    " AND NOT tablename = ANY(:kept) ORDER BY tablename"
-                ),
-                {"kept": list(_KEPT)},
-            ).all()
-            self.superuser = conn.scalar(sa.text("SELECT current_setting('is_superuser')")) == "on"
-        self.filled = sa.text(
-            " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT FROM {t})" for t in self.tables)
-        )
+        self.tables = [t.name for t in db.metadata.sorted_tables if t.name != "ledger_head"]
 
     def __call__(self) -> None:
         with self.engine.begin() as conn:
-            if self.superuser:
-                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-                for table in conn.scalars(self.filled):
-                    conn.exec_driver_sql(f"DELETE FROM {table}")
-                conn.exec_driver_sql(
-                    "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename),"
-                    " start_value, false) FROM pg_sequences"
-                    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
-                )
-            else:
-                conn.exec_driver_sql(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE")
+            conn.exec_driver_sql(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE")
             conn.exec_driver_sql(f"UPDATE ledger_head SET seq = 0, hash = '{GENESIS_HASH}'")
             # Rate-limit counters (points/ratelimits.py) live beside the app's tables.
             conn.exec_driver_sql("DROP TABLE IF EXISTS rate_limit_counters")
