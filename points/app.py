@@ -71,6 +71,7 @@ def register_extensions(app: Flask) -> None:
     from points.activities import services as activities
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
     from points.marketplace import reconcile as vouchers_reconcile
+    from points.notifications import models as _notifications_models  # noqa: F401 (tables)
     from points.spaces import attendance, standing
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
     from points.spaces import reconcile as bookings_reconcile

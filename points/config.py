@@ -51,6 +51,10 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # Holds left pending past their expiry are voided by a sweep the app runs itself,
         # at most this often (seconds), piggy-backing on requests; 0 turns it off.
         "HOUSEKEEPING_INTERVAL_S": int(os.environ.get("HOUSEKEEPING_INTERVAL_S", "60")),
+        # Notifications: no SMS in quiet hours (the community's clock; equal ends: none);
+        # low-priority kinds chosen for SMS or email go out once a day, at NOTIFY_DIGEST_AT.
+        "NOTIFY_QUIET_HOURS": os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00"),
+        "NOTIFY_DIGEST_AT": os.environ.get("NOTIFY_DIGEST_AT", "19:00"),
         # Languages: Chinese first, English by switch.
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("COMMUNITY_TIMEZONE", "Asia/Shanghai"),

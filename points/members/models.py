@@ -82,6 +82,8 @@ class Member(UserMixin, db.Model):
     real_name: Mapped[str | None] = mapped_column(sa.String(40))
     pledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+    # For email notifications (staff and merchants mostly); residents are told by SMS.
+    email: Mapped[str | None] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     community: Mapped[Community | None] = relationship()

@@ -33,6 +33,8 @@ from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
 from points.ledger import services as ledger
 from points.members.models import LEVELS, Member
+from points.notifications import quiet, render
+from points.notifications import services as notifications
 from points.spaces import messages as M
 from points.spaces.models import ACTIVE, BLOCKING, TIERS, Booking, Space, SpaceClosure, SpaceWait
 from points.validate import aware_time
@@ -439,7 +441,8 @@ def offer_freed_time(space_id: int, start: datetime, end: datetime, now: datetim
             title=entry.title,
             expected_attendance=entry.expected_attendance,
             status="offered",
-            offer_expires_at=min(now + offer_for, entry.start_at - notice),
+            # Two hours to answer, counted in waking hours (points/notifications/quiet.py).
+            offer_expires_at=min(quiet.waking_deadline(now, offer_for), entry.start_at - notice),
             created_at=now,
         )
         try:
@@ -447,4 +450,14 @@ def offer_freed_time(space_id: int, start: datetime, end: datetime, now: datetim
         except Conflict:
             continue
         entry.status, entry.booking_id = "offered", offered.id
+        notifications.notify(
+            db.session.get(Member, entry.member_id),
+            M.OFFERED,
+            subject=f"booking:{offered.id}",
+            now=now,
+            space=render.names(entry.space.name_zh, entry.space.name_en),
+            start=entry.start_at,
+            end=entry.end_at,
+            deadline=offered.offer_expires_at,
+        )
     db.session.flush()

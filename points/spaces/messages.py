@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from points import messages as shared
 from points.errors import N_, Text
+from points.notifications.kinds import Kind
 
 # ---------------------------------------------------------------------------- spaces (set-up)
 
@@ -268,4 +269,19 @@ NO_SUCH_CALENDAR = Text(
 
 TIME_FROM_LIST = Text(
     "spaces.time_from_list", "choose a time from the list", N_("Choose a time from the list.")
+)
+
+
+# ------------------------------------------------------------------- what hosts are told
+
+OFFERED = Kind(
+    "booking.offered",
+    N_("A time you are waiting for is free"),
+    N_("%(space)s is free for you"),
+    N_("%(space)s, %(start)s–%(end)s is yours if you accept by %(deadline)s."),
+    link=("spaces.mine", {}),
+    priority="urgent",
+    answer=True,
+    deadline="deadline",
+    sms=("space", "start", "deadline"),
 )

@@ -18,6 +18,7 @@ from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, NotFound
 from points.extensions import db
 from points.members.models import Member
+from points.notifications import services as notifications
 from points.spaces import core
 from points.spaces import messages as M
 from points.spaces.models import Booking, SpaceWait
@@ -98,6 +99,7 @@ def accept(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
     core.check_quota(host, core.Request.of(booking), other_than=booking.id)
     booking.status = "pending" if booking.space.needs_approval else "confirmed"
     booking.offer_expires_at = None
+    notifications.settle(f"booking:{booking.id}", now=now)
     core.pay(booking, now=now)
     entry.status = "booked"
     db.session.flush()
@@ -112,6 +114,7 @@ def decline(booking: Booking, *, host: Member, now: datetime | None = None) -> B
         raise Conflict(M.OFFER_IS, status=booking.status)
     entry.status = "lapsed"
     core.end(booking, "lapsed", "offer declined", now)
+    notifications.settle(f"booking:{booking.id}", now=now)
     return booking
 
 
@@ -130,6 +133,7 @@ def lapse_offers(now: datetime | None = None) -> int:
         if entry is not None:
             entry.status = "lapsed"
         core.end(booking, "lapsed", "offer not taken up in time", now)
+        notifications.settle(f"booking:{booking.id}", now=now)
     db.session.execute(
         sa.update(SpaceWait)
         .where(SpaceWait.status == "waiting", SpaceWait.start_at <= now)

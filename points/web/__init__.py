@@ -14,6 +14,7 @@ def register_web(app: Flask) -> None:
         earning,
         home,
         hosting,
+        inbox,
         labels,
         market,
         profile,
@@ -24,11 +25,12 @@ def register_web(app: Flask) -> None:
     )
 
     pages = (home, auth, profile, staff, hosting, assessments, training, courses, earning, market)
-    pages += (spaces,)
+    pages += (spaces, inbox)
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)
     labels.register(app)
+    inbox.register(app)
 
 
 def error_page(status: int, *, retry_minutes: int | None = None, details=()):

@@ -1,7 +1,8 @@
-"""The home page: the landing page for visitors; for a member, the answer to their first
-question, by role — merchant staff: the confirm box and today's confirmations; social
-workers: their queues with counts; hosts: their bookings, free time in their spaces and
-their assessment colour; everyone: points, what they buy, the next level, recent movements.
+"""The home page: the landing page for visitors; for a member, first what asks for an answer
+now (an offer to take), then the answer to their first question, by role — merchant staff:
+the confirm box and today's confirmations; social workers: their queues with counts; hosts:
+their bookings, free time in their spaces and their assessment colour; everyone: points,
+what they buy, the next level, recent movements.
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from points.marketplace import services as market
 from points.members import applications, quarterly, training
 from points.members import services as members
 from points.members.models import Member
+from points.notifications import render as notice
+from points.notifications import services as notifications
 from points.spaces import services as spaces
 from points.spaces import utilisation
 from points.spaces.models import Booking, Space
+from points.web import inbox
 from points.web.market import ConfirmForm
 from points.web.space_reports import compare_words, part_name, use_words
 
@@ -43,6 +47,9 @@ def index():
     wallet = ledger.member_wallet(member.id)
     return render_template(
         "home/member.html",
+        answers=notifications.needs_answer(member),
+        notice=notice,
+        notice_target=inbox.target,
         counter=_counter(member) if member.merchant_ids else None,
         staff=_staff_work(member) if member.is_staff else None,
         host=_host_week(member) if member.level == "host" else None,

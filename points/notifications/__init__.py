@@ -1,0 +1,1 @@
+"""Telling members what happened and what to do next: the inbox, SMS and email."""

@@ -1,0 +1,27 @@
+"""What the notification services refuse, and the kinds they define themselves."""
+
+from __future__ import annotations
+
+from points.errors import N_, Text
+
+NOT_FOUND = Text("notification.not_found", "no such notification", N_("No such message."))
+UNKNOWN_KIND = Text(
+    "notification.unknown_kind",
+    "{kind} is not a kind of notification",
+    N_("%(kind)s is not a kind of message."),
+)
+UNKNOWN_CHANNEL = Text(
+    "notification.unknown_channel",
+    "{channel} is not a channel (sms, email)",
+    N_("%(channel)s is not a way to be told (SMS, email)."),
+)
+NO_EMAIL = Text(
+    "notification.no_email",
+    "add an email address to your profile first",
+    N_("Add an email address to your profile first."),
+)
+NOT_RETRYABLE = Text(
+    "notification.not_retryable",
+    "only failed, uncertain or unsent deliveries can be sent again",
+    N_("Only failed, uncertain or unsent messages can be sent again."),
+)
