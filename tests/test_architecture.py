@@ -48,5 +48,14 @@ def test_the_ledger_may_import_no_other_domain_nor_an_entry_point():
 
 def test_the_readme_names_every_domain_folder():
     layout = (ROOT / "README.md").read_text(encoding="utf-8").split("## Layout", 1)[1]
-    for folder in ("ledger", "members", "activities", "marketplace", "spaces", "web", "api"):
+    for folder in (
+        "ledger",
+        "members",
+        "activities",
+        "marketplace",
+        "spaces",
+        "notifications",
+        "web",
+        "api",
+    ):
         assert f"`{folder}/`" in layout

@@ -99,6 +99,7 @@ def register_api(app: Flask, api: Api) -> None:
         marketplace,
         me,
         members,
+        notifications,
         space_reports,
         spaces,
         system,
@@ -121,6 +122,7 @@ def register_api(app: Flask, api: Api) -> None:
         assessments,
         training,
         members,
+        notifications,
     )
     for module in modules:
         csrf.exempt(module.blp)

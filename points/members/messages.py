@@ -353,3 +353,9 @@ NOT_SIGNED_UP = Text(
     "you have not signed up for this session",
     N_("You have not signed up for this session."),
 )
+
+EMAIL = Text(
+    "member.email",
+    "must be an email address like name@example.com",
+    N_("Enter an email address like name@example.com."),
+)

@@ -841,3 +841,19 @@ def create_staff(
 def promote_to_host(member: Member, *, reason: str, actor_id: int | None, now: datetime):
     """Record the appointment of a host (called by applications.appoint)."""
     return _record(member, to_level="host", reason=reason, actor_id=actor_id, now=now)
+
+
+def set_email(member: Member, value) -> Member:
+    """The member's email address for notifications (empty: none); checked and normalised."""
+    from email_validator import EmailNotValidError, validate_email
+
+    if value is None or (isinstance(value, str) and not value.strip()):
+        member.email = None
+        return member
+    if not isinstance(value, str) or len(value) > 120:
+        raise InvalidInput(M.EMAIL, field="email")
+    try:
+        member.email = validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise InvalidInput(M.EMAIL, field="email") from None
+    return member

@@ -15,7 +15,7 @@ from flask import current_app
 
 from points import clock
 from points.database import is_id, utcnow
-from points.errors import NotFound, PointsError
+from points.errors import InvalidInput, NotFound
 from points.extensions import db
 from points.notifications import messages as texts
 from points.notifications import quiet
@@ -244,11 +244,11 @@ def choose(member, kind_key: str, channel: str, wanted: bool) -> None:
     """Record that `member` does (not) want `kind_key` on `channel`."""
     kind = KINDS.get(kind_key) if isinstance(kind_key, str) else None
     if kind is None or not kind.inbox:
-        raise PointsError(texts.UNKNOWN_KIND, field="kind", kind=kind_key)
+        raise InvalidInput(texts.UNKNOWN_KIND, field="kind", kind=kind_key)
     if channel not in CHANNELS:
-        raise PointsError(texts.UNKNOWN_CHANNEL, field="channel", channel=channel)
+        raise InvalidInput(texts.UNKNOWN_CHANNEL, field="channel", channel=channel)
     if wanted and _address(member, channel) is None:
-        raise PointsError(texts.NO_EMAIL, field="channel")
+        raise InvalidInput(texts.NO_EMAIL, field="channel")
     row = db.session.get(NotificationPreference, (member.id, kind.key, channel))
     if wanted == (channel in kind.default_channels()):
         if row is not None:

@@ -24,12 +24,16 @@ class PledgeForm(FlaskForm):
     real_name = StringField(_l("Real name (as on your ID card)"))
 
 
+class EmailForm(FlaskForm):
+    email = StringField(_l("Email (optional, for messages by email)"))
+
+
 class SkillForm(FlaskForm):
     category = StringField(_l("Skill (e.g. 瑜伽, 急救, 手工编织)"))
     description = TextAreaField(_l("What you can do, and for whom"))
 
 
-def _render(pledge_form=None, skill_form=None, status=200):
+def _render(pledge_form=None, skill_form=None, email_form=None, status=200):
     member = current_user
     return render_template(
         "profile/show.html",
@@ -45,6 +49,7 @@ def _render(pledge_form=None, skill_form=None, status=200):
         signups=training.my_signups(member),
         pledge_form=pledge_form or PledgeForm(),
         skill_form=skill_form or SkillForm(),
+        email_form=email_form or EmailForm(email=member.email or ""),
     ), status
 
 
@@ -82,3 +87,15 @@ def declare_skill():
             flash(_("Your skill is declared. A social worker will review it."), "success")
             return redirect(url_for("profile.show"))
     return _render(skill_form=form, status=422)
+
+
+@bp.post("/email")
+@login_required
+def set_email():
+    form = EmailForm()
+    if form.validate_on_submit():
+        with refused(form):
+            members.set_email(current_user, form.email.data)
+            flash(_("Saved."), "success")
+            return redirect(url_for("profile.show") + "#messages")
+    return _render(email_form=form, status=422)

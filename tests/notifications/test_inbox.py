@@ -124,3 +124,31 @@ def test_a_member_turns_sms_off_for_offers_and_is_told_in_the_inbox_only(client,
     assert len(notifications.inbox(member)) == 1
     # Email cannot be chosen without an address.
     assert f'name="{OFFER.key}:email"' in client.get("/me/notifications").get_data(as_text=True)
+
+
+def test_with_an_email_address_a_member_can_choose_email(client, make_member):
+    member = make_member(role="social_worker")
+    sign_in(client, member.phone)
+    token = csrf_token(client, "/me")
+    bad = client.post("/me/email", data={"csrf_token": token, "email": "not an address"})
+    assert bad.status_code == 422 and "name@example.com" in bad.get_data(as_text=True)
+    db.session.expire_all()
+    assert member.email is None
+    good = client.post("/me/email", data={"csrf_token": token, "email": " Li@Example.COM "})
+    assert good.status_code == 302
+    db.session.expire_all()
+    assert member.email == "Li@example.com"
+    client.post(
+        "/me/notifications",
+        data={
+            "csrf_token": csrf_token(client, "/me/notifications"),
+            f"{OFFER.key}:sms": "on",
+            f"{OFFER.key}:email": "on",
+        },
+    )
+    notification = _offer(member, datetime.now(SHANGHAI))
+    db.session.commit()
+    assert {(d.channel, d.address) for d in notification.deliveries} == {
+        ("sms", member.phone),
+        ("email", "Li@example.com"),
+    }
