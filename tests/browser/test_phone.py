@@ -9,7 +9,16 @@ from tests.browser.steps import fits_phone, sign_in
 
 PAGES = {
     None: ["/", "/login", "/register", "/activities/types", "/benefits"],
-    "13900000004": ["/", "/me", "/me/statement", "/me/claims", "/claims/new", "/me/vouchers"],
+    "13900000004": [
+        "/",
+        "/me",
+        "/me/statement",
+        "/me/claims",
+        "/claims/new",
+        "/me/vouchers",
+        "/inbox",
+        "/me/notifications",
+    ],
     "13900000003": [
         "/",
         "/activities",
