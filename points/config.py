@@ -142,4 +142,28 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=config["SESSION_DAYS"]))
+    _check_clock_times(config)
     return config
+
+
+class ConfigError(ValueError):
+    """A setting cannot be used; the message names it and shows what it should look like."""
+
+
+def _check_clock_times(config: dict) -> None:
+    """Wall-clock settings are read at every notification; refuse bad ones at start."""
+    from datetime import time
+
+    def wall(name: str, value: str, example: str) -> None:
+        try:
+            time.fromisoformat(value.strip())
+        except (AttributeError, ValueError):
+            raise ConfigError(f"{name} must look like {example}, not {value!r}") from None
+
+    quiet = config["NOTIFY_QUIET_HOURS"]
+    parts = quiet.split("-") if isinstance(quiet, str) else []
+    if len(parts) != 2:
+        raise ConfigError(f"NOTIFY_QUIET_HOURS must look like 21:00-08:00, not {quiet!r}")
+    for part in parts:
+        wall("NOTIFY_QUIET_HOURS", part, "21:00-08:00")
+    wall("NOTIFY_DIGEST_AT", config["NOTIFY_DIGEST_AT"], "19:00")

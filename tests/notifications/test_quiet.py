@@ -60,3 +60,19 @@ def test_quiet_hours_inside_one_day_and_none_at_all():
     never = quiet.parse_hours("00:00-00:00")
     assert quiet.quiet_end(local(7, "23:00"), never) == local(7, "23:00")
     assert quiet.waking_deadline(local(7, "23:00"), TWO_HOURS, never) == local(8, "01:00")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("NOTIFY_QUIET_HOURS", "9pm-8am"),
+        ("NOTIFY_QUIET_HOURS", "21:00"),
+        ("NOTIFY_QUIET_HOURS", "21:00-25:00"),
+        ("NOTIFY_DIGEST_AT", "evening"),
+    ],
+)
+def test_a_bad_wall_clock_setting_is_refused_at_start_naming_it(tmp_path, name, value):
+    from points.config import ConfigError
+
+    with pytest.raises(ConfigError, match=name):
+        create_app(app_config(f"sqlite:///{tmp_path}/unused.db", **{name: value}))
