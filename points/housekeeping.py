@@ -32,6 +32,7 @@ def sweep(now=None) -> dict[str, int]:
     return {
         # Vouchers first: they return stock and leave their holds to the ledger's expiry.
         "vouchers_expired": marketplace.expire_due(now=now),
+        "vouchers_reminded": marketplace.remind_expiring(now=now),
         "holds_expired": len(ledger.expire_holds(now=now)),
         "hosts_appointed": applications.appoint_due(now=now),
         # Bookings: no-shows free their time, which may go to the waitlist at once.
