@@ -21,7 +21,10 @@ def test_an_approved_claim_tells_the_member_its_points_and_leads_to_the_statemen
     told_now = the_one(volunteer, M.CLAIM_APPROVED)
     said = params(told_now)
     assert said["points"] == 12 and said["day"] == today - timedelta(days=1)
-    assert said["activity"] == {"zh": "独居老人陪伴探访", "en": "Visiting an older person who lives alone"}
+    assert said["activity"] == {
+        "zh": "独居老人陪伴探访",
+        "en": "Visiting an older person who lives alone",
+    }
     assert told_now.subject == f"claim:{claim.id}"
     assert link(app, told_now) == "/me/statement"
     # Pressed again: still approved once, told once.
