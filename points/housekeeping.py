@@ -21,7 +21,7 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.ledger.anchor import AnchorError, write_anchor
 from points.marketplace import services as marketplace
-from points.members import applications
+from points.members import applications, training
 from points.members import services as members
 from points.spaces import attendance, waitlist
 from points.spaces import services as spaces
@@ -32,12 +32,16 @@ def sweep(now=None) -> dict[str, int]:
     return {
         # Vouchers first: they return stock and leave their holds to the ledger's expiry.
         "vouchers_expired": marketplace.expire_due(now=now),
+        "vouchers_reminded": marketplace.remind_expiring(now=now),
         "holds_expired": len(ledger.expire_holds(now=now)),
+        "notices_ended": applications.notices_ended(now=now),
         "hosts_appointed": applications.appoint_due(now=now),
         # Bookings: no-shows free their time, which may go to the waitlist at once.
         "bookings_no_show": attendance.release_no_shows(now=now),
         "offers_lapsed": waitlist.lapse_offers(now=now),
         "bookings_unapproved": spaces.expire_unapproved(now=now),
+        # Reminders: each written once (a `once` key), however often the sweep runs.
+        "training_reminded": training.remind_tomorrow(now=now),
         # Sign-ins that ended a month ago can never sign anyone in again.
         "sign_ins_forgotten": members.forget_ended_sign_ins(now=now),
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from points import messages as shared
 from points.errors import N_, Text
+from points.notifications.kinds import Kind
 
 # ---------------------------------------------------------------------------- shared here
 # Sentences other domains raise as well: the one Text of `points.messages`, by a local name.
@@ -307,4 +308,36 @@ CHECK_IN_WINDOW = Text(
     "activities.check_in_window",
     "check-in opens {n} minutes before the start and closes {n} minutes after the end",
     N_("Check-in opens %(n)s minutes before the start and closes %(n)s minutes after the end."),
+)
+
+
+# ---------------------------------------------------------------------------- notifications
+# What a member hears about their claims (see points/notifications/kinds.py).
+
+CLAIM_APPROVED = Kind(
+    "claim.approved",
+    N_("Claims approved"),
+    N_("%(points)s points for %(activity)s"),
+    N_("Your claim for %(activity)s on %(day)s is approved: %(points)s points are yours."),
+    link=("activities.statement", {}),
+    sms=("activity", "points"),
+)
+CLAIM_REJECTED = Kind(
+    "claim.rejected",
+    N_("Claims not approved"),
+    N_("Your claim for %(activity)s is not approved"),
+    N_("Your claim for %(activity)s on %(day)s is not approved: %(reason)s"),
+    link=("activities.my_claims", {}),
+    sms=("activity", "reason"),
+)
+CLAIM_REVERSED = Kind(
+    "claim.reversed",
+    N_("Awards reversed"),
+    N_("%(points)s points for %(activity)s taken back"),
+    N_(
+        "The %(points)s points awarded for %(activity)s on %(day)s are taken back: %(reason)s. "
+        "Your statement shows both movements."
+    ),
+    link=("activities.statement", {}),
+    sms=("activity", "points", "reason"),
 )

@@ -38,6 +38,8 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.members import services as members
 from points.members.models import Member
+from points.notifications import render
+from points.notifications import services as notifications
 
 # What an uploaded photo may be, by its first bytes (the name and header can lie), and the
 # Pillow formats that may decode it (phones write multi-picture JPEGs, which Pillow calls MPO).
@@ -377,7 +379,22 @@ def approve_claim(claim: Claim, *, actor: Member, now: datetime | None = None) -
     claim.decided_by = actor.id
     claim.decided_at = now
     db.session.flush()
+    _tell(claim, M.CLAIM_APPROVED, now, points=points)
     return claim
+
+
+def _tell(claim: Claim, kind, now: datetime, **params) -> None:
+    """Tell the claimant what became of their claim (in the decision's transaction)."""
+    t = claim.activity_type
+    notifications.notify(
+        members.get_member(claim.member_id),
+        kind,
+        subject=f"claim:{claim.id}",
+        now=now,
+        activity=render.names(t.name_zh, t.name_en),
+        day=claim.occurred_on,
+        **params,
+    )
 
 
 def reject_claim(claim: Claim, *, actor: Member, reason, now: datetime | None = None) -> Claim:
@@ -394,6 +411,7 @@ def reject_claim(claim: Claim, *, actor: Member, reason, now: datetime | None = 
     claim.decided_by = actor.id
     claim.decided_at = now or utcnow()
     db.session.flush()
+    _tell(claim, M.CLAIM_REJECTED, claim.decided_at, reason=reason)
     return claim
 
 
@@ -419,6 +437,7 @@ def reverse_claim(claim: Claim, *, actor: Member, reason, now: datetime | None =
     claim.reversed_by = actor.id
     claim.reversal_reason = reason
     db.session.flush()
+    _tell(claim, M.CLAIM_REVERSED, now, points=claim.points, reason=reason)
     return claim
 
 

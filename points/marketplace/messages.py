@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from points import messages as shared
 from points.errors import N_, Text
+from points.notifications.kinds import Kind
 
 # ---------------------------------------------------------------------------- shared here
 # Sentences other domains raise as well: the one Text of `points.messages`, by a local name.
@@ -143,4 +144,44 @@ MONTH_SHAPE = Text(
     "marketplace.month_shape",
     "must be a month like 2026-11",
     N_("Give the month like 2026-11."),
+)
+
+
+# ---------------------------------------------------------------------------- notifications
+# What a member hears about their vouchers (see points/notifications/kinds.py).
+
+VOUCHER_CONFIRMED = Kind(
+    "voucher.confirmed",
+    N_("Vouchers used (核销)"),
+    N_("Your voucher for %(benefit)s is used"),
+    N_(
+        "%(merchant)s confirmed your voucher for %(benefit)s ×%(quantity)s at %(time)s: "
+        "%(points)s points."
+    ),
+    link=("market.voucher", {"redemption_id": "voucher"}),
+    priority="low",
+)
+VOUCHER_EXPIRING = Kind(
+    "voucher.expiring",
+    N_("Vouchers about to expire"),
+    N_("Your voucher for %(benefit)s expires soon"),
+    N_(
+        "Use your voucher for %(benefit)s at %(merchant)s before %(expires)s; after that it "
+        "is void and the points come back."
+    ),
+    link=("market.voucher", {"redemption_id": "voucher"}),
+    priority="urgent",
+    answer=True,
+    deadline="expires",
+    sms=("benefit", "merchant", "expires"),
+)
+VOUCHER_EXPIRED = Kind(
+    "voucher.expired",
+    N_("Vouchers expired"),
+    N_("Your voucher for %(benefit)s has expired"),
+    N_(
+        "It was not used by %(expires)s, so it is void: its %(points)s points are yours "
+        "again, to redeem this or another benefit."
+    ),
+    link=("market.benefit", {"benefit_id": "benefit_id"}),
 )

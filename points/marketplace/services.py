@@ -40,6 +40,8 @@ from points.marketplace.models import (
     Redemption,
 )
 from points.members.models import LEVELS, Community, Member
+from points.notifications import render
+from points.notifications import services as notifications
 from points.validate import text, whole
 
 # Voucher codes: 9 characters from 31 that cannot be confused when read aloud or typed
@@ -48,6 +50,7 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 9
 MAX_QUANTITY = 10
 MAX_KEY = 200
+VOUCHER_REMIND_DAYS = 2  # an unused voucher's holder is reminded this long before it expires
 CODE_SHAPE = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
 
 
@@ -433,7 +436,33 @@ def _end(redemption: Redemption, status: str, now: datetime) -> Redemption:
     redemption.status = status
     redemption.ended_at = now
     db.session.flush()
+    notifications.settle(_subject(redemption), now=now)
     return redemption
+
+
+def _subject(redemption: Redemption) -> str:
+    return f"voucher:{redemption.id}"
+
+
+def _tell(redemption: Redemption, kind, now: datetime, *, once: str | None = None, **params):
+    """Tell the voucher's holder what became of it (in the transaction of the change)."""
+    benefit = redemption.benefit
+    provider = benefit.provider
+    return notifications.notify(
+        db.session.get(Member, redemption.member_id),
+        kind,
+        subject=_subject(redemption),
+        once=once,
+        now=now,
+        voucher=redemption.id,
+        benefit_id=benefit.id,
+        benefit=render.names(benefit.title_zh, benefit.title_en),
+        merchant=render.names(provider.name_zh, provider.name_en),
+        points=redemption.points,
+        quantity=redemption.quantity,
+        expires=redemption.expires_at,
+        **params,
+    )
 
 
 def _ended_message(redemption: Redemption) -> Said:
@@ -475,10 +504,36 @@ def expire_due(*, now: datetime | None = None, limit: int = 500) -> int:
         db.session.refresh(redemption)
         if redemption.status == "held":
             _end(redemption, "expired", now)
+            _tell(redemption, M.VOUCHER_EXPIRED, now)
             ended += 1
     if ended:
         ledger.expire_holds(now=now)
     return ended
+
+
+def remind_expiring(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The sweep: remind each holder of an unused voucher that expires within
+    VOUCHER_REMIND_DAYS (two), once per voucher. A voucher valid for no longer than that is
+    not reminded: it was just taken. Returns how many reminders it wrote."""
+    now = now or utcnow()
+    ahead = timedelta(days=VOUCHER_REMIND_DAYS)
+    due = db.session.scalars(
+        sa.select(Redemption)
+        .where(
+            Redemption.status == "held",
+            Redemption.expires_at > now,
+            Redemption.expires_at <= now + ahead,
+        )
+        .order_by(Redemption.expires_at, Redemption.id)
+        .limit(limit)
+    ).all()
+    written = 0
+    for redemption in due:
+        if redemption.expires_at - redemption.created_at <= ahead:
+            continue
+        told = _tell(redemption, M.VOUCHER_EXPIRING, now, once=f"voucher-expiring:{redemption.id}")
+        written += told is not None
+    return written
 
 
 # ---------------------------------------------------------------------------- confirm
@@ -545,6 +600,7 @@ def _confirm(redemption: Redemption, *, actor_id: int | None, now: datetime) -> 
     if redemption.benefit.category == "space_use":
         _grant_space(redemption, now)
     db.session.flush()
+    notifications.settle(_subject(redemption), now=now)
     return redemption
 
 
@@ -566,7 +622,9 @@ def confirm(code, *, staff: Member, now: datetime | None = None) -> Redemption:
         raise Conflict(M.CONFIRMED_AT, time=redemption.confirmed_at, name=who)
     if redemption.status in ("cancelled", "expired") or redemption.expires_at <= now:
         raise Conflict(_ended_message(redemption))
-    return _confirm(redemption, actor_id=staff.id, now=now)
+    _confirm(redemption, actor_id=staff.id, now=now)
+    _tell(redemption, M.VOUCHER_CONFIRMED, now, time=now)
+    return redemption
 
 
 # ---------------------------------------------------------------------------- reading

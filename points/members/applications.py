@@ -24,8 +24,10 @@ from points.members import messages as M
 from points.members import progression
 from points.members import services as members
 from points.members.models import HostApplication, Member, Objection
+from points.notifications import services as notifications
 
 OPEN = ("submitted", "selected")
+NOTICE_ENDED_WITHIN_DAYS = 7  # how far back the sweep looks for notices that ended
 
 
 def get_application(application_id: int) -> HostApplication:
@@ -110,6 +112,24 @@ def review(
         application.decision_reason = validate.text(reason, "reason", 500)
         application.status = "declined"
     db.session.flush()
+    if select:  # the decision, and the public notice it starts
+        notifications.notify(
+            applicant,
+            M.APPLICATION_SELECTED,
+            subject=f"application:{application.id}",
+            now=now,
+            programme=application.programme_title,
+            ends=application.notice_ends_at,
+        )
+    else:
+        notifications.notify(
+            applicant,
+            M.APPLICATION_DECLINED,
+            subject=f"application:{application.id}",
+            now=now,
+            programme=application.programme_title,
+            reason=application.decision_reason,
+        )
     return application
 
 
@@ -134,6 +154,18 @@ def object_to(
     )
     db.session.add(objection)
     db.session.flush()
+    applicant = members.get_member(application.member_id)
+    # A social worker must uphold or dismiss it before the appointment: tell them all.
+    for worker in members.social_workers_of(application.community_id):
+        notifications.notify(
+            worker,
+            M.OBJECTION_LODGED,
+            subject=f"objection:{objection.id}",
+            now=now,
+            applicant=applicant.name,
+            programme=application.programme_title,
+            reason=objection.reason,
+        )
     return objection
 
 
@@ -149,10 +181,30 @@ def resolve_objection(
     objection.resolution = validate.text(note, "note", 500)
     objection.status = "upheld" if uphold else "dismissed"
     objection.resolved_by, objection.resolved_at = actor.id, now
+    applicant = members.get_member(application.member_id)
     if uphold and application.status == "selected":
         application.status = "declined"
         application.decision_reason = f"objection upheld: {objection.resolution}"
+        notifications.notify(
+            applicant,
+            M.OBJECTION_UPHELD,
+            subject=f"application:{application.id}",
+            now=now,
+            programme=application.programme_title,
+            note=objection.resolution,
+        )
     db.session.flush()
+    notifications.settle(f"objection:{objection.id}", now=now)
+    notifications.notify(
+        members.get_member(objection.lodged_by),
+        M.OBJECTION_RESOLVED,
+        subject=f"objection:{objection.id}",
+        now=now,
+        outcome=objection.status,
+        applicant=applicant.name,
+        programme=application.programme_title,
+        note=objection.resolution,
+    )
     return objection
 
 
@@ -200,6 +252,35 @@ def appoint(
         now=now,
     )
     return application
+
+
+def notices_ended(now: datetime | None = None) -> int:
+    """The sweep: tell each applicant whose public notice has ended, once. Returns how many
+    were told (an appointment that follows is told as the new level)."""
+    now = now or utcnow()
+    ended = db.session.scalars(
+        sa.select(HostApplication)
+        .where(
+            HostApplication.status == "selected",
+            HostApplication.notice_ends_at <= now,
+            # Only notices that ended recently: not every past one when this first runs.
+            HostApplication.notice_ends_at > now - timedelta(days=NOTICE_ENDED_WITHIN_DAYS),
+        )
+        .order_by(HostApplication.id)
+    ).all()
+    told = 0
+    for application in ended:
+        written = notifications.notify(
+            members.get_member(application.member_id),
+            M.NOTICE_ENDED,
+            subject=f"application:{application.id}",
+            once=f"notice-ended:{application.id}",
+            now=now,
+            programme=application.programme_title,
+            ends=application.notice_ends_at,
+        )
+        told += written is not None
+    return told
 
 
 def appoint_due(now: datetime | None = None) -> int:

@@ -9,6 +9,7 @@ choice from a list) are in `points.messages`.
 from __future__ import annotations
 
 from points.errors import N_, Text
+from points.notifications.kinds import Kind
 
 # ---------------------------------------------------------------------------- passwords
 
@@ -358,4 +359,126 @@ EMAIL = Text(
     "member.email",
     "must be an email address like name@example.com",
     N_("Enter an email address like name@example.com."),
+)
+
+# ---------------------------------------------------------------------------- notifications
+# What members hear about their level, training, host application and assessment; staff
+# about objections they must resolve. See points/notifications/kinds.py.
+
+LEVEL_GAINED = Kind(
+    "member.level_gained",
+    N_("A new level"),
+    N_("You are now %(level)s"),
+    N_("From %(was)s to %(level)s on %(day)s. Your profile shows what the next level needs."),
+    link=("profile.show", {}),
+    labels={"level": "level", "was": "level"},
+    sms=("level",),
+)
+LEVEL_LOST = Kind(
+    "member.level_lost",
+    N_("A level lost"),
+    N_("Your level is now %(level)s"),
+    N_(
+        "From %(was)s to %(level)s on %(day)s. Your profile's level history says why and "
+        "what it changed."
+    ),
+    link=("profile.show", {}),
+    labels={"level": "level", "was": "level"},
+    sms=("was", "level"),
+)
+TRAINING_SIGNED_UP = Kind(
+    "training.signed_up",
+    N_("Training seats taken"),
+    N_("Your seat at %(course)s is booked"),
+    N_("%(course)s, %(start)s at %(place)s. We remind you the day before."),
+    link=("courses.sessions", {}),
+    priority="low",
+)
+TRAINING_TOMORROW = Kind(
+    "training.tomorrow",
+    N_("Training tomorrow"),
+    N_("%(course)s is tomorrow"),
+    N_(
+        "%(course)s starts %(start)s at %(place)s. If you cannot come, free your seat for "
+        "someone else."
+    ),
+    link=("courses.sessions", {}),
+    # A time to be somewhere: SMS by default (after quiet hours), like a deadline.
+    priority="urgent",
+    sms=("course", "start", "place"),
+)
+TRAINING_ATTENDED = Kind(
+    "training.attended",
+    N_("Training recorded"),
+    N_("%(course)s is recorded as done"),
+    N_("You attended %(course)s on %(day)s; it counts towards your next level."),
+    link=("profile.show", {}),
+    priority="low",
+)
+APPLICATION_SELECTED = Kind(
+    "application.selected",
+    N_("Host application selected"),
+    N_("Your host application is selected"),
+    N_(
+        "%(programme)s is selected. Its public notice (公示) runs until %(ends)s; if no "
+        "objection is upheld and your training is done, you are then appointed."
+    ),
+    link=("hosting.mine", {}),
+    sms=("programme", "ends"),
+)
+APPLICATION_DECLINED = Kind(
+    "application.declined",
+    N_("Host application not selected"),
+    N_("Your host application is not selected"),
+    N_("%(programme)s is not selected: %(reason)s"),
+    link=("hosting.mine", {}),
+    sms=("programme",),
+)
+NOTICE_ENDED = Kind(
+    "application.notice_ended",
+    N_("Public notice ended"),
+    N_("Your public notice has ended"),
+    N_(
+        "The public notice of %(programme)s ended on %(ends)s. Your application shows what, "
+        "if anything, is still waited for."
+    ),
+    link=("hosting.mine", {}),
+    priority="low",
+)
+OBJECTION_UPHELD = Kind(
+    "application.objection_upheld",
+    N_("An objection to your host application upheld"),
+    N_("An objection to your application is upheld"),
+    N_("%(programme)s is therefore not selected: %(note)s"),
+    link=("hosting.mine", {}),
+    sms=("programme",),
+)
+OBJECTION_RESOLVED = Kind(
+    "objection.resolved",
+    N_("Your objections' outcome"),
+    N_("Your objection is %(outcome)s"),
+    N_("Your objection to %(applicant)s's public notice (%(programme)s) is %(outcome)s: %(note)s"),
+    link=("hosting.notices", {}),
+    labels={"outcome": "objection_status"},
+)
+OBJECTION_LODGED = Kind(
+    "objection.lodged",
+    N_("Objections to resolve (staff)"),
+    N_("An objection to %(applicant)s's public notice"),
+    N_("%(programme)s: “%(reason)s”. Uphold or dismiss it before the appointment."),
+    link=("hosting.queue", {}),
+    answer=True,
+    email_default=True,
+)
+ASSESSMENT_PUBLISHED = Kind(
+    "assessment.published",
+    N_("Quarterly assessment (三色预警)"),
+    N_("Your assessment for %(quarter)s: %(colour)s"),
+    N_(
+        "Your rating for %(quarter)s is %(colour)s. Your profile shows each measure and what "
+        "would lift it."
+    ),
+    link=("profile.show", {}),
+    labels={"colour": "colour"},
+    sms=("quarter", "colour"),
 )

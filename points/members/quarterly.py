@@ -38,6 +38,7 @@ from points.members.assessment import (
     rate,
 )
 from points.members.models import Assessment, LevelChange, Member
+from points.notifications import services as notifications
 
 RATED = ("green", "yellow", "red")
 # Where two published reds in a row return a host to.
@@ -296,6 +297,14 @@ def publish(
         raise Conflict(M.DRAFTS_CHANGED, field="confirmed")
     for draft in drafts:
         draft.status, draft.published_by, draft.published_at = "published", actor.id, now
+        notifications.notify(
+            draft.member,
+            M.ASSESSMENT_PUBLISHED,
+            subject=f"assessment:{draft.id}",
+            now=now,
+            quarter=quarter,
+            colour=draft.colour,
+        )
     db.session.flush()
     demoted = []
     for draft in drafts:

@@ -18,8 +18,8 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from points import clock, validate
 from points import messages as shared
-from points import validate
 from points.database import is_id, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from points.extensions import db
@@ -44,6 +44,7 @@ from points.members.models import (
     Skill,
     Street,
 )
+from points.notifications import services as notifications
 
 MIN_PASSWORD = 8
 TOKEN_DAYS = 30
@@ -328,6 +329,24 @@ def can_manage(actor: Member, member: Member) -> bool:
     )
 
 
+def social_workers_of(community_id: int | None) -> list[Member]:
+    """The active social workers of a community: who must act on what happens in it."""
+    if community_id is None:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Member)
+            .join(MemberRole, MemberRole.member_id == Member.id)
+            .where(
+                MemberRole.role == "social_worker",
+                Member.community_id == community_id,
+                Member.status == "active",
+            )
+            .order_by(Member.id)
+        )
+    )
+
+
 def require_staff(actor: Member) -> None:
     if not actor.is_staff:
         raise Forbidden(M.STAFF_ONLY)
@@ -382,9 +401,19 @@ def staff_scope(actor: Member):
 
 
 def _record(
-    member: Member, *, to_level=None, to_status=None, reason: str, actor_id, now, reverses_id=None
+    member: Member,
+    *,
+    to_level=None,
+    to_status=None,
+    reason: str,
+    actor_id,
+    now,
+    reverses_id=None,
+    tell: bool = True,
 ):
-    """Record a change of level or status; a loss has the same consequences on every path."""
+    """Record a change of level or status; a loss has the same consequences on every path.
+    A change of level is told to the member (`tell=False`: a level taken over from a roster,
+    which the member already held)."""
     change = LevelChange(
         member_id=member.id,
         from_level=member.level,
@@ -406,6 +435,17 @@ def _record(
             done.update(hook(member, change, now))
         change.consequences = done
         db.session.flush()
+    if tell and change.to_level != change.from_level:
+        gained = LEVELS.index(change.to_level) > LEVELS.index(change.from_level)
+        notifications.notify(
+            member,
+            M.LEVEL_GAINED if gained else M.LEVEL_LOST,
+            subject=f"level-change:{change.id}",
+            now=now,
+            level=change.to_level,
+            was=change.from_level,
+            day=clock.today(now),
+        )
     return change
 
 
@@ -761,6 +801,7 @@ def import_level(
         reason=validate.reason(reason),
         actor_id=actor_id,
         now=now or utcnow(),
+        tell=False,  # not a change for the member: the level they already held
     )
 
 

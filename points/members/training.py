@@ -11,18 +11,20 @@ lapse, per course), which can move them up the ladder.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from points import clock, validate
 from points import messages as shared
-from points import validate
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
 from points.members import messages as M
 from points.members import services as members
 from points.members.models import Attendance, Course, CourseSession, CourseSignup, Member
+from points.notifications import render
+from points.notifications import services as notifications
 
 MAX_CAPACITY = 500
 DEFAULT_SEATS = 30
@@ -144,6 +146,14 @@ def record_attendance(
             continue
         db.session.add(Attendance(session_id=session.id, member_id=member.id, recorded_by=actor.id))
         members.record_completion(member, course, actor=actor, completed_on=session.starts_at)
+        notifications.notify(
+            member,
+            M.TRAINING_ATTENDED,
+            subject=f"training-session:{session.id}",
+            now=now,
+            course=_course_name(course),
+            day=clock.today(session.starts_at),
+        )
         ticked.append(member)
     db.session.flush()
     return ticked
@@ -201,7 +211,58 @@ def sign_up(session: CourseSession, member: Member, *, now: datetime | None = No
         db.session.add(existing)
     existing.status = "signed_up"
     db.session.flush()
+    notifications.notify(
+        member,
+        M.TRAINING_SIGNED_UP,
+        subject=f"training-session:{session.id}",
+        now=now,
+        **_about(session),
+    )
     return existing
+
+
+def _course_name(course: Course) -> render.Names:
+    return render.names(course.name_zh, course.name_en)
+
+
+def _about(session: CourseSession) -> dict:
+    return {
+        "course": _course_name(session.course),
+        "start": session.starts_at,
+        "place": session.place,
+    }
+
+
+def remind_tomorrow(now: datetime | None = None) -> int:
+    """The sweep: remind everyone holding a seat at a session on the community's next day,
+    once per sign-up however often the sweep runs. Returns how many reminders it wrote."""
+    now = now or utcnow()
+    tomorrow = clock.today(now) + timedelta(days=1)
+    rows = db.session.execute(
+        sa.select(CourseSignup, CourseSession, Member)
+        .join(CourseSession, CourseSession.id == CourseSignup.session_id)
+        .join(Member, Member.id == CourseSignup.member_id)
+        .where(
+            CourseSignup.status == "signed_up",
+            CourseSession.starts_at >= clock.at(tomorrow),
+            CourseSession.starts_at < clock.at(tomorrow + timedelta(days=1)),
+            CourseSession.starts_at > now,
+            Member.status == "active",
+        )
+        .order_by(CourseSignup.id)
+    ).all()
+    written = 0
+    for signup, session, member in rows:
+        told = notifications.notify(
+            member,
+            M.TRAINING_TOMORROW,
+            subject=f"training-session:{session.id}",
+            once=f"training-tomorrow:{signup.id}",
+            now=now,
+            **_about(session),
+        )
+        written += told is not None
+    return written
 
 
 def cancel_signup(session: CourseSession, member: Member, *, now: datetime | None = None):

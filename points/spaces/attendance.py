@@ -140,8 +140,10 @@ def release_no_shows(now: datetime | None = None) -> int:
         .order_by(Booking.id)
         .with_for_update(skip_locked=True, of=Booking)
     ).all()
+    minutes = current_app.config["BOOKING_NO_SHOW_MINUTES"]
     for booking in due:
         core.end(booking, "no_show", "not checked in", now)
+        core.tell(booking, M.BOOKING_NO_SHOW, now, minutes=minutes)
     return len(due)
 
 

@@ -32,6 +32,7 @@ from points.database import is_id, lock_row
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
 from points.ledger import services as ledger
+from points.members import services as members
 from points.members.models import LEVELS, Member
 from points.notifications import quiet, render
 from points.notifications import services as notifications
@@ -406,6 +407,51 @@ def end(booking: Booking, status: str, reason: str, now: datetime) -> None:
     booking.status, booking.ended_at, booking.end_reason = status, now, reason
     db.session.flush()
     offer_freed_time(booking.space_id, booking.start_at, booking.end_at, now)
+
+
+def tell(booking: Booking, kind, now: datetime, **params) -> None:
+    """Tell the booking's host what became of it (in the transaction of the change)."""
+    notifications.notify(
+        db.session.get(Member, booking.host_id),
+        kind,
+        subject=f"booking:{booking.id}",
+        now=now,
+        **about(booking),
+        **params,
+    )
+
+
+def about(booking: Booking) -> dict:
+    space = booking.space
+    return {
+        "space": render.names(space.name_zh, space.name_en),
+        "start": booking.start_at,
+        "end": booking.end_at,
+        "title": booking.title,
+    }
+
+
+def approval_subject(booking: Booking) -> str:
+    return f"booking-approval:{booking.id}"
+
+
+def ask_managers(booking: Booking, now: datetime) -> None:
+    """A booking waits for approval: tell the social workers of the space's community, who
+    are asked until one approves or rejects it (or it begins). A weekly series asks once."""
+    host = db.session.get(Member, booking.host_id)
+    once = f"booking-approval:series:{booking.series_id}" if booking.series_id else None
+    for worker in members.social_workers_of(booking.space.community_id):
+        if worker.id == host.id:
+            continue
+        notifications.notify(
+            worker,
+            M.BOOKING_TO_APPROVE,
+            subject=approval_subject(booking),
+            once=once,
+            now=now,
+            host=host.name,
+            **about(booking),
+        )
 
 
 def offer_freed_time(space_id: int, start: datetime, end: datetime, now: datetime) -> None:

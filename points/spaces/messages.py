@@ -285,3 +285,72 @@ OFFERED = Kind(
     deadline="deadline",
     sms=("space", "start", "deadline"),
 )
+
+
+# ---------------------------------------------------------------------------- notifications
+# What a host hears about their bookings, and staff about bookings to approve.
+
+BOOKING_APPROVED = Kind(
+    "booking.approved",
+    N_("Bookings approved"),
+    N_("%(space)s is booked for you"),
+    N_("Your booking of %(space)s, %(start)s–%(end)s (%(title)s) is approved."),
+    link=("spaces.mine", {}),
+    sms=("space", "start"),
+)
+BOOKING_REJECTED = Kind(
+    "booking.rejected",
+    N_("Bookings not approved"),
+    N_("Your booking of %(space)s is not approved"),
+    N_(
+        "%(space)s, %(start)s–%(end)s (%(title)s) is not approved: %(reason)s. What it set "
+        "aside is yours again."
+    ),
+    link=("spaces.mine", {}),
+    sms=("space", "start", "reason"),
+)
+BOOKING_NOT_DECIDED = Kind(
+    "booking.not_decided",
+    N_("Bookings not approved in time"),
+    N_("Your booking of %(space)s was not approved in time"),
+    N_(
+        "Nobody approved %(space)s, %(start)s–%(end)s (%(title)s) before it began, so it "
+        "does not take place. What it set aside is yours again."
+    ),
+    link=("spaces.mine", {}),
+)
+BOOKING_NO_SHOW = Kind(
+    "booking.no_show",
+    N_("Bookings released as not used"),
+    N_("%(space)s was released: nobody checked in"),
+    N_(
+        "Nobody checked in to %(space)s, %(start)s–%(end)s (%(title)s) within %(minutes)s "
+        "minutes of the start, so the rest of its time is free for others. It counts as "
+        "not used in your quarterly assessment."
+    ),
+    link=("spaces.mine", {}),
+)
+BOOKING_CANCELLED = Kind(
+    "booking.cancelled_by_platform",
+    N_("Bookings cancelled by the platform"),
+    N_("Your booking of %(space)s is cancelled"),
+    N_(
+        "%(space)s, %(start)s–%(end)s (%(title)s) is cancelled because your level or status "
+        "changed; %(points)s points and %(minutes)s space minutes came back in full."
+    ),
+    link=("spaces.mine", {}),
+    sms=("space", "start"),
+)
+BOOKING_TO_APPROVE = Kind(
+    "booking.to_approve",
+    N_("Bookings to approve (staff)"),
+    N_("%(host)s asks for %(space)s"),
+    N_(
+        "%(host)s asks for %(space)s, %(start)s–%(end)s (%(title)s). Approve or reject it "
+        "before it begins."
+    ),
+    link=("spaces.queue", {}),
+    answer=True,
+    deadline="start",
+    email_default=True,
+)

@@ -27,6 +27,7 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.members import services as members
 from points.members.models import LEVELS, Community, Member
+from points.notifications import services as notifications
 from points.spaces import core
 from points.spaces import messages as M
 from points.spaces.models import (
@@ -269,6 +270,8 @@ def book(
     )
     core.insert(booking)
     core.pay(booking, now=now)
+    if booking.status == "pending":
+        core.ask_managers(booking, now)
     return booking
 
 
@@ -328,6 +331,8 @@ def change(
     booking.decided_by = None
     core.insert(booking)
     core.pay(booking, now=now)
+    if booking.status == "pending":
+        core.ask_managers(booking, now)
     core.offer_freed_time(*was, now)
     return booking
 
@@ -376,6 +381,8 @@ def approve(booking: Booking, *, actor: Member, now: datetime | None = None) -> 
     booking.status = "confirmed"
     booking.decided_by = actor.id
     db.session.flush()
+    notifications.settle(core.approval_subject(booking), now=now)
+    core.tell(booking, M.BOOKING_APPROVED, now)
     return booking
 
 
@@ -389,6 +396,8 @@ def reject(booking: Booking, *, actor: Member, reason, now: datetime | None = No
     core.release_holds(booking, actor_id=actor.id, reason=reason, now=now)
     booking.decided_by = actor.id
     core.end(booking, "rejected", reason, now)
+    notifications.settle(core.approval_subject(booking), now=now)
+    core.tell(booking, M.BOOKING_REJECTED, now, reason=reason)
     return booking
 
 
@@ -432,6 +441,8 @@ def expire_unapproved(now: datetime | None = None) -> int:
     ).all()
     for booking in due:
         core.end(booking, "rejected", "not approved before the start", now)
+        notifications.settle(core.approval_subject(booking), now=now)
+        core.tell(booking, M.BOOKING_NOT_DECIDED, now)
     return len(due)
 
 

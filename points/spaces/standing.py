@@ -24,7 +24,9 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.members import services as members
 from points.members.models import LevelChange, Member
+from points.notifications import services as notifications
 from points.spaces import core
+from points.spaces import messages as M
 from points.spaces.models import ACTIVE, BLOCKING, Booking, SpaceWait
 
 MINUTES_RULE = "kept"  # unspent space minutes stay in the wallet (see the docstring)
@@ -68,6 +70,9 @@ def on_level_loss(member: Member, change: LevelChange, now: datetime) -> dict:
             for entry in db.session.scalars(sa.select(SpaceWait).filter_by(booking_id=booking.id)):
                 entry.status = "withdrawn"
         core.end(booking, "cancelled", f"cancelled: {_why(change)}", now)
+        notifications.settle(f"booking:{booking.id}", now=now)
+        notifications.settle(core.approval_subject(booking), now=now)
+        core.tell(booking, M.BOOKING_CANCELLED, now, points=points, minutes=minutes)
         cancelled.append(
             {
                 "booking": booking.id,

@@ -103,6 +103,8 @@ def accept(booking: Booking, *, host: Member, now: datetime | None = None) -> Bo
     core.pay(booking, now=now)
     entry.status = "booked"
     db.session.flush()
+    if booking.status == "pending":
+        core.ask_managers(booking, now)
     return booking
 
 

@@ -36,10 +36,25 @@ def _level(code: str) -> str:
     return str(LEVEL_NAMES.get(code, code))
 
 
-# Parameters a Text names in `labels` are codes; the page shows them by these names.
+def _colour(code: str) -> str:
+    from points.web.labels import COLOUR_NAMES
+
+    return str(COLOUR_NAMES.get(code, code))
+
+
+def _objection_status(code: str) -> str:
+    from points.web.labels import OBJECTION_STATUS_NAMES
+
+    return str(OBJECTION_STATUS_NAMES.get(code, code))
+
+
+# Parameters a Text (or a notification's Kind) names in `labels` are codes; the page shows
+# them by these names.
 LABELS = {
     "booking_status": _booking_status,
+    "colour": _colour,
     "level": _level,
+    "objection_status": _objection_status,
     "period": _period,
 }
 
