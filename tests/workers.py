@@ -86,3 +86,24 @@ class WorkerProcess:
     @property
     def log(self) -> str:
         return "\n".join(self.lines)
+
+
+def gather(processes: list[WorkerProcess], until) -> str:
+    """Read every process's output until `until(log)` holds for their log together (or they
+    all ended, or PATIENCE_S passed); returns that log."""
+    deadline = time.monotonic() + PATIENCE_S
+    while True:
+        for process in processes:
+            while not process.ended:
+                try:
+                    line = process._new.get_nowait()
+                except queue.Empty:
+                    break
+                if line is None:
+                    process.ended = True
+                else:
+                    process.lines.append(line)
+        log = "\n".join(line for p in processes for line in p.lines)
+        if until(log) or all(p.ended for p in processes) or time.monotonic() > deadline:
+            return log
+        time.sleep(0.1)
