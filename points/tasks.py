@@ -64,11 +64,14 @@ def build(app: Flask) -> Queue:
         """The safety net: whatever is due and was not sent by its own task."""
         return worker.deliver_job(app)
 
+    announced = []  # this process's first sweep is logged whatever it did
+
     @huey.periodic_task(crontab(minute="*"))
     def sweep() -> None:
         """The housekeeping sweep, once per interval across machines (the database lock)."""
         if worker.seconds(app.config, "HOUSEKEEPING_INTERVAL_S", least=0):
-            worker.sweep_job(app)
+            if worker.sweep_job(app, announce=not announced) is not None:
+                announced.append(True)
 
     return Queue(huey, deliver, deliver_due, sweep)
 
