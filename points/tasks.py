@@ -92,6 +92,7 @@ def queue_of(app: Flask) -> Queue:
 
 def consume(app: Flask, *, workers: int) -> None:
     """Run the Huey consumer (`workers` threads and the scheduler) until SIGTERM/SIGINT."""
+    worker.seconds(app.config, "HOUSEKEEPING_INTERVAL_S", least=0)  # a bad one stops it now
     consumer = queue_of(app).huey.create_consumer(
         workers=workers, worker_type="thread", periodic=True, graceful_signal="TERM"
     )

@@ -98,21 +98,25 @@ class Worker:
         self.sweep_s = seconds(app.config, "HOUSEKEEPING_INTERVAL_S", least=0)
         self.sweeps = 0
         self.stopping = False
-        # A self-pipe wakes the loop's wait at once, from a signal handler too (where taking
-        # a lock, as threading.Event.set does, could deadlock the thread it interrupted).
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_w, False)
+        # While it runs, a self-pipe wakes its wait at once, from a signal handler too (where
+        # taking a lock, as threading.Event.set does, could deadlock the interrupted thread).
+        self._wake: tuple[int, int] | None = None
 
     def stop(self, signum=None, frame=None) -> None:
         """Stop after the job in hand (a signal handler, or any thread)."""
         self.stopping = True
-        try:
-            os.write(self._wake_w, b"x")
-        except BlockingIOError:  # already woken
-            pass
+        wake = self._wake
+        if wake is not None:
+            try:
+                os.write(wake[1], b"x")
+            except OSError:  # already woken (the pipe is full), or it has just stopped
+                pass
 
     def run(self) -> None:
         """Loop until stopped; SIGTERM and SIGINT stop it (in the main thread)."""
+        read, write = os.pipe()
+        os.set_blocking(write, False)
+        self._wake = (read, write)
         handlers = {}
         for signum in (signal.SIGTERM, signal.SIGINT):
             try:
@@ -129,8 +133,9 @@ class Worker:
         finally:
             for signum, handler in handlers.items():
                 signal.signal(signum, handler)
-            os.close(self._wake_r)
-            os.close(self._wake_w)
+            self._wake = None
+            os.close(read)
+            os.close(write)
         log.info("worker stopped")
 
     def _loop(self) -> None:
@@ -147,6 +152,7 @@ class Worker:
             if self.stopping:
                 break
             due = min(next_delivery, next_sweep) if self.sweep_s else next_delivery
-            ready, _, _ = select.select([self._wake_r], [], [], max(0.0, due - time.monotonic()))
+            wake = self._wake[0]
+            ready, _, _ = select.select([wake], [], [], max(0.0, due - time.monotonic()))
             if ready:
-                os.read(self._wake_r, 64)
+                os.read(wake, 64)

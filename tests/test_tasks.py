@@ -175,3 +175,10 @@ def test_three_machines_consumers_run_the_periodic_sweep_once_and_a_committed_de
     _assert_released(app, wallet_id, hold_id)
     with app.app_context():
         assert jobs.last_run("sweep").runs == 1
+
+
+def test_a_bad_setting_stops_the_consumer_at_start_naming_it(app):
+    app.config["HOUSEKEEPING_INTERVAL_S"] = "every minute"
+    result = app.test_cli_runner().invoke(args=["worker"])
+    assert result.exit_code == 1
+    assert "HOUSEKEEPING_INTERVAL_S: must be a number of seconds, at least 0" in result.output
