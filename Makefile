@@ -1,5 +1,6 @@
 # Two commands set everything up on a fresh machine with only Python and make:
 #   make run    — venv, install, migrate, demo seed (once), serve with gunicorn on $(PORT)
+#                 and run the worker beside it (Procfile, honcho)
 #   make test   — venv, install dev extras, lint, every test (SQLite; PostgreSQL too when
 #                 TEST_DATABASE_URL is set)
 PYTHON ?= python3
@@ -40,11 +41,12 @@ translations: $(VENV)/.installed-dev
 		--no-wrap
 	sed -i '/^"POT-Creation-Date:/d' $(CATALOG).po
 
+# The Procfile's two processes under honcho: gunicorn (web) and `flask worker` (the background
+# work; the Huey consumer when REDIS_URL is set). Ctrl-C stops both.
 run: $(VENV)/.installed $(CATALOG).mo
 	$(FLASK) db upgrade
 	$(FLASK) seed demo
-	$(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind $(HOST):$(PORT) \
-		--access-logfile - 'points:create_app()'
+	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) WORKERS=$(WORKERS) $(BIN)/honcho start -p $(PORT)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -59,7 +59,8 @@ def register_extensions(app: Flask) -> None:
             synchronous=app.config["SQLITE_SYNCHRONOUS"],
         )
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    from points import headers, housekeeping, identity, ratelimits
+    from points import headers, identity, ratelimits
+    from points import jobs as _jobs  # noqa: F401 (mapped tables: the periodic jobs' last runs)
 
     # First, so that who is asking is settled before any other hook (limits, CSRF) asks.
     identity.init_app(app)
@@ -77,7 +78,6 @@ def register_extensions(app: Flask) -> None:
     from points.spaces import reconcile as bookings_reconcile
 
     headers.init_app(app)  # security headers on every response, errors and static files too
-    housekeeping.init_app(app)
     # Domains that measure what members do feed the ladder and the assessment.
     activities.register_measures()
     attendance.register_measures()
@@ -87,6 +87,11 @@ def register_extensions(app: Flask) -> None:
     bookings_reconcile.register()
     # What losing a level or active status does to bookings (exit, suspension, demotion).
     standing.register()
+    if app.config["REDIS_URL"]:
+        # Only then: without Redis nothing imports Huey or redis (the embedded default).
+        from points import tasks
+
+        tasks.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

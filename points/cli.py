@@ -1,20 +1,22 @@
 """Operator commands: `flask --app points ledger verify|sweep|anchor`, `… seed demo`,
-`… members create-staff|reset-password|look-alikes`, `… ops backup|restore`.
+`… members create-staff|reset-password|look-alikes`, `… ops backup|restore`, and
+`… worker`, the background work beside gunicorn (points/worker.py).
 
 Each calls the same services as the pages and commits once at the end.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
-from points import backup, housekeeping, seeding, validate
+from points import backup, housekeeping, seeding, validate, worker
 from points import messages as shared
 from points.errors import NotFound, PointsError
 from points.extensions import db
@@ -42,9 +44,9 @@ def verify_command():
 
 @ledger_cli.command("sweep")
 def sweep_command():
-    """Void overdue holds now (the app also does this by itself); for a cron."""
-    done = housekeeping.sweep()
-    db.session.commit()
+    """Run the housekeeping sweep now, then anchor the chain (the worker does this every
+    HOUSEKEEPING_INTERVAL_S); waits for a sweep running elsewhere to end first."""
+    done = housekeeping.sweep_once(0, wait=True)
     click.echo(", ".join(f"{name}: {count}" for name, count in done.items()))
     _anchor()
 
@@ -216,7 +218,41 @@ def restore_command(path, yes):
     sys.exit(0 if report.ok else 1)
 
 
+@click.command("worker")
+@click.option(
+    "--workers",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="With REDIS_URL: the Huey consumer's worker threads.",
+)
+@click.option(
+    "--log-level",
+    default="INFO",
+    show_default=True,
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
+)
+@with_appcontext
+def worker_command(workers, log_level):
+    """Do the background work until SIGTERM or SIGINT: send the notifications whose time has
+    come (every NOTIFY_POLL_S) and run the housekeeping sweep (every HOUSEKEEPING_INTERVAL_S,
+    once across machines). With REDIS_URL set: the Huey consumer of those tasks."""
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = current_app._get_current_object()
+    try:
+        if app.config["REDIS_URL"]:
+            from points import tasks
+
+            tasks.consume(app, workers=workers)
+        else:
+            worker.Worker(app).run()
+    except PointsError as error:
+        named = "; ".join(f"{k}: {', '.join(v)}" for k, v in error.errors.items())
+        raise click.ClickException(named or error.message) from None
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(worker_command)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(members_cli)

@@ -48,9 +48,19 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
         # The community's clock: times are shown in this zone, stored in UTC.
         "COMMUNITY_TIMEZONE": os.environ.get("COMMUNITY_TIMEZONE", "Asia/Shanghai"),
-        # Holds left pending past their expiry are voided by a sweep the app runs itself,
-        # at most this often (seconds), piggy-backing on requests; 0 turns it off.
-        "HOUSEKEEPING_INTERVAL_S": int(os.environ.get("HOUSEKEEPING_INTERVAL_S", "60")),
+        # The worker (`flask --app points worker`, beside gunicorn; points/worker.py) runs the
+        # housekeeping sweep (overdue holds, vouchers, no-shows …) this often (seconds), once
+        # across every machine (points/jobs.py); 0 turns it off. Never on a member's request.
+        "HOUSEKEEPING_INTERVAL_S": os.environ.get("HOUSEKEEPING_INTERVAL_S", "60"),
+        # How often the worker sends the notifications whose time has come (seconds).
+        "NOTIFY_POLL_S": os.environ.get("NOTIFY_POLL_S", "1"),
+        # Set (redis://host:6379/0): the background work goes over Redis as a Huey queue —
+        # deliveries are enqueued as their transaction commits, the sweep is a periodic task —
+        # and `flask worker` is the Huey consumer; every machine may run one. Unset: nothing
+        # imports redis or Huey, and `flask worker` is a plain loop.
+        "REDIS_URL": os.environ.get("REDIS_URL", ""),
+        # The Huey queue's name: its Redis keys are huey.*.<name> (letters, digits, _ only).
+        "HUEY_NAME": os.environ.get("HUEY_NAME", "points"),
         # Notifications: no SMS in quiet hours (the community's clock; equal ends: none);
         # low-priority kinds chosen for SMS or email go out once a day, at NOTIFY_DIGEST_AT.
         "NOTIFY_QUIET_HOURS": os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00"),

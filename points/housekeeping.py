@@ -5,21 +5,19 @@ forgetting sign-ins that ended a month ago. After
 each sweep the ledger's chain head is written to the anchor file outside the database
 (points/ledger/anchor.py).
 
-No scheduler or broker is needed: before a request, at most once per
-`HOUSEKEEPING_INTERVAL_S` per process, the sweep runs in its own short transaction. A cron
-can run the same sweep with `flask --app points ledger sweep`.
+No member's request pays for it: the worker beside gunicorn (points/worker.py,
+`flask --app points worker`, or the Huey consumer with REDIS_URL) runs `sweep_once` every
+`HOUSEKEEPING_INTERVAL_S`, in its own short transaction, and then anchors the chain. The
+sweep's turn is taken under a database lock (points/jobs.py), so however many machines run a
+worker it runs once per interval. An operator (or a cron) runs it at once with
+`flask --app points ledger sweep`.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-
-from flask import Flask
-
+from points import jobs
 from points.extensions import db
 from points.ledger import services as ledger
-from points.ledger.anchor import AnchorError, write_anchor
 from points.marketplace import services as marketplace
 from points.members import applications, training
 from points.members import services as members
@@ -47,27 +45,14 @@ def sweep(now=None) -> dict[str, int]:
     }
 
 
-def init_app(app: Flask) -> None:
-    interval = app.config["HOUSEKEEPING_INTERVAL_S"]
-    if interval <= 0:
-        return
-    guard = threading.Lock()
-    last_run = [0.0]
-
-    @app.before_request
-    def _housekeeping():
-        if time.monotonic() - last_run[0] < interval or not guard.acquire(blocking=False):
-            return
-        try:
-            last_run[0] = time.monotonic()
-            sweep()
-            db.session.commit()
-            write_anchor()
-        except AnchorError as error:  # the database no longer extends the anchored chain
-            db.session.rollback()
-            app.logger.error("ledger anchor not moved: %s", error)
-        except Exception:  # never fail a member's request for the sweep's sake
-            db.session.rollback()
-            app.logger.exception("housekeeping sweep failed; it will run again")
-        finally:
-            guard.release()
+def sweep_once(interval_s: float, *, now=None, wait: bool = False) -> dict[str, int] | None:
+    """Run the sweep in a transaction of its own and commit it, if this interval's turn is
+    ours (points/jobs.py); None when another worker has it. `wait`: wait for a sweep running
+    elsewhere to end (PostgreSQL) instead of skipping. The caller anchors the chain after."""
+    db.session.rollback()  # the turn must be the first thing in its transaction
+    if not jobs.claim("sweep", interval_s, now=now, wait=wait):
+        db.session.rollback()
+        return None
+    done = sweep(now=now)
+    db.session.commit()
+    return done

@@ -232,3 +232,11 @@ NOT_TAKEN_NONE = Text(
     "is not a parameter of this operation; it takes none",
     N_("This request takes no parameters."),
 )
+
+# ---------------------------------------------------------------------------- the worker
+# A setting the worker reads (points/worker.py) is not a number it can use; names the setting.
+SETTING_SECONDS = Text(
+    "setting.seconds",
+    "must be a number of seconds, at least {least}",
+    N_("Must be a number of seconds, at least %(least)s."),
+)

@@ -104,6 +104,32 @@ def pytest_collection_modifyitems(config, items):
         items.sort(key=_send_order)
 
 
+# ---------------------------------------------------------------------------- redis
+# With REDIS_URL the background work is a Huey queue (points/tasks.py). Its tests need a Redis
+# server: TEST_REDIS_URL (e.g. redis://127.0.0.1:6379/5). Without one they are skipped — but
+# under CI (CI set), where .ci/run provides Redis, a missing or unreachable one fails them.
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL", "")
+    problem = "TEST_REDIS_URL is not set" if not url else None
+    if url:
+        import redis
+
+        try:
+            client = redis.Redis.from_url(url, socket_connect_timeout=5)
+            client.ping()
+            client.close()
+        except redis.RedisError as error:
+            problem = f"Redis at {url} cannot be reached: {error}"
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem}; CI runs the Redis-backed tests", pytrace=False)
+        pytest.skip(f"{problem}: the Redis-backed tests (the Huey queue) are skipped")
+    return url
+
+
 @dataclass(frozen=True)
 class Backend:
     name: str

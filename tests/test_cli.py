@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from points import create_app, seeding
+from points import create_app, seeding, worker
 from points.database import utcnow
 from points.extensions import db
 from points.ledger import services as ledger
@@ -124,11 +124,16 @@ def test_the_sweep_command_voids_overdue_holds(app):
     _assert_released(app, wallet_id, hold_id)
 
 
-def test_the_app_sweeps_by_itself_when_requests_arrive_and_anchors_the_chain(db_url, tmp_path):
+def test_requests_no_longer_sweep_but_the_worker_does_and_anchors_the_chain(db_url, tmp_path):
     anchor = tmp_path / "ledger-anchor.json"
     app = create_app(app_config(db_url, HOUSEKEEPING_INTERVAL_S=60, LEDGER_ANCHOR_PATH=str(anchor)))
     wallet_id, hold_id = _overdue_hold(app)
     assert app.test_client().get("/").status_code == 200
+    with app.app_context():  # no member's request pays for the sweep
+        assert ledger.get_hold(hold_id).status == "pending"
+    assert not anchor.exists()
+    done = worker.sweep_job(app)
+    assert done is not None and done["holds_expired"] == 1
     _assert_released(app, wallet_id, hold_id)
     assert json.loads(anchor.read_text())["seq"] == 1  # the hold's funding transfer
     with app.app_context():
