@@ -63,8 +63,7 @@ _PHONE = {"autocomplete": "tel", "inputmode": "tel"}
 _CODE = {
     "autocomplete": "one-time-code",
     "inputmode": "numeric",
-    "pattern": "[0-9]*",
-    "maxlength": "6",
+    "pattern": "[0-9]*",  # the digit keypad on iPhones; "123 456" pasted is fine too
     "class": "code",
 }
 
