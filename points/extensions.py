@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager, current_user
@@ -109,10 +109,7 @@ def limit_sign_in(view):
     return view
 
 
-def limit_code_requests(view):
-    """SMS codes asked for are limited per mobile number (CODE_PHONE_LIMIT) and per client
-    address (CODE_ADDRESS_LIMIT), pages and API together. Every request counts, for a number
-    with an account or without, so the limits say nothing about which numbers exist."""
+def _code_budgets(view, deduct_when=None):
     budgets = (
         ("CODE_PHONE_LIMIT", _signing_in_phone, "code-phone"),
         ("CODE_ADDRESS_LIMIT", address_key, "code-addr"),
@@ -122,9 +119,23 @@ def limit_code_requests(view):
             lambda setting=setting: current_app.config[setting],
             scope=scope,
             key_func=key_func,
+            deduct_when=deduct_when,
             methods=["POST"],
         )(view)
     return view
+
+
+def limit_code_requests(view):
+    """SMS codes asked for are limited per mobile number (CODE_PHONE_LIMIT) and per client
+    address (CODE_ADDRESS_LIMIT), pages and API together. Every request counts, for a number
+    with an account or without, so the limits say nothing about which numbers exist."""
+    return _code_budgets(view)
+
+
+def limit_codes_sent(view):
+    """The same budgets for a view that sends a code only sometimes (sign-up without a
+    password): a request counts when the view set `g.code_sent`."""
+    return _code_budgets(view, deduct_when=lambda _response: bool(g.get("code_sent")))
 
 
 def limit_wrong_codes(view):

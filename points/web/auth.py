@@ -18,6 +18,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -33,7 +34,7 @@ from wtforms.fields import TelField
 
 from points import identity
 from points.errors import InvalidInput
-from points.extensions import db, limit_code_requests, limit_sign_in
+from points.extensions import db, limit_code_requests, limit_codes_sent, limit_sign_in
 from points.members import codes
 from points.members import messages as M
 from points.members import services as members
@@ -112,6 +113,7 @@ def _place_choices(form: RegisterForm) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limit_codes_sent
 def register():
     form = RegisterForm()
     _place_choices(form)
@@ -128,6 +130,7 @@ def register():
             )
             if not member.has_password:
                 codes.send_code(member.phone, purpose="sign_in")
+                g.code_sent = True  # counts against the code limits (limit_codes_sent)
                 session["code_phone"] = member.phone
                 flash(_sent(), "success")
                 return redirect(url_for("auth.login_code_enter", next=url_for("auth.password")))

@@ -226,3 +226,21 @@ def test_after_a_code_sign_in_the_old_password_is_not_needed_but_after_a_passwor
     assert by_password.get("/me").status_code == 302  # the other sign-in ended
     # The freshness belongs to that sign-in: once used, the old password is asked again.
     assert 'name="current_password"' in by_code.get("/password").get_data(as_text=True)
+
+
+def test_a_sign_up_that_sends_a_code_counts_against_the_code_limits(app, client, places):
+    def sign_up(phone, password):
+        form = {
+            "phone": phone,
+            "name": "李阿婆",
+            "password": password,
+            "community_id": places[0].id,
+            "grid_id": 0,
+            "csrf_token": csrf_token(client, "/register"),
+        }
+        return client.post("/register", data=form)
+
+    assert sign_up("13812345678", "a-new-secret-77").status_code == 302  # no code sent
+    assert _ask(app.test_client(), "13812345678").status_code == 302
+    assert sign_up("13812345679", "").status_code == 302  # a code sent: counted
+    assert _ask(app.test_client(), "13812345679").status_code == 429
