@@ -87,6 +87,12 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # RATELIMIT_STORAGE_URI).
         "SIGN_IN_PHONE_LIMIT": os.environ.get("SIGN_IN_PHONE_LIMIT", "5 per 15 minutes"),
         "SIGN_IN_ADDRESS_LIMIT": os.environ.get("SIGN_IN_ADDRESS_LIMIT", "30 per 15 minutes"),
+        # SMS codes asked for (sign-in or password reset), on the pages and POST
+        # /api/v1/auth/code together: per mobile number and per client address. Every
+        # request counts, whether the number has an account or not. Wrong codes count
+        # against the sign-in limits above.
+        "CODE_PHONE_LIMIT": os.environ.get("CODE_PHONE_LIMIT", "1 per minute;5 per hour"),
+        "CODE_ADDRESS_LIMIT": os.environ.get("CODE_ADDRESS_LIMIT", "20 per hour"),
         "WTF_CSRF_TIME_LIMIT": None,
         # The growth ladder (see points/members/progression.py)
         "LADDER_TALENT_MIN_HOURS": float(os.environ.get("LADDER_TALENT_MIN_HOURS", "20")),

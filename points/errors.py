@@ -179,6 +179,10 @@ class Unauthorized(PointsError):
     status = 401
 
 
+class WrongAttempt(Unauthorized):
+    """A wrong secret (an SMS code) was tried and counted: the caller commits the count."""
+
+
 class Forbidden(PointsError):
     """The caller is signed in but may not do this (role, or another community's member)."""
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+import unicodedata
+
+from flask import current_app, g, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager, current_user
@@ -72,12 +74,14 @@ def _wrong_code(response) -> bool:
 
 
 def _signing_in_phone() -> str:
-    """Rate-limit key: the mobile number being signed in to (form or JSON)."""
+    """Rate-limit key: the mobile number being signed in to (form or JSON), folded as the
+    services fold it, so "１３８…" and "138…" share one budget."""
     sent = request.form.get("phone")
     if sent is None and request.is_json:
         body = request.get_json(silent=True)
         sent = body.get("phone") if isinstance(body, dict) else None
-    digits = sent.strip()[:20] if isinstance(sent, str) else ""
+    folded = unicodedata.normalize("NFKC", sent) if isinstance(sent, str) else ""
+    digits = "".join(c for c in folded if c.isascii() and c.isdigit())[:20]
     # No phone sent: nothing to sign in to (the call fails validation, which is not counted).
     return f"phone:{digits}" if digits else "phone:none"
 
@@ -103,6 +107,35 @@ def limit_sign_in(view):
             methods=["POST"],
         )(view)
     return view
+
+
+def _code_budgets(view, deduct_when=None):
+    budgets = (
+        ("CODE_PHONE_LIMIT", _signing_in_phone, "code-phone"),
+        ("CODE_ADDRESS_LIMIT", address_key, "code-addr"),
+    )
+    for setting, key_func, scope in budgets:
+        view = limiter.shared_limit(
+            lambda setting=setting: current_app.config[setting],
+            scope=scope,
+            key_func=key_func,
+            deduct_when=deduct_when,
+            methods=["POST"],
+        )(view)
+    return view
+
+
+def limit_code_requests(view):
+    """SMS codes asked for are limited per mobile number (CODE_PHONE_LIMIT) and per client
+    address (CODE_ADDRESS_LIMIT), pages and API together. Every request counts, for a number
+    with an account or without, so the limits say nothing about which numbers exist."""
+    return _code_budgets(view)
+
+
+def limit_codes_sent(view):
+    """The same budgets for a view that sends a code only sometimes (sign-up without a
+    password): a request counts when the view set `g.code_sent`."""
+    return _code_budgets(view, deduct_when=lambda _response: bool(g.get("code_sent")))
 
 
 def limit_wrong_codes(view):

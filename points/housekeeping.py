@@ -1,7 +1,9 @@
 """Work the application does by itself on a timer: voiding overdue holds, appointing hosts
 whose public notice has ended, expiring vouchers not confirmed in time, releasing no-show
-bookings, passing lapsed waitlist offers on, rejecting bookings never approved, and
-forgetting sign-ins that ended a month ago. After
+bookings, passing lapsed waitlist offers on, rejecting bookings never approved,
+forgetting sign-ins that ended a month ago, and scrubbing expired SMS codes from the
+notifications that carried them (their plaintext stays in the outbox only while it can be
+used; points/members/codes.py). After
 each sweep the ledger's chain head is written to the anchor file outside the database
 (points/ledger/anchor.py).
 
@@ -19,7 +21,7 @@ from points import jobs
 from points.extensions import db
 from points.ledger import services as ledger
 from points.marketplace import services as marketplace
-from points.members import applications, training
+from points.members import applications, codes, training
 from points.members import services as members
 from points.spaces import attendance, waitlist
 from points.spaces import services as spaces
@@ -42,6 +44,8 @@ def sweep(now=None) -> dict[str, int]:
         "training_reminded": training.remind_tomorrow(now=now),
         # Sign-ins that ended a month ago can never sign anyone in again.
         "sign_ins_forgotten": members.forget_ended_sign_ins(now=now),
+        # An SMS code's plaintext is kept in its notification only until the code expires.
+        "codes_forgotten": codes.forget_codes(now=now),
     }
 
 

@@ -21,6 +21,8 @@ PUBLIC = frozenset(
         "auth_api.register",
         "auth_api.communities",
         "auth_api.token",
+        "auth_api.code",
+        "auth_api.password_reset",
         "activities_api.activity_types",
         "activities_api.activity_type_versions",
         "marketplace_api.benefits",
@@ -48,8 +50,8 @@ SECURITY_SCHEMES = {
 # Either scheme will do.
 MEMBER = [{"bearer": []}, {"cookie": []}]
 
-# The one public operation that answers 401: a wrong phone number or password.
-SIGN_IN = "auth_api.token"
+# The public operations that answer 401: a wrong phone number, password or SMS code.
+SIGN_IN = frozenset({"auth_api.token", "auth_api.password_reset"})
 
 
 class MemberOperations(BasePlugin):
@@ -64,7 +66,7 @@ class MemberOperations(BasePlugin):
             responses = operation.setdefault("responses", {})
             if endpoint in PUBLIC:
                 operation["security"] = []
-            if endpoint not in PUBLIC or endpoint == SIGN_IN:
+            if endpoint not in PUBLIC or endpoint in SIGN_IN:
                 responses.setdefault("401", "UNAUTHORIZED")
             if method.upper() in UNSAFE or "requestBody" in operation:
                 responses.setdefault("400", "BAD_REQUEST")

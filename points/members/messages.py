@@ -74,6 +74,57 @@ PASSWORD_NEEDED = Text(
     N_("A new member needs a password."),
 )
 
+
+# ---------------------------------------------------------------------------- SMS codes
+
+# One message for every code that does not work (wrong, expired, used, ended by wrong
+# tries, or a number with no account): telling them apart would say which numbers exist.
+WRONG_CODE = Text(
+    "members.wrong_code",
+    "wrong or expired code; ask for a new one",
+    N_("This code is wrong or no longer valid. Check it, or ask for a new code."),
+)
+CODE_SHAPE = Text(
+    "members.code_shape",
+    "must be the 6 digits of the SMS",
+    N_("Enter the 6 digits of the SMS."),
+)
+PASSWORD_OR_CODE = Text(
+    "members.password_or_code",
+    "give either password or code",
+    N_("Enter either your password or the SMS code."),
+)
+PASSWORDS_DIFFER = Text(
+    "members.passwords_differ",
+    "the two passwords differ",
+    N_("The two passwords are not the same. Type the new password twice."),
+)
+CODE_SIGN_IN_FIRST = Text(
+    "members.code_sign_in_first",
+    "you have no password yet: sign in with an SMS code, then set one within {minutes} minutes",
+    N_(
+        "You have no password yet. Sign in with an SMS code, then set one within "
+        "%(minutes)s minutes."
+    ),
+)
+
+# What a member is sent: by SMS always (their preferences cannot turn it off), at once even
+# in quiet hours (they just asked for it), and never kept in the inbox.
+SIGN_IN_CODE = Kind(
+    "members.sign_in_code",
+    N_("Sign-in codes"),
+    N_("Your code"),
+    N_(
+        "Your code is %(code)s. It is valid for %(minutes)s minutes. "
+        "Never tell it to anyone, not even staff."
+    ),
+    priority="urgent",
+    quiet=False,
+    inbox=False,
+    sms=("code", "minutes"),
+    required=("sms",),
+)
+
 # ---------------------------------------------------------------------------- staff
 
 STAFF_ONLY = Text(

@@ -12,6 +12,9 @@ with `Objection`s during the notice) and `Assessment` (a quarterly three-colour 
 `ApiToken` holds sign-ins by their hash only: API bearer tokens (`kind` "api") and web
 sessions ("web", the value the session and remember cookies carry), so that a password
 change, a suspension or "sign out everywhere" can end every one of them on the server.
+`SignInCode` is the one live SMS code of a member for one purpose (signing in, resetting the
+password), kept only as an HMAC: asking again replaces it, using it or five wrong tries end
+it. A member who signed up by code has no password (`password_hash` is empty).
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ class Member(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(sa.String(11), unique=True)
     name: Mapped[str] = mapped_column(sa.String(40))
+    # Empty: no password yet (signed up by SMS code); such a member signs in by code only.
     password_hash: Mapped[str] = mapped_column(sa.String(200))
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
     grid_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grids.id"))
@@ -108,6 +112,10 @@ class Member(UserMixin, db.Model):
 
     def has_role(self, role: str) -> bool:
         return any(r.role == role for r in self.roles)
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
 
     @property
     def role_names(self) -> list[str]:
@@ -209,6 +217,29 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     member: Mapped[Member] = relationship()
+
+
+CODE_PURPOSES = ("sign_in", "reset")
+
+
+class SignInCode(db.Model):
+    """A member's live SMS code for one purpose: one row each, replaced by the next code."""
+
+    __tablename__ = "sign_in_codes"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "purpose", name="uq_sign_in_codes_member_purpose"),
+        sa.CheckConstraint(one_of("purpose", CODE_PURPOSES), name="ck_sign_in_codes_purpose"),
+        sa.CheckConstraint("attempts >= 0", name="ck_sign_in_codes_attempts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    purpose: Mapped[str] = mapped_column(sa.String(8))
+    code_hash: Mapped[str] = mapped_column(sa.String(64))  # HMAC-SHA-256 under SECRET_KEY
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(default=0)  # wrong tries; five end the code
 
 
 class Course(db.Model):

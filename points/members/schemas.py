@@ -13,18 +13,73 @@ class RegisterRequest(Schema):
         unknown = RAISE
 
     phone = fields.String(required=True, metadata={"example": "13812345678"})
-    password = fields.String(required=True, load_only=True, metadata={"example": "demo1234"})
+    password = fields.String(
+        load_default=None,
+        allow_none=True,
+        load_only=True,
+        metadata={
+            "example": "demo1234",
+            "description": "optional: without one the member signs in with an SMS code "
+            "(POST /api/v1/auth/code, then POST /api/v1/auth/token with `code`)",
+        },
+    )
     name = fields.String(required=True, metadata={"example": "王阿姨"})
     community_id = fields.Integer(load_default=None, allow_none=True)
     grid_id = fields.Integer(load_default=None, allow_none=True)
 
 
 class TokenRequest(Schema):
+    """Sign in with the phone and either the password or an SMS code (exactly one)."""
+
     class Meta:
         unknown = RAISE
 
     phone = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    password = fields.String(
+        load_default=None, load_only=True, metadata={"description": "the password, or give `code`"}
+    )
+    code = fields.String(
+        load_default=None,
+        load_only=True,
+        metadata={
+            "example": "123456",
+            "description": "the 6 digits of a sign-in SMS (POST /api/v1/auth/code), "
+            "instead of `password`",
+        },
+    )
+
+
+class CodeRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    phone = fields.String(required=True, metadata={"example": "13812345678"})
+    purpose = fields.String(
+        load_default="sign_in",
+        metadata={
+            "enum": ["sign_in", "reset"],
+            "description": "`sign_in` (the default) or `reset` (a new password)",
+        },
+    )
+
+
+class CodeSentOut(Schema):
+    """The same answer whether the number has an account or not."""
+
+    minutes = fields.Integer(
+        metadata={"description": "how long a code sent to the number is valid", "example": 5}
+    )
+
+
+class PasswordResetRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    phone = fields.String(required=True)
+    code = fields.String(
+        required=True, load_only=True, metadata={"description": "the 6 digits of a reset SMS"}
+    )
+    new_password = fields.String(required=True, load_only=True)
 
 
 class CommunityOut(Schema):

@@ -169,10 +169,14 @@ def register_member(
     password_hash: str | None = None,
     now: datetime | None = None,
 ) -> Member:
-    """Sign a resident up; their points and space-minute wallets open at once."""
+    """Sign a resident up; their points and space-minute wallets open at once. Without a
+    password (None) the member signs in by SMS code (points/members/codes.py) until they
+    set one."""
     phone, name = _phone(phone), _name(name)
     if password_hash is None:
-        password_hash = generate_password_hash(_password(password, phone=phone))
+        password_hash = (
+            "" if password is None else generate_password_hash(_password(password, phone=phone))
+        )
     community_id, grid_id = _place(community_id, grid_id)
     if find_by_phone(phone) is not None:
         raise InvalidInput(M.ALREADY_REGISTERED, field="phone")
@@ -201,18 +205,44 @@ def authenticate(phone, password) -> Member:
     """The member with this phone and password, if active; otherwise Unauthorized."""
     member = find_by_phone(validate.folded(phone).strip()) if isinstance(phone, str) else None
     given = password if isinstance(password, str) else ""
-    if not check_password_hash(member.password_hash if member else _DUMMY_HASH, given):
+    # A member without a password is refused like a wrong one, after the same work.
+    stored = member.password_hash if member is not None and member.has_password else None
+    if not check_password_hash(stored or _DUMMY_HASH, given) or stored is None:
         raise Unauthorized(M.WRONG_PASSWORD, field="password")
     if not member.is_active:
         raise Unauthorized(M.ACCOUNT_CLOSED, field="phone", status=member.status)
     return member
 
 
-def change_password(member: Member, *, current, new, keep: str | None = None) -> None:
-    """Change the password and end every other sign-in of the member (`keep`: this one)."""
-    if not isinstance(current, str) or not check_password_hash(member.password_hash, current):
-        raise InvalidInput(M.NOT_CURRENT_PASSWORD, field="current_password")
+def check_password(value, field: str = "password", phone: str | None = None) -> str:
+    """`value` if it follows the password rules, else InvalidInput naming `field`."""
+    return _password(value, field, phone)
+
+
+def set_password(member: Member, new: str) -> None:
     member.password_hash = generate_password_hash(_password(new, "new_password", member.phone))
+
+
+def change_password(
+    member: Member,
+    *,
+    current,
+    new,
+    keep: str | None = None,
+    proven: bool = False,
+    fresh_minutes: int = 10,
+) -> None:
+    """Change the password and end every other sign-in of the member (`keep`: this one).
+    The current password is needed unless `proven`: the member signed in with an SMS code
+    a few minutes ago (how a member without a password sets their first)."""
+    if not proven:
+        if not member.has_password:
+            raise InvalidInput(
+                M.CODE_SIGN_IN_FIRST, field="current_password", minutes=fresh_minutes
+            )
+        if not isinstance(current, str) or not check_password_hash(member.password_hash, current):
+            raise InvalidInput(M.NOT_CURRENT_PASSWORD, field="current_password")
+    set_password(member, new)
     end_sign_ins(member, keep=keep)
 
 

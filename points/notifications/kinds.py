@@ -14,6 +14,8 @@ URL. `priority` sets the default channels and how the outside channels treat it:
 
 `sms` lists the parameters an SMS template takes, in order (Chinese SMS providers send only
 templates approved beforehand, filled with parameters; see points/notifications/sms.py).
+`required` names channels the member's preferences cannot turn off (a sign-in code goes by
+SMS or nowhere).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ KINDS: dict[str, Kind] = {}
 
 class Kind:
     __slots__ = ("key", "name", "title", "body", "link", "priority", "answer", "deadline", "sms",
-                 "labels", "quiet", "inbox", "email_default")
+                 "labels", "quiet", "inbox", "email_default", "required")
 
     def __init__(
         self,
@@ -45,6 +47,7 @@ class Kind:
         quiet: bool = True,
         inbox: bool = True,
         email_default: bool = False,
+        required: tuple[str, ...] = (),
     ):
         if key in KINDS:
             raise ValueError(f"notification kind {key!r} is defined twice")
@@ -63,13 +66,14 @@ class Kind:
         self.quiet = quiet  # False: sent at once even in quiet hours (a code just asked for)
         self.inbox = inbox  # False: not kept in the inbox (a sign-in code)
         self.email_default = email_default  # staff and merchants' kinds: email when they have one
+        self.required = tuple(required)  # always on these channels, whatever the member chose
         KINDS[key] = self
 
     def default_channels(self) -> frozenset[str]:
         chosen = {"sms"} if self.priority == "urgent" else set()
         if self.email_default:
             chosen.add("email")
-        return frozenset(chosen)
+        return frozenset(chosen | set(self.required))
 
     def __repr__(self) -> str:
         return f"Kind({self.key!r})"

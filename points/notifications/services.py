@@ -36,7 +36,8 @@ def _address(member, channel: str) -> str | None:
 
 
 def wanted_channels(member, kind: Kind) -> set[str]:
-    """The outside channels `member` wants `kind` on: the kind's defaults, then their choices."""
+    """The outside channels `member` wants `kind` on: the kind's defaults, then their choices;
+    a channel the kind requires stays whatever they chose."""
     chosen = set(kind.default_channels())
     rows = db.session.execute(
         sa.select(NotificationPreference.channel, NotificationPreference.wanted).where(
@@ -46,6 +47,7 @@ def wanted_channels(member, kind: Kind) -> set[str]:
     )
     for channel, wanted in rows:
         (chosen.add if wanted else chosen.discard)(channel)
+    chosen |= set(kind.required)
     return {c for c in chosen if _address(member, c)}
 
 
@@ -125,6 +127,39 @@ def settle(subject: str, *, member_id: int | None = None, now: datetime | None =
         query = query.where(Notification.member_id == member_id)
     result = db.session.execute(query.values(settled_at=now or utcnow()))
     return result.rowcount
+
+
+def forget_param(
+    kind: Kind,
+    name: str,
+    *,
+    subject: str | None = None,
+    created_before: datetime | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Remove parameter `name` from the unsettled notifications of `kind` (those about
+    `subject`, or made at or before `created_before`) and settle them: what they carried
+    (a sign-in code) can no longer be used, so it need not be kept. A delivery of theirs
+    still queued is skipped, never sent without it. Returns how many were scrubbed."""
+    now = now or utcnow()
+    query = sa.select(Notification).where(
+        Notification.kind == kind.key, Notification.settled_at.is_(None)
+    )
+    if subject is not None:
+        query = query.where(Notification.subject == subject)
+    if created_before is not None:
+        query = query.where(Notification.created_at <= created_before)
+    scrubbed = 0
+    for notification in db.session.scalars(query):
+        notification.params = {k: v for k, v in (notification.params or {}).items() if k != name}
+        notification.settled_at = now
+        for delivery in notification.deliveries:
+            if delivery.status == "queued":
+                delivery.status = "skipped"
+                delivery.last_error = f"{name} no longer valid before it was sent"
+        scrubbed += 1
+    db.session.flush()
+    return scrubbed
 
 
 # ------------------------------------------------------------------------------ the inbox

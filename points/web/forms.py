@@ -12,7 +12,7 @@ from flask import flash, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from points.errors import PointsError
+from points.errors import PointsError, WrongAttempt
 from points.extensions import db
 from points.web.messages import translate_error
 
@@ -45,6 +45,19 @@ def refused(
         refusal.error = error
         if show:
             show_error(form, error)
+
+
+@contextmanager
+def counted(form: FlaskForm | None = None) -> Iterator[Refusal]:
+    """Like `refused` for a WrongAttempt (a wrong SMS code), which is shown on `form` but
+    *not* rolled back: the wrong try it counted is committed when the view returns, so five
+    of them end the code. Put it inside `refused`, which takes every other refusal."""
+    refusal = Refusal()
+    try:
+        yield refusal
+    except WrongAttempt as error:
+        refusal.error = error
+        show_error(form, error)
 
 
 def attempt(action: Callable[[], object], success: str) -> bool:

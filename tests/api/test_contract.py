@@ -37,6 +37,8 @@ def test_only_the_public_operations_need_no_member(client):
         ("POST", "/api/v1/auth/register"),
         ("GET", "/api/v1/auth/communities"),
         ("POST", "/api/v1/auth/token"),
+        ("POST", "/api/v1/auth/code"),
+        ("POST", "/api/v1/auth/password/reset"),
         ("GET", "/api/v1/activity-types"),
         ("GET", "/api/v1/activity-types/{code}/versions"),
         ("GET", "/api/v1/benefits"),
@@ -100,7 +102,7 @@ def test_public_operations_work_without_a_member(client, world):
     assert client.get("/api/v1/spaces").status_code == 200
     # A public write still validates its body: the 422 names the fields.
     answer = client.post("/api/v1/auth/register", json={"phone": "1"})
-    assert answer.status_code == 422 and "password" in answer.get_json()["errors"]
+    assert answer.status_code == 422 and "name" in answer.get_json()["errors"]
 
 
 def test_a_signed_in_member_gets_past_the_guard(client, world):
@@ -145,6 +147,8 @@ def test_operations_list_the_refusals_they_answer(client):
     confirm = responses("post", "/api/v1/merchant/redemptions/confirm")
     assert confirm["429"]["headers"]["Retry-After"]["required"] is True
     assert "401" in responses("post", "/api/v1/auth/token")  # a wrong phone or password
+    assert "401" in responses("post", "/api/v1/auth/password/reset")  # a wrong code
+    assert "401" not in responses("post", "/api/v1/auth/code")  # never says who exists
     assert "401" not in responses("post", "/api/v1/auth/register")
     for item in doc["paths"].values():
         for method, operation in item.items():

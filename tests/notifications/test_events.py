@@ -61,4 +61,10 @@ def test_every_link_names_a_page_and_every_sms_a_parameter_the_kind_says(app, ev
 
 def test_urgent_is_kept_for_deadlines_and_offers(every_kind):
     urgent = sorted(k.key for k in every_kind if k.priority == "urgent")
-    assert urgent == ["booking.offered", "training.tomorrow", "voucher.expiring"]
+    # A sign-in code is asked for by the person at that moment.
+    assert urgent == [
+        "booking.offered",
+        "members.sign_in_code",
+        "training.tomorrow",
+        "voucher.expiring",
+    ]

@@ -233,7 +233,8 @@ def community_work(make_member, places, room):
 
 
 def count_of(words: str, label: str) -> int:
-    match = re.search(rf"(\d+) {label}", words)
+    """The count beside `label` in the home page's queues (after the menu and its badge)."""
+    match = re.search(rf"(\d+) {label}", words[words.index("待您处理") :])
     assert match, f"no count for {label}"
     return int(match.group(1))
 
