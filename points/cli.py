@@ -1,5 +1,6 @@
 """Operator commands: `flask --app points ledger verify|sweep|anchor`, `… seed demo`,
-`… members create-staff|reset-password|look-alikes`, `… ops backup|restore`.
+`… members create-staff|reset-password|look-alikes`, `… ops backup|restore`,
+`… notifications deliver [--loop]`.
 
 Each calls the same services as the pages and commits once at the end.
 """
@@ -7,6 +8,7 @@ Each calls the same services as the pages and commits once at the end.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -22,6 +24,7 @@ from points.ledger.anchor import AnchorError, write_anchor
 from points.ledger.verify import verify_ledger
 from points.members import services as members
 from points.members.models import ROLES, Member
+from points.notifications import delivery
 
 ledger_cli = AppGroup("ledger", help="Check and maintain the points ledger.")
 seed_cli = AppGroup("seed", help="Load seed data.")
@@ -216,7 +219,29 @@ def restore_command(path, yes):
     sys.exit(0 if report.ok else 1)
 
 
+notifications_cli = AppGroup("notifications", help="Send the outbox: SMS and email.")
+
+
+@notifications_cli.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep going: look again every NOTIFY_POLL_S seconds.")
+@click.option("--limit", default=100, show_default=True, help="Most deliveries per round.")
+def deliver_command(loop, limit):
+    """Send every queued delivery whose time has come; settle claims of workers that died
+    mid-send (marked uncertain, never sent twice). Commits as it goes (one delivery at a time)."""
+    from flask import current_app
+
+    pause = current_app.config["NOTIFY_POLL_S"]
+    while True:
+        done = delivery.deliver_due(limit=limit)
+        if not loop:
+            click.echo(f"{done} deliveries finished")
+            return
+        if done < limit:  # a full round means more may be due at once
+            time.sleep(pause)
+
+
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(notifications_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(members_cli)
