@@ -66,7 +66,7 @@ class Message:
     channel: str
     address: str
     kind: str
-    claims: list[tuple[int, int, int]] = field(default_factory=list)  # delivery, attempts, attempt
+    claims: list[tuple[int, int, int]] = field(default_factory=list)  # delivery, tries, attempt
     template_id: str | None = None  # SMS
     params: list[str] = field(default_factory=list)  # SMS
     subject: str = ""  # email
@@ -120,17 +120,17 @@ def settle_stale(now: datetime | None = None) -> int:
     settled = 0
     with _transaction():
         stale = db.session.execute(
-            sa.select(Delivery.id, Delivery.attempts).where(
+            sa.select(Delivery.id, Delivery.claimed_at).where(
                 Delivery.status == "sending", Delivery.claimed_at < cutoff
             )
         ).all()
-        for delivery_id, attempts in stale:
+        for delivery_id, claimed_at in stale:
             changed = db.session.execute(
                 sa.update(Delivery)
                 .where(
                     Delivery.id == delivery_id,
                     Delivery.status == "sending",
-                    Delivery.attempts == attempts,
+                    Delivery.claimed_at == claimed_at,
                 )
                 .values(status="uncertain", last_error=STALE_REASON)
             ).rowcount
@@ -324,8 +324,9 @@ def _backoff(attempts: int) -> timedelta:
 
 
 def _record(message: Message, result: SendResult, now: datetime) -> None:
-    """Step 3. Only this claim's rows change (its attempts count is the claim's token); a
-    delivery marked uncertain meanwhile gets the truth when it arrives late."""
+    """Step 3. Only this claim's rows change (no attempt was made since ours: an operator's
+    retry starts a new one); a delivery marked uncertain meanwhile gets the truth when it
+    arrives late."""
     most = current_app.config["NOTIFY_MAX_ATTEMPTS"]
     with _transaction():
         for delivery_id, attempts, attempt_id in message.claims:
@@ -347,12 +348,15 @@ def _record(message: Message, result: SendResult, now: datetime) -> None:
                     values.update(status="failed")
                 else:
                     values.update(status="queued", due_at=now + _backoff(attempts))
+            later = sa.exists().where(
+                DeliveryAttempt.delivery_id == delivery_id, DeliveryAttempt.id > attempt_id
+            )
             db.session.execute(
                 sa.update(Delivery)
                 .where(
                     Delivery.id == delivery_id,
-                    Delivery.attempts == attempts,
                     Delivery.status.in_(("sending", "uncertain")),
+                    ~later,
                 )
                 .values(**values)
             )

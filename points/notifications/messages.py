@@ -21,6 +21,11 @@ NO_EMAIL = Text(
     "add an email address to your profile first",
     N_("Add an email address to your profile first."),
 )
+NO_SUCH_DELIVERY = Text(
+    "notification.no_such_delivery",
+    "no such delivery",
+    N_("No such message in the outbox."),
+)
 NOT_RETRYABLE = Text(
     "notification.not_retryable",
     "only failed, uncertain or unsent deliveries can be sent again",
