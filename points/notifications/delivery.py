@@ -199,10 +199,12 @@ def _claim(now: datetime, delivery_id: int | None = None) -> Message | str | Non
             return None  # another worker claimed it between our read and our write
         message = _render([d for d in group if d.id in {i for i, _ in claimed}])
         for delivery_id_, attempts in sorted(claimed):
-            attempt = DeliveryAttempt(delivery_id=delivery_id_, started_at=now)
-            db.session.add(attempt)
-            db.session.flush()
-            message.claims.append((delivery_id_, attempts, attempt.id))
+            attempt_id = db.session.scalar(
+                sa.insert(DeliveryAttempt)
+                .values(delivery_id=delivery_id_, started_at=now, reason="")
+                .returning(DeliveryAttempt.id)
+            )
+            message.claims.append((delivery_id_, attempts, attempt_id))
     return message
 
 

@@ -97,6 +97,7 @@ class SmsStandIn:
         self.templates = checked_in_templates() if templates is None else dict(templates)
         self.sent: list[dict] = []  # messages accepted: phone, template, params, context
         self.requests: list[dict] = []  # every request: its body and the code answered
+        self.latency = 0.0  # seconds each answer takes, as a real provider's would
         self._failures: deque[tuple[str, str]] = deque()
         self._open = threading.Event()
         self._open.set()
@@ -273,6 +274,8 @@ class SmsStandIn:
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 answer = standin._answer("POST", path, query, headers, payload)
                 standin._open.wait(timeout=60)
+                if standin.latency:
+                    time.sleep(standin.latency)
                 data = json.dumps(answer, ensure_ascii=False).encode("utf-8")
                 try:
                     self.send_response(200)
