@@ -17,10 +17,13 @@ At most once per channel. Each delivery goes through three steps:
    once the request may have reached the provider) → `uncertain`.
 
 A worker that dies between 1 and 3 leaves its delivery in `sending`. Once that claim is older
-than NOTIFY_CLAIM_TIMEOUT_S, the next run marks it `uncertain` and its attempt `crashed`: the
-message may or may not have gone, and sending it again could make it two, so it is never sent
-again by itself. An operator who has checked (with the member, in the provider's console)
-sends it again from the outbox page (`points/notifications/outbox.py: retry`).
+than NOTIFY_CLAIM_TIMEOUT_S, the next run settles it: an SMS whose delivery receipt the
+provider has (looked up by SessionContext, the delivery's id) is `sent`; anything else is
+marked `uncertain` and its attempt `crashed`: the message may or may not have gone, and
+sending it again could make it two, so it is never sent again by itself. (No receipt proves
+nothing: receipts come after the carrier's report.) An operator who has checked (with the
+member, in the provider's console) sends it again from the outbox page
+(`points/notifications/outbox.py: retry`).
 
 At send time, too: an SMS is not sent in quiet hours (an operator's retry at night waits for
 the morning); a channel the member turned off since the notification was written is
@@ -84,9 +87,9 @@ class Message:
 def deliver_due(now: datetime | None = None, limit: int = 100) -> int:
     """Send queued deliveries whose time has come (at most `limit` claims); settle claims left
     by dead workers. Returns how many deliveries it finished: sent, logged, failed,
-    uncertain, skipped, or tried and put back for a later retry."""
-    settle_stale(now)
-    finished = 0
+    uncertain, skipped, tried and put back for a later retry, or settled after a dead
+    worker's claim."""
+    finished = settle_stale(now)
     claims = 0
     while claims < limit:
         at = now or utcnow()
@@ -113,18 +116,54 @@ def deliver(delivery_id: int, now: datetime | None = None) -> str:
 
 
 def settle_stale(now: datetime | None = None) -> int:
-    """Claims older than NOTIFY_CLAIM_TIMEOUT_S belong to workers that died mid-send: mark
-    those deliveries `uncertain` and their open attempts `crashed`. Returns how many."""
+    """Claims older than NOTIFY_CLAIM_TIMEOUT_S belong to workers that died mid-send. For an
+    SMS the provider's delivery receipts are asked first (by SessionContext): a receipt
+    settles it as sent (or failed on the carrier's side). Without one, the delivery becomes
+    `uncertain` and its open attempt `crashed` — never sent again by itself. Returns how
+    many it settled."""
     now = now or utcnow()
     cutoff = now - timedelta(seconds=current_app.config["NOTIFY_CLAIM_TIMEOUT_S"])
-    settled = 0
     with _transaction():
         stale = db.session.execute(
-            sa.select(Delivery.id, Delivery.claimed_at).where(
-                Delivery.status == "sending", Delivery.claimed_at < cutoff
+            sa.select(
+                Delivery.id, Delivery.claimed_at, Delivery.channel, Delivery.address,
+                Delivery.digest,
             )
+            .where(Delivery.status == "sending", Delivery.claimed_at < cutoff)
+            .order_by(Delivery.id)
         ).all()
-        for delivery_id, claimed_at in stale:
+    # A digest went as one message under its first delivery's id: ask once for the group.
+    claims: dict[tuple, list[int]] = {}
+    for delivery_id, claimed_at, channel, address, digest in stale:
+        key = (claimed_at, channel, address) if digest else (delivery_id,)
+        claims.setdefault(key, []).append(delivery_id)
+    settled = 0
+    for ids in claims.values():
+        first = next(row for row in stale if row[0] == ids[0])
+        _, claimed_at, channel, address, _ = first
+        found = None
+        if channel == "sms":
+            since = claimed_at - timedelta(minutes=1)
+            found = sms.receipt(address, str(ids[0]), since, now)  # outside a transaction
+        settled += _settle(ids, claimed_at, found, now)
+    return settled
+
+
+def _settle(ids: list[int], claimed_at: datetime, found: SendResult | None, now) -> int:
+    if found is None:
+        values: dict = {"status": "uncertain", "last_error": STALE_REASON}
+        outcome, reason = "crashed", STALE_REASON
+    elif found.ok:
+        values = {"status": "sent", "sent_at": claimed_at, "provider_ref": found.provider_ref,
+                  "last_error": ""}
+        outcome, reason = "sent", f"the worker stopped; settled by the provider's {found.reason}"
+    else:
+        values = {"status": "failed", "provider_ref": found.provider_ref,
+                  "last_error": found.reason[:500]}
+        outcome, reason = "refused", f"the worker stopped; settled by the provider's {found.reason}"
+    settled = 0
+    with _transaction():
+        for delivery_id in ids:
             changed = db.session.execute(
                 sa.update(Delivery)
                 .where(
@@ -132,19 +171,20 @@ def settle_stale(now: datetime | None = None) -> int:
                     Delivery.status == "sending",
                     Delivery.claimed_at == claimed_at,
                 )
-                .values(status="uncertain", last_error=STALE_REASON)
+                .values(**values)
             ).rowcount
-            if changed:
-                settled += 1
-                db.session.execute(
-                    sa.update(DeliveryAttempt)
-                    .where(
-                        DeliveryAttempt.delivery_id == delivery_id,
-                        DeliveryAttempt.outcome.is_(None),
-                    )
-                    .values(outcome="crashed", finished_at=now, reason=STALE_REASON)
+            if not changed:
+                continue  # its worker answered after all, or another settled it
+            settled += 1
+            db.session.execute(
+                sa.update(DeliveryAttempt)
+                .where(
+                    DeliveryAttempt.delivery_id == delivery_id,
+                    DeliveryAttempt.outcome.is_(None),
                 )
-                log.warning("delivery %s: %s", delivery_id, STALE_REASON)
+                .values(outcome=outcome, finished_at=now, reason=reason[:500])
+            )
+            log.warning("delivery %s: %s", delivery_id, reason)
     return settled
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 
@@ -170,3 +171,40 @@ def _send_tencent(to_phone, template_id, params, session_context) -> SendResult:
 
 def _transient(code: str) -> bool:
     return any(code == t or code.startswith(t + ".") for t in TRANSIENT)
+
+
+def receipt(
+    to_phone: str, session_context: str, since: datetime, until: datetime
+) -> SendResult | None:
+    """What the provider's delivery receipts say of a message we may have sent (by its
+    SessionContext, to this number, between `since` and `until`): sent, or failed on the
+    carrier's side; None when there is no receipt (yet) or nobody to ask — which proves
+    nothing: receipts come after the carrier's report, minutes later at times.
+    Tencent's PullSmsSendStatusByPhoneNumber only reads receipts (it does not consume them)."""
+    if not configured():
+        return None
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import (
+        TencentCloudSDKException,
+    )
+    from tencentcloud.sms.v20210111 import models
+
+    request = models.PullSmsSendStatusByPhoneNumberRequest()
+    request.PhoneNumber = phone_number(to_phone)
+    request.SmsSdkAppId = current_app.config["TENCENT_SMS_APP_ID"]
+    request.BeginTime = int(since.timestamp())
+    request.EndTime = int(until.timestamp()) + 1
+    request.Offset = 0
+    request.Limit = 100
+    try:
+        response = _client().PullSmsSendStatusByPhoneNumber(request)
+    except TencentCloudSDKException as error:
+        log.warning("receipts for %s could not be read: %s", session_context, error)
+        return None
+    for status in response.PullSmsSendStatusSet or []:
+        if status.SessionContext != session_context:
+            continue
+        said = f"delivery receipt: {status.ReportStatus} {status.Description or ''}".strip()
+        if status.ReportStatus == "SUCCESS":
+            return SendResult(ok=True, provider_ref=status.SerialNo or "", reason=said)
+        return SendResult(ok=False, provider_ref=status.SerialNo or "", reason=said, permanent=True)
+    return None

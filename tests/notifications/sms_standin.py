@@ -7,9 +7,10 @@ request with the secret it was given (a wrong key is AuthFailure.SignatureFailur
 action and version headers, the SMS application id, the signature name, the template id and
 its number of parameters (it is configured with the template set, as the provider's console
 would be) and each phone number's form. It records every message it accepted (`sent`, in the
-order received) and every request (`requests`), and can be told to fail the next requests
-(`fail_next`) or to hold its answers (`hold`, `release`) — a request held has been received,
-and counts as sent, as at the real provider.
+order received) and every SendSms request (`requests`), answers receipt queries
+(PullSmsSendStatusByPhoneNumber) from what it sent unless `receipts` is off, and can be told
+to fail the next requests (`fail_next`) or to hold its answers (`hold`, `release`) — a
+request held has been received, and counts as sent, as at the real provider.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 ACTION, VERSION = "SendSms", "2021-01-11"
+PULL = "PullSmsSendStatusByPhoneNumber"  # delivery receipts of one number, by time
 PHONE = re.compile(r"^\+861\d{10}$")
 AUTH = re.compile(
     r"^TC3-HMAC-SHA256 Credential=(?P<id>[^/]+)/(?P<date>\d{4}-\d{2}-\d{2})/(?P<service>[a-z]+)"
@@ -98,6 +100,8 @@ class SmsStandIn:
         self.sent: list[dict] = []  # messages accepted: phone, template, params, context
         self.requests: list[dict] = []  # every request: its body and the code answered
         self.latency = 0.0  # seconds each answer takes, as a real provider's would
+        self.receipts = True  # whether the carrier has reported on what was sent
+        self.pulls: list[dict] = []  # receipt queries (PullSmsSendStatusByPhoneNumber)
         self._failures: deque[tuple[str, str]] = deque()
         self._open = threading.Event()
         self._open.set()
@@ -185,7 +189,7 @@ class SmsStandIn:
                 "The provided credentials could not be validated. Please check your signature "
                 "is correct.",
             )
-        if headers.get("x-tc-action") != ACTION:
+        if headers.get("x-tc-action") not in (ACTION, PULL):
             raise Refusal("InvalidAction", f"action {headers.get('x-tc-action')!r} not found")
         if headers.get("x-tc-version") != VERSION:
             raise Refusal("NoSuchVersion", f"version {headers.get('x-tc-version')!r} not found")
@@ -197,6 +201,8 @@ class SmsStandIn:
             raise Refusal("InvalidParameter", "body is not JSON") from None
         if body.get("SmsSdkAppId") != self.app_id:
             raise Refusal("InvalidParameterValue.SdkAppIdNotExist", "SdkAppId not exist.")
+        if headers.get("x-tc-action") == PULL:
+            return body
         if body.get("SignName") != self.sign_name:
             raise Refusal(
                 "FailedOperation.SignatureIncorrectOrUnapproved",
@@ -223,6 +229,8 @@ class SmsStandIn:
         record: dict = {"headers": headers, "body": payload.decode("utf-8", "replace")}
         try:
             body = self._check(method, path, query, headers, payload)
+            if headers.get("x-tc-action") == PULL:
+                return self._receipts(body, request_id)
             if self._failures:
                 raise Refusal(*self._failures.popleft())
         except Refusal as refusal:
@@ -250,11 +258,33 @@ class SmsStandIn:
                 self.sent.append(
                     {"phone": phone, "template": body["TemplateId"],
                      "params": list(body.get("TemplateParamSet") or []),
-                     "context": body.get("SessionContext", ""), "serial": serial}
+                     "context": body.get("SessionContext", ""), "serial": serial,
+                     "at": time.time()}
                 )
         record["code"] = statuses[0]["Code"]
         self._arrive(record)
         return {"Response": {"SendStatusSet": statuses, "RequestId": request_id}}
+
+    def _receipts(self, body: dict, request_id: str) -> dict:
+        """PullSmsSendStatusByPhoneNumber: the receipts of messages sent to one number between
+        BeginTime and EndTime — none at all while `receipts` is off (the carrier has not
+        reported yet)."""
+        self.pulls.append(body)
+        found = []
+        for message in list(self.sent) if self.receipts else []:
+            if message["phone"] != body.get("PhoneNumber"):
+                continue
+            if not body.get("BeginTime", 0) <= message["at"] <= body.get("EndTime", 2**40):
+                continue
+            found.append(
+                {"UserReceiveTime": time.strftime("%Y-%m-%d %H:%M:%S"), "CountryCode": "86",
+                 "SubscriberNumber": message["phone"][3:], "PhoneNumber": message["phone"],
+                 "SerialNo": message["serial"], "ReportStatus": "SUCCESS",
+                 "Description": "DELIVRD", "SessionContext": message["context"]}
+            )
+        offset, limit = int(body.get("Offset", 0)), int(body.get("Limit", 100))
+        page = found[offset : offset + limit]
+        return {"Response": {"PullSmsSendStatusSet": page, "RequestId": request_id}}
 
     def _arrive(self, record: dict) -> None:
         with self._arrived:

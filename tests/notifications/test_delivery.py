@@ -1,6 +1,7 @@
 """The delivery worker sends each delivery at most once: two workers racing over the same
 outbox send every message once, and a worker killed while the provider holds its request
-leaves the delivery `uncertain` — the next worker does not send it again."""
+leaves the delivery `uncertain` (or `sent`, when the provider has its receipt) — the next
+worker does not send it again."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ import sqlalchemy as sa
 from points.database import utcnow
 from points.extensions import db
 from points.notifications import delivery
+from points.notifications import services as notifications
 from points.notifications.models import Delivery, DeliveryAttempt
+from points.spaces.messages import OFFERED
 from tests.concurrency import race, tally
 from tests.notifications.conftest import MORNING, attempts_of, offer, only_delivery
 from tests.notifications.sms_standin import ROOT
@@ -75,9 +78,13 @@ def _worker(db_url, tmp_path, config: dict, *args: str) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_a_worker_killed_mid_send_leaves_the_delivery_uncertain_never_sent_twice(
-    app, db_url, tmp_path, sms_on, make_member
+@pytest.mark.parametrize("receipts", [False, True], ids=["no-receipt", "receipt"])
+def test_a_worker_killed_mid_send_never_sends_twice(
+    app, db_url, tmp_path, sms_on, make_member, receipts
 ):
+    """Without a delivery receipt the delivery is left `uncertain`; with one (the provider
+    has the message, by its SessionContext) it is settled as `sent`. Never sent again."""
+    sms_on.receipts = receipts
     app.config["NOTIFY_QUIET_HOURS"] = "00:00-00:00"  # the workers run on the real clock
     offer(make_member(), now=utcnow())
     config = sms_on.app_config(NOTIFY_CLAIM_TIMEOUT_S="1")
@@ -108,7 +115,33 @@ def test_a_worker_killed_mid_send_leaves_the_delivery_uncertain_never_sent_twice
         out, err = second.communicate(timeout=120)
         assert second.returncode == 0, err
     assert len(sms_on.requests) == 1 and len(sms_on.sent) == 1
+    assert sms_on.pulls and sms_on.pulls[0]["PhoneNumber"] == sms_on.sent[0]["phone"]
     settled = only_delivery()
+    if receipts:
+        assert (settled.status, settled.provider_ref) == ("sent", sms_on.sent[0]["serial"])
+        assert [a.outcome for a in attempts_of(settled)] == ["sent"]
+    else:
+        assert settled.status == "uncertain"
+        assert "not sent again" in settled.last_error
+        assert [a.outcome for a in attempts_of(settled)] == ["crashed"]
+
+
+def test_a_dead_workers_email_claim_becomes_uncertain_after_the_timeout(app, make_member):
+    member = make_member(role="social_worker")
+    member.email = "worker@example.org"
+    db.session.commit()
+    notifications.choose(member, OFFERED.key, "email", True)
+    notifications.choose(member, OFFERED.key, "sms", False)
+    offer(member)
+    mail = only_delivery("email")
+    # What a worker leaves when it dies after its claim: sending, an attempt without outcome.
+    mail.status, mail.claimed_at, mail.attempts = "sending", MORNING, 1
+    db.session.add(DeliveryAttempt(delivery_id=mail.id, started_at=MORNING))
+    db.session.commit()
+    timeout = timedelta(seconds=app.config["NOTIFY_CLAIM_TIMEOUT_S"])
+    assert delivery.deliver_due(now=MORNING + timeout) == 0  # not older than the timeout yet
+    assert only_delivery("email").status == "sending"
+    assert delivery.deliver_due(now=MORNING + timeout + timedelta(seconds=1)) == 1
+    settled = only_delivery("email")
     assert settled.status == "uncertain"
-    assert "not sent again" in settled.last_error
     assert [a.outcome for a in attempts_of(settled)] == ["crashed"]
