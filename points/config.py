@@ -60,7 +60,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # many minutes (the last one repeats), at most NOTIFY_MAX_ATTEMPTS times in all; a
         # claim older than NOTIFY_CLAIM_TIMEOUT_S seconds belongs to a worker that died
         # mid-send (its delivery becomes `uncertain`, never sent again by itself); the loop
-        # looks for due deliveries every NOTIFY_POLL_S seconds when it found none.
+        # looks for due deliveries every NOTIFY_POLL_S seconds when it found none. Keep the
+        # claim timeout well above TENCENT_SMS_TIMEOUT_S and MAIL_TIMEOUT_S (30 s each).
         "NOTIFY_BACKOFF_MINUTES": os.environ.get("NOTIFY_BACKOFF_MINUTES", "1,5,30,120"),
         "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
         "NOTIFY_CLAIM_TIMEOUT_S": float(os.environ.get("NOTIFY_CLAIM_TIMEOUT_S", "120")),

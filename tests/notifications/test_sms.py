@@ -225,3 +225,14 @@ def test_a_digest_sms_also_waits_for_quiet_hours_to_end(sms_on, make_member):
     assert delivery.deliver_due(now=early) == 0
     assert only_delivery().due_at == MORNING.replace(hour=8)
     assert sms_on.requests == []
+
+
+def test_a_delivery_not_yet_due_is_left_alone(sms_on, make_member):
+    offer(make_member())
+    queued = only_delivery()
+    assert delivery.deliver(queued.id, now=MORNING - timedelta(minutes=1)) == "queued"
+    assert delivery.deliver(queued.id + 1000, now=MORNING) == ""  # no such delivery
+    assert only_delivery().attempts == 0 and sms_on.requests == []
+    assert delivery.deliver(queued.id, now=MORNING) == "sent"
+    assert delivery.deliver(queued.id, now=MORNING) == "sent"  # and only once
+    assert len(sms_on.sent) == 1
