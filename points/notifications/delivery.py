@@ -206,9 +206,9 @@ def _on_postgresql() -> bool:
 
 
 def _claim(now: datetime, delivery_id: int | None = None) -> Message | str | None:
-    """Step 1, in a transaction of its own. Returns the Message claimed; or the status a
-    delivery was left in without sending (skipped, or queued for the end of quiet hours);
-    or None when there is nothing due (or `delivery_id` is not queued and due)."""
+    """Step 1, in a transaction of its own. Returns the Message claimed; or what became of
+    a delivery not sent now ("skipped", "queued" till quiet hours end, "taken" by another
+    worker); or None when there is nothing due (or `delivery_id` is not queued and due)."""
     with _transaction():
         query = sa.select(Delivery).where(Delivery.status == "queued", Delivery.due_at <= now)
         if delivery_id is not None:
@@ -236,7 +236,7 @@ def _claim(now: datetime, delivery_id: int | None = None) -> Message | str | Non
             .returning(Delivery.id, Delivery.attempts)
         ).all()
         if not claimed:
-            return None  # another worker claimed it between our read and our write
+            return "taken"  # another worker claimed it between our read and our write
         message = _render([d for d in group if d.id in {i for i, _ in claimed}])
         for delivery_id_, attempts in sorted(claimed):
             attempt_id = db.session.scalar(
