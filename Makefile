@@ -60,6 +60,7 @@ test: lint $(CATALOG).mo
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.benchmarks.ledger
 	$(BIN)/python -m tests.benchmarks.outbox
+	$(BIN)/python -m tests.benchmarks.delivery
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis .ruff_cache

@@ -1,6 +1,7 @@
 """Operator commands: `flask --app points ledger verify|sweep|anchor`, `… seed demo`,
-`… members create-staff|reset-password|look-alikes`, `… ops backup|restore`, and
-`… worker`, the background work beside gunicorn (points/worker.py).
+`… members create-staff|reset-password|look-alikes`, `… ops backup|restore`,
+`… notifications deliver [--loop]`, and `… worker`, the background work beside gunicorn
+(points/worker.py).
 
 Each calls the same services as the pages and commits once at the end.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -24,6 +26,7 @@ from points.ledger.anchor import AnchorError, write_anchor
 from points.ledger.verify import verify_ledger
 from points.members import services as members
 from points.members.models import ROLES, Member
+from points.notifications import delivery
 
 ledger_cli = AppGroup("ledger", help="Check and maintain the points ledger.")
 seed_cli = AppGroup("seed", help="Load seed data.")
@@ -251,8 +254,30 @@ def worker_command(workers, log_level):
         raise click.ClickException(named or error.message) from None
 
 
+notifications_cli = AppGroup("notifications", help="Send the outbox: SMS and email.")
+
+
+@notifications_cli.command("deliver")
+@click.option("--loop", is_flag=True, help="Keep going: look again every NOTIFY_POLL_S seconds.")
+@click.option("--limit", default=100, show_default=True, help="Most deliveries per round.")
+def deliver_command(loop, limit):
+    """Send every queued delivery whose time has come; settle claims of workers that died
+    mid-send (marked uncertain, never sent twice). Commits as it goes (one delivery at a time)."""
+    from flask import current_app
+
+    pause = worker.seconds(current_app.config, "NOTIFY_POLL_S", least=0.1)
+    while True:
+        done = delivery.deliver_due(limit=limit)
+        if not loop:
+            click.echo(f"{done} deliveries finished")
+            return
+        if done < limit:  # a full round means more may be due at once
+            time.sleep(pause)
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(worker_command)
+    app.cli.add_command(notifications_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(members_cli)

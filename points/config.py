@@ -65,6 +65,47 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # low-priority kinds chosen for SMS or email go out once a day, at NOTIFY_DIGEST_AT.
         "NOTIFY_QUIET_HOURS": os.environ.get("NOTIFY_QUIET_HOURS", "21:00-08:00"),
         "NOTIFY_DIGEST_AT": os.environ.get("NOTIFY_DIGEST_AT", "19:00"),
+        # The delivery worker (`flask --app points notifications deliver --loop`,
+        # points/notifications/delivery.py): a transient failure is tried again after these
+        # many minutes (the last one repeats), at most NOTIFY_MAX_ATTEMPTS times in all; a
+        # claim older than NOTIFY_CLAIM_TIMEOUT_S seconds belongs to a worker that died
+        # mid-send (its delivery becomes `uncertain`, never sent again by itself); the loop
+        # looks for due deliveries every NOTIFY_POLL_S seconds when it found none. Keep the
+        # claim timeout well above TENCENT_SMS_TIMEOUT_S and MAIL_TIMEOUT_S (30 s each).
+        "NOTIFY_BACKOFF_MINUTES": os.environ.get("NOTIFY_BACKOFF_MINUTES", "1,5,30,120"),
+        "NOTIFY_MAX_ATTEMPTS": int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "5")),
+        "NOTIFY_CLAIM_TIMEOUT_S": float(os.environ.get("NOTIFY_CLAIM_TIMEOUT_S", "120")),
+        # Links in emails are absolute: this is where members reach the site.
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://localhost:5000"),
+        # SMS (points/notifications/sms.py). "" (the default): nothing is sent; each SMS is
+        # written to the app log and shown on /outbox as NOT sent (status `logged`).
+        # "tencent": Tencent Cloud SMS with the API key pair (CAM), the SMS application's
+        # SdkAppId and the approved signature's name.
+        "SMS_PROVIDER": os.environ.get("SMS_PROVIDER", ""),
+        "TENCENT_SECRET_ID": os.environ.get("TENCENT_SECRET_ID", ""),
+        "TENCENT_SECRET_KEY": os.environ.get("TENCENT_SECRET_KEY", ""),
+        "TENCENT_SMS_APP_ID": os.environ.get("TENCENT_SMS_APP_ID", ""),
+        "TENCENT_SMS_SIGN_NAME": os.environ.get("TENCENT_SMS_SIGN_NAME", ""),
+        "TENCENT_SMS_REGION": os.environ.get("TENCENT_SMS_REGION", "ap-guangzhou"),
+        # host[:port] and scheme of the API (tests: the local stand-in's, over http); how long
+        # to wait for its answer (s).
+        "TENCENT_SMS_ENDPOINT": os.environ.get("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com"),
+        "TENCENT_SMS_SCHEME": os.environ.get("TENCENT_SMS_SCHEME", "https"),
+        "TENCENT_SMS_TIMEOUT_S": int(os.environ.get("TENCENT_SMS_TIMEOUT_S", "30")),
+        # JSON: notification kind's key → the approved template's id in the provider's
+        # console, plus "digest" (seed/sms_templates.json holds each template's text).
+        "SMS_TEMPLATES": os.environ.get("SMS_TEMPLATES", "{}"),
+        # Email (points/notifications/email.py), for staff and merchants. MAIL_SERVER ""
+        # (the default): emails are logged, NOT sent. MAIL_USE_TLS: STARTTLS on a plain
+        # connection (port 587); MAIL_USE_SSL: TLS from the start (port 465).
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "") in ("1", "true", "yes"),
+        "MAIL_USE_SSL": os.environ.get("MAIL_USE_SSL", "") in ("1", "true", "yes"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "社区主理人 <noreply@localhost>"),
+        "MAIL_TIMEOUT_S": int(os.environ.get("MAIL_TIMEOUT_S", "30")),
         # Languages: Chinese first, English by switch.
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("COMMUNITY_TIMEZONE", "Asia/Shanghai"),

@@ -132,6 +132,8 @@ def test_no_view_or_service_commits_or_rolls_back_by_itself():
         "web/forms.py",
         "ledger/anchor.py",
     }
+    # The delivery worker's core runs outside requests, in short transactions of its own.
+    allowed.add("notifications/delivery.py")
     found = []
     for path in sorted((ROOT / "points").rglob("*.py")):
         name = path.relative_to(ROOT / "points").as_posix()

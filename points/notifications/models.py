@@ -103,7 +103,8 @@ class DeliveryAttempt(db.Model):
     )
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # None while it runs; then sent, failed (will retry), refused (for good) or crashed.
+    # None while it runs; then sent, logged (no provider: NOT sent), failed (will retry),
+    # refused (for good), unknown (no answer: may have gone) or crashed (the worker died).
     outcome: Mapped[str | None] = mapped_column(sa.String(10))
     reason: Mapped[str] = mapped_column(sa.String(500), default="")
 

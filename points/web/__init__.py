@@ -17,6 +17,7 @@ def register_web(app: Flask) -> None:
         inbox,
         labels,
         market,
+        outbox,
         profile,
         space_reports,
         spaces,
@@ -25,7 +26,7 @@ def register_web(app: Flask) -> None:
     )
 
     pages = (home, auth, profile, staff, hosting, assessments, training, courses, earning, market)
-    pages += (spaces, inbox)
+    pages += (spaces, inbox, outbox)
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)

@@ -42,6 +42,7 @@ PAGES = {
         "/bookings/queue",
         "/spaces/utilisation",
         "/spaces/1/door",
+        "/outbox",
     ],
 }
 SMALLEST_TARGET = 44  # px, WCAG's target size for touch
