@@ -47,6 +47,7 @@ from werkzeug.routing import BuildError
 from points.database import utcnow
 from points.extensions import db
 from points.notifications import email, quiet, render, sms
+from points.notifications import services as notifications
 from points.notifications.kinds import KINDS
 from points.notifications.messages import DIGEST
 from points.notifications.models import Delivery, DeliveryAttempt, Notification
@@ -225,6 +226,9 @@ def _claim(now: datetime, delivery_id: int | None = None) -> Message | str | Non
             why = "turned off by the member since" if kind else "no such kind any more"
             _set(delivery, status="skipped", last_error=why)
             return "skipped"
+        if not delivery.digest and notifications.moot(notification, now):
+            _set(delivery, status="skipped", last_error="answered, or its deadline passed")
+            return "skipped"
         if delivery.channel == "sms" and (kind.quiet or delivery.digest) and quiet.is_quiet(now):
             _set(delivery, due_at=quiet.quiet_end(now))
             return "queued"
@@ -302,6 +306,9 @@ def _render(group: list[Delivery]) -> Message:
     with render.in_locale(shown.locale):
         if first.channel == "sms":
             message.params = render.sms_values(shown)
+            names = KINDS[shown.kind].sms if shown.kind in KINDS else ()
+            if "link" in names:  # the page to answer on, whole, for the phone to open
+                message.params[names.index("link")] = absolute_link(shown) or ""
             message.text = sms.text_of(shown.kind, message.params) or render.body(shown)
             message.template_id = sms.template_ids().get(shown.kind)
             if message.template_id is None and sms.configured():

@@ -201,6 +201,15 @@ def needs_answer(member, now: datetime | None = None) -> list[Notification]:
     return [n for n in rows if not _past_deadline(n, now)]
 
 
+def moot(notification: Notification, now: datetime) -> bool:
+    """It asked for an answer that can no longer be given, or was given already (settled,
+    or past its deadline): telling it now on another channel would only mislead."""
+    kind = KINDS[notification.kind]
+    if kind.answer and notification.settled_at is not None:
+        return True
+    return _past_deadline(notification, now)
+
+
 def _past_deadline(notification: Notification, now: datetime) -> bool:
     name = KINDS[notification.kind].deadline
     value = (notification.params or {}).get(name) if name else None

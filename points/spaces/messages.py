@@ -283,7 +283,7 @@ OFFERED = Kind(
     priority="urgent",
     answer=True,
     deadline="deadline",
-    sms=("space", "start", "deadline"),
+    sms=("space", "start", "deadline", "link"),
 )
 
 

@@ -39,7 +39,8 @@ def offer(member, now=MORNING, **over):
         space=render.names("活动室", "Activity room"),
         start=now + timedelta(days=2),
         end=now + timedelta(days=2, hours=1),
-        deadline=now + timedelta(hours=2),
+        # Far enough that a retry the next morning is still worth sending.
+        deadline=now + timedelta(days=1, hours=12),
     )
     params.update(over)
     notification = notifications.notify(member, OFFERED, subject="booking:1", now=now, **params)

@@ -51,7 +51,9 @@ def test_an_offer_goes_by_sms_once_with_its_template_and_parameters(sms_on, make
     assert message["phone"] == "+86" + member.phone
     assert message["template"] == "2301001"
     assert message["params"][0] == "活动室"
-    assert len(message["params"]) == 3
+    # The fourth is the page to accept on, whole.
+    assert message["params"][3] == "http://localhost:5000/me/bookings"
+    assert len(message["params"]) == 4
     assert message["context"] == str(sent.id)  # the provider's record ties back
     assert (sent.status, sent.provider_ref, sent.attempts) == ("sent", message["serial"], 1)
     assert sent.sent_at is not None
@@ -236,3 +238,18 @@ def test_a_delivery_not_yet_due_is_left_alone(sms_on, make_member):
     assert delivery.deliver(queued.id, now=MORNING) == "sent"
     assert delivery.deliver(queued.id, now=MORNING) == "sent"  # and only once
     assert len(sms_on.sent) == 1
+
+
+def test_an_offer_answered_or_past_its_deadline_is_not_sent_by_sms(sms_on, make_member):
+    """An offer made at night waits for the morning; if the host accepted it in the inbox
+    meanwhile, or its deadline passed, the SMS would only mislead: it is skipped."""
+    night = MORNING.replace(hour=23)
+    answered = offer(make_member(), now=night)
+    notifications.settle("booking:1")
+    db.session.commit()
+    lapsed = offer(make_member(), now=night, deadline=night + timedelta(hours=1))
+    assert delivery.deliver_due(now=(MORNING + timedelta(days=1)).replace(hour=8)) == 2
+    db.session.expire_all()
+    for notification in (answered, lapsed):
+        assert [d.status for d in notification.deliveries] == ["skipped"]
+    assert sms_on.sent == []
