@@ -520,6 +520,7 @@ OBJECTION_LODGED = Kind(
     link=("hosting.queue", {}),
     answer=True,
     email_default=True,
+    staff=True,
 )
 ASSESSMENT_PUBLISHED = Kind(
     "assessment.published",

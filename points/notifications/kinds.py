@@ -29,7 +29,7 @@ KINDS: dict[str, Kind] = {}
 
 class Kind:
     __slots__ = ("key", "name", "title", "body", "link", "priority", "answer", "deadline", "sms",
-                 "labels", "quiet", "inbox", "email_default", "required")
+                 "labels", "quiet", "inbox", "email_default", "staff", "required")
 
     def __init__(
         self,
@@ -47,6 +47,7 @@ class Kind:
         quiet: bool = True,
         inbox: bool = True,
         email_default: bool = False,
+        staff: bool = False,
         required: tuple[str, ...] = (),
     ):
         if key in KINDS:
@@ -66,6 +67,7 @@ class Kind:
         self.quiet = quiet  # False: sent at once even in quiet hours (a code just asked for)
         self.inbox = inbox  # False: not kept in the inbox (a sign-in code)
         self.email_default = email_default  # staff and merchants' kinds: email when they have one
+        self.staff = staff  # told only to staff: only they choose its channels
         self.required = tuple(required)  # always on these channels, whatever the member chose
         KINDS[key] = self
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
 from points import clock
@@ -83,14 +84,8 @@ def notify(
     repeated cause (a reminder the sweep makes) carries: a second notify with the same key
     for the same member writes nothing and returns None."""
     now = now or utcnow()
-    if once is not None:
-        exists = db.session.scalar(
-            sa.select(Notification.id).where(
-                Notification.member_id == member.id, Notification.once_key == once
-            )
-        )
-        if exists is not None:
-            return None
+    if once is not None and _already_told(member.id, once):
+        return None
     notification = Notification(
         member_id=member.id,
         kind=kind.key,
@@ -101,7 +96,6 @@ def notify(
         created_at=now,
         read_at=None if kind.inbox else now,
     )
-    db.session.add(notification)
     for channel in sorted(wanted_channels(member, kind)):
         due, digest = _due(kind, channel, now)
         notification.deliveries.append(
@@ -113,8 +107,29 @@ def notify(
                 created_at=now,
             )
         )
-    db.session.flush()
+    if once is None:
+        db.session.add(notification)
+        db.session.flush()
+        return notification
+    # Two sweeps at once (a worker and `ledger sweep`) may both write the same reminder: the
+    # unique key keeps one, and the other's savepoint gives way without undoing its sweep.
+    try:
+        with db.session.begin_nested():
+            db.session.add(notification)
+    except IntegrityError:
+        return None
     return notification
+
+
+def _already_told(member_id: int, once: str) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Notification.id).where(
+                Notification.member_id == member_id, Notification.once_key == once
+            )
+        )
+        is not None
+    )
 
 
 def settle(subject: str, *, member_id: int | None = None, now: datetime | None = None) -> int:
@@ -268,7 +283,7 @@ def preferences(member) -> list[Choice]:
     }
     choices = []
     for kind in KINDS.values():
-        if not kind.inbox:
+        if not kind.inbox or (kind.staff and not getattr(member, "is_staff", False)):
             continue
         for channel in CHANNELS:
             default = channel in kind.default_channels()

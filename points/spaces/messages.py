@@ -353,4 +353,5 @@ BOOKING_TO_APPROVE = Kind(
     answer=True,
     deadline="start",
     email_default=True,
+    staff=True,
 )

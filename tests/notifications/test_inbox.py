@@ -152,3 +152,27 @@ def test_with_an_email_address_a_member_can_choose_email(client, make_member):
         ("sms", member.phone),
         ("email", "Li@example.com"),
     }
+
+
+def test_a_reminder_written_twice_at_once_keeps_one_and_the_rest_of_the_sweep(
+    make_member, monkeypatch
+):
+    """Two sweeps racing past the check (a worker and `ledger sweep`): the unique key keeps
+    one reminder, and the second sweep's other work is not undone."""
+    member, other = make_member(), make_member()
+    now = datetime(2026, 12, 7, 10, 0, tzinfo=SHANGHAI)
+    notifications.notify(member, OFFER, once="offer:9", now=now, space="x")
+    db.session.commit()
+    monkeypatch.setattr(notifications, "_already_told", lambda *args: False)
+    kept = notifications.notify(other, OFFER, now=now, space="y")  # the sweep's other work
+    assert notifications.notify(member, OFFER, once="offer:9", now=now, space="x") is None
+    db.session.commit()
+    assert len(notifications.inbox(member)) == 1
+    assert notifications.inbox(other) == [kept]
+
+
+def test_staff_kinds_are_offered_to_staff_only(make_member):
+    resident, worker = make_member(), make_member(role="social_worker")
+    staff_kinds = {c.kind.key for c in notifications.preferences(worker) if c.kind.staff}
+    assert "booking.to_approve" in staff_kinds
+    assert not [c for c in notifications.preferences(resident) if c.kind.staff]
