@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from points import clock
 from points.database import is_id, utcnow
