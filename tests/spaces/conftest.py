@@ -34,6 +34,24 @@ def room(ctx, places):
 
 
 @pytest.fixture
+def hall(ctx, places):
+    """A hall a social worker approves; 低偿 30 points an hour."""
+    made = spaces.ensure_space(
+        code="hall",
+        community=places[0].name,
+        name_zh="多功能厅",
+        name_en="Hall",
+        capacity=100,
+        opening_hours=EVERY_DAY,
+        slot_minutes=60,
+        needs_approval=True,
+        price_low_fee=30,
+    )
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
 def at():
     """at(days, "HH:MM") → that local time `days` from today, aware."""
 

@@ -3,8 +3,6 @@ as a no-show, cancelled by the platform) and what social workers hear of booking
 
 from __future__ import annotations
 
-import pytest
-
 from points import housekeeping
 from points.extensions import db
 from points.members import services as members
@@ -13,25 +11,6 @@ from points.spaces import messages as M
 from points.spaces import series
 from points.spaces import services as spaces
 from tests.notifications.told import link, params, the_one, told
-from tests.spaces.conftest import EVERY_DAY
-
-
-@pytest.fixture
-def hall(ctx, places):
-    """A hall a social worker approves; 低偿 30 points an hour."""
-    made = spaces.ensure_space(
-        code="hall",
-        community=places[0].name,
-        name_zh="多功能厅",
-        name_en="Hall",
-        capacity=100,
-        opening_hours=EVERY_DAY,
-        slot_minutes=60,
-        needs_approval=True,
-        price_low_fee=30,
-    )
-    db.session.commit()
-    return made
 
 
 def _book(host, space, start, end, **kw):

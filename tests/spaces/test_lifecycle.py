@@ -14,31 +14,13 @@ from points.members import services as members
 from points.spaces import attendance, series, waitlist
 from points.spaces import services as spaces
 from points.spaces.models import Booking, SpaceWait
-from tests.spaces.conftest import EVERY_DAY, balances
+from tests.spaces.conftest import balances
 
 
 def _book(host, room, start, end, tier="low_fee", **kw):
     return spaces.book(
         host, space_id=room.id, start=start, end=end, tier=tier, title="青年夜校", **kw
     )
-
-
-@pytest.fixture
-def hall(ctx, places):
-    """A hall a social worker approves; 低偿 30 points an hour."""
-    made = spaces.ensure_space(
-        code="hall",
-        community=places[0].name,
-        name_zh="多功能厅",
-        name_en="Hall",
-        capacity=100,
-        opening_hours=EVERY_DAY,
-        slot_minutes=60,
-        needs_approval=True,
-        price_low_fee=30,
-    )
-    db.session.commit()
-    return made
 
 
 # ---------------------------------------------------------------------------- quota
