@@ -58,6 +58,7 @@ KNOWN = {
     "skill_id": 1,
     "application_id": 1,
     "objection_id": 1,
+    "notification_id": 1,
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.
