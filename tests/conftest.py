@@ -13,6 +13,7 @@ TEST_DATABASE_URL's named after the worker (`test_gw0`, `test_gw1`), made when m
 from __future__ import annotations
 
 import contextvars
+import copy
 import os
 import re
 import shutil
@@ -24,12 +25,13 @@ from dataclasses import dataclass
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 
-from points import create_app
+from points import create_app, ratelimits
 from points.config import normalise_database_url
-from points.extensions import db
+from points.database import configure_engine
+from points.extensions import api, db, limiter
 from points.ledger.models import GENESIS_HASH
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -213,20 +215,136 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-@pytest.fixture
-def app(db_url, tmp_path):
-    app = create_app(
-        app_config(
-            db_url,
-            UPLOAD_FOLDER=str(tmp_path / "uploads"),
-            LEDGER_ANCHOR_PATH=str(tmp_path / "ledger-anchor.json"),
-        )
-    )
+def _per_test_config(tmp_path) -> dict:
+    return {
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "LEDGER_ANCHOR_PATH": str(tmp_path / "ledger-anchor.json"),
+    }
+
+
+def _new_app(db_url: str, tmp_path) -> Flask:
+    app = create_app(app_config(db_url, **_per_test_config(tmp_path)))
     app.test_client_class = IsolatedClient
-    yield app
+    return app
+
+
+def _close(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _shape(app: Flask) -> tuple:
+    """What a test could add to or change in an app's set-up (routes, views, hooks)."""
+    return (
+        len(list(app.url_map.iter_rules())),
+        tuple(app.view_functions.items()),
+        tuple(app.blueprints),
+        *(
+            tuple((key, tuple(funcs)) for key, funcs in registry.items())
+            for registry in (
+                app.before_request_funcs,
+                app.after_request_funcs,
+                app.teardown_request_funcs,
+                app.url_value_preprocessors,
+                app.url_default_functions,
+                app.template_context_processors,
+            )
+        ),
+        tuple(app.teardown_appcontext_funcs),
+        # Flask adds empty entries here as it looks handlers up: only handlers count.
+        tuple(
+            (key, code, tuple(handlers.items()))
+            for key, codes in app.error_handler_spec.items()
+            for code, handlers in codes.items()
+            if handlers
+        ),
+    )
+
+
+class SharedApp:
+    """One built app per worker and backend, handed to test after test (building one costs
+    ~0.25 s of CPU, mostly URL rules and the OpenAPI document; there are ~1,400 tests).
+
+    Each test still gets what a new app would give it: the configuration create_app made
+    (whatever the last test changed in it is put back), its own database — on SQLite the
+    engine is re-made on the test's own copy of the template, with its own rate-limit file
+    beside it — and its own upload folder and anchor file. The extensions are single
+    objects that every create_app re-binds (Flask-Limiter's storage, flask-smorest's spec,
+    Talisman's options), so once any other app has been built in this process the shared
+    one is built anew; so is it when a test changed its routes or hooks."""
+
+    def __init__(self, db_url: str, tmp_path) -> None:
+        self.app = _new_app(db_url, tmp_path)
+        self.config = copy.deepcopy(dict(self.app.config))
+        self.storage = limiter.storage
+        self.spec = api.spec
+        self.shape = _shape(self.app)
+
+    def usable(self) -> bool:
+        """Still the app the extensions are bound to, as it was built."""
+        return limiter.storage is self.storage and api.spec is self.spec
+
+    def intact(self) -> bool:
+        return self.usable() and _shape(self.app) == self.shape
+
+    def rebind(self, db_url: str, tmp_path) -> None:
+        """Make the app what create_app(app_config(db_url, …)) would have made it."""
+        app = self.app
+        url = normalise_database_url(db_url)
+        app.config.clear()
+        app.config.update(copy.deepcopy(self.config))
+        app.config.update(_per_test_config(tmp_path))
+        if url != self.config["SQLALCHEMY_DATABASE_URI"]:
+            app.config["SQLALCHEMY_DATABASE_URI"] = url
+            for key in ("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_OPTIONS"):
+                app.config.pop(key, None)
+            ratelimits.configure(app)
+            self.storage.url = app.config["RATELIMIT_STORAGE_OPTIONS"]["url"]
+            self._rebind_engine(url)
+        # The storage makes its table with its engine: anew for the test's (empty) database.
+        self.storage._engine = None
+
+    def _rebind_engine(self, url: str) -> None:
+        # As Flask-SQLAlchemy's init_app makes the default engine (flask_sqlalchemy 3.1).
+        app = self.app
+        engines = db._app_engines[app]
+        engines[None].dispose()
+        options = {**db._engine_options, **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "url": url}
+        options.setdefault("echo", app.config["SQLALCHEMY_ECHO"])
+        options.setdefault("echo_pool", app.config["SQLALCHEMY_ECHO"])
+        db._apply_driver_defaults(options, app)
+        engines[None] = db._make_engine(None, options, app)
+        configure_engine(
+            engines[None],
+            busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+            synchronous=app.config["SQLITE_SYNCHRONOUS"],
+        )
+
+
+_shared_apps: dict[str, SharedApp] = {}
+
+
+@pytest.fixture
+def app(backend, db_url, tmp_path):
+    """The app on this test's database. Built once per worker and backend (SharedApp)."""
+    shared = _shared_apps.get(backend.name)
+    if shared is not None and shared.usable():
+        shared.rebind(db_url, tmp_path)
+    else:
+        shared = _shared_apps[backend.name] = SharedApp(db_url, tmp_path)
+    yield shared.app
+    _close(shared.app)
+    if not shared.intact():
+        del _shared_apps[backend.name]
+
+
+@pytest.fixture
+def fresh_app(db_url, tmp_path):
+    """An app of the test's own, for a test that adds routes or hooks to it."""
+    app = _new_app(db_url, tmp_path)
+    yield app
+    _close(app)
 
 
 @pytest.fixture
