@@ -48,9 +48,15 @@ from points.ledger.verify import verify_ledger
 
 MIN_STEPS = 10_000
 STEPS_PER_EXAMPLE = 100
+EXAMPLES = 140
+# The examples are run as PARTS tests of EXAMPLES / PARTS each, which the two xdist workers
+# share; each part draws its own random examples, so together they are as many as one run
+# of all of them (and each part must make its share of MIN_STEPS).
+PARTS = 4
+assert EXAMPLES % PARTS == 0 and MIN_STEPS % PARTS == 0
 # One step of each example opens the accounts (the initialize rule); the rest are counted.
 SETTINGS = settings(
-    max_examples=140,
+    max_examples=EXAMPLES // PARTS,
     stateful_step_count=STEPS_PER_EXAMPLE,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
@@ -772,7 +778,8 @@ def _reset_database(app, backend: str, pristine: Path | None) -> None:
 
 
 @pytest.mark.slow
-def test_random_sequences_of_ledger_verbs_match_the_model(app, backend) -> None:
+@pytest.mark.parametrize("part", range(PARTS))
+def test_random_sequences_of_ledger_verbs_match_the_model(app, backend, part) -> None:
     stats = Stats()
     pristine = None
     if backend.name == "sqlite":
@@ -784,7 +791,7 @@ def test_random_sequences_of_ledger_verbs_match_the_model(app, backend) -> None:
     run_state_machine_as_test(
         lambda: LedgerMachine(app, backend.name, pristine, stats), settings=SETTINGS
     )
-    print(f"{backend.name}: {stats.steps} steps in {stats.examples} examples")
-    assert stats.steps >= MIN_STEPS, (
-        f"only {stats.steps} steps in {stats.examples} examples; raise max_examples"
+    print(f"{backend.name} part {part}: {stats.steps} steps in {stats.examples} examples")
+    assert stats.steps >= MIN_STEPS // PARTS, (
+        f"only {stats.steps} steps in {stats.examples} examples; raise EXAMPLES"
     )
