@@ -415,8 +415,8 @@ def dialect(backend) -> str:
 
 # The password "demo1234" of the members tests make themselves, hashed once, with scrypt at
 # a lower work factor (N=2^10 instead of werkzeug's 2^15): checking it at each sign-in
-# costs ~2 ms instead of ~60 ms. The app's own hashing (registration, password changes, the
-# seeds) is not changed; a hash says its own parameters, so both verify alike.
+# costs ~2 ms instead of ~60 ms. The app hashes at the same factor under TESTING
+# (members.hash_password); a hash says its own parameters, so all verify alike.
 FAST_HASH = generate_password_hash("demo1234", method="scrypt:1024:8:1")
 
 
