@@ -12,7 +12,6 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from werkzeug.security import generate_password_hash
 
 from points import clock
 from points import messages as M
@@ -189,7 +188,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     load_benefits(directory)  # before the accounts: merchant staff name their merchant
     load_spaces(directory)
     data = read("demo.toml", directory)
-    password_hash = generate_password_hash(
+    password_hash = members.hash_password(
         _entry("demo.toml", "password", members._password, data.get("password"))
     )
     now = utcnow()

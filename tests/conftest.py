@@ -13,6 +13,7 @@ TEST_DATABASE_URL's named after the worker (`test_gw0`, `test_gw1`), made when m
 from __future__ import annotations
 
 import contextvars
+import copy
 import os
 import re
 import shutil
@@ -24,12 +25,14 @@ from dataclasses import dataclass
 import flask_migrate
 import pytest
 import sqlalchemy as sa
-from flask import has_app_context
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
-from points import create_app
+from points import create_app, ratelimits
 from points.config import normalise_database_url
-from points.extensions import db
+from points.database import configure_engine
+from points.extensions import api, db, limiter
 from points.ledger.models import GENESIS_HASH
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
@@ -150,6 +153,12 @@ def app_config(url: str, **extra) -> dict:
         # Races open up to 64 connections at once.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 70, "max_overflow": 0, "pool_timeout": 60},
         "HOUSEKEEPING_INTERVAL_S": 0,
+        # Like synchronous_commit = off on PostgreSQL (see `backend`): a commit need not wait
+        # for the disk (WAL with synchronous=NORMAL syncs at checkpoints only). What a
+        # transaction sees and locks is the same; only a power cut could lose the last
+        # commits of a test database (~2 ms less per commit on this machine). The app's
+        # default stays FULL (tests/test_database.py checks it).
+        "SQLITE_SYNCHRONOUS": "NORMAL",
         # Never the instance folder's: each app its own anchor file, made only if written
         # (the `app` fixture puts it in the test's tmp_path).
         "LEDGER_ANCHOR_PATH": os.path.join(
@@ -198,17 +207,41 @@ class PostgresqlReset:
     its table). One engine for the session, so a reset is one transaction on an open
     connection.
 
-    TRUNCATE, not a cheaper DELETE: after DELETE the 32-way booking races deadlocked in the
-    bookings no-overlap exclusion check instead of answering Conflict (3 runs in 8; why was
-    not pinned down), never after TRUNCATE."""
+    Two ways, the same rows and sequences after either:
+    - TRUNCATE of every table (~0.3–0.6 s on this machine: each table and index gets new
+      files), before the tests that run requests at once (`concurrent`). After a DELETE
+      reset the 32-way booking races deadlocked in the bookings no-overlap exclusion check
+      instead of answering Conflict (3 runs in 8; why was not pinned down), never after
+      TRUNCATE, so they start from truncated tables as always.
+    - DELETE from the tables that have rows and a restart of the sequences that were used
+      (a few ms), before every other test. The ledger's triggers refuse DELETE, and the
+      foreign keys would want an order: both are set aside for the reset's own transaction
+      (session_replication_role = replica, which needs a superuser; without one, every
+      reset truncates)."""
 
     def __init__(self, url: str) -> None:
         self.engine = sa.create_engine(url, poolclass=sa.pool.StaticPool)
         self.tables = [t.name for t in db.metadata.sorted_tables if t.name != "ledger_head"]
+        self.with_rows = " UNION ALL ".join(
+            f"SELECT '{t}' WHERE EXISTS (SELECT FROM {t})" for t in self.tables
+        )
+        try:
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            self.may_delete = True
+        except sa.exc.DBAPIError:
+            self.may_delete = False
 
-    def __call__(self) -> None:
+    def __call__(self, *, truncate: bool = True) -> None:
         with self.engine.begin() as conn:
-            conn.exec_driver_sql(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE")
+            if truncate or not self.may_delete:
+                conn.exec_driver_sql(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE")
+            else:
+                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
+                for table in conn.exec_driver_sql(self.with_rows).scalars().all():
+                    conn.exec_driver_sql(f"DELETE FROM {table}")
+                for sequence in conn.exec_driver_sql(USED_SEQUENCES).scalars().all():
+                    conn.exec_driver_sql(f"ALTER SEQUENCE {sequence} RESTART")
             conn.exec_driver_sql(f"UPDATE ledger_head SET seq = 0, hash = '{GENESIS_HASH}'")
             # Rate-limit counters (points/ratelimits.py) live beside the app's tables.
             conn.exec_driver_sql("DROP TABLE IF EXISTS rate_limit_counters")
@@ -217,14 +250,29 @@ class PostgresqlReset:
         self.engine.dispose()
 
 
+# The sequences that have handed out a number since they were made or restarted.
+USED_SEQUENCES = (
+    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences"
+    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+)
+
+
+def concurrent(request) -> bool:
+    """Does the test run requests at once (races, writer threads, forked processes)?"""
+    module = vars(request.module)
+    return request.node.path.name == "test_races.py" or any(
+        name in module for name in ("race", "threading", "multiprocessing")
+    )
+
+
 @pytest.fixture
-def db_url(backend, tmp_path) -> str:
+def db_url(backend, tmp_path, request) -> str:
     """A fresh, migrated, empty database for this test."""
     if backend.name == "sqlite":
         path = tmp_path / "points.sqlite3"
         shutil.copyfile(backend.url, path)
         return f"sqlite:///{path}"
-    backend.reset()
+    backend.reset(truncate=concurrent(request))
     return backend.url
 
 
@@ -239,20 +287,136 @@ class IsolatedClient(FlaskClient):
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
-@pytest.fixture
-def app(db_url, tmp_path):
-    app = create_app(
-        app_config(
-            db_url,
-            UPLOAD_FOLDER=str(tmp_path / "uploads"),
-            LEDGER_ANCHOR_PATH=str(tmp_path / "ledger-anchor.json"),
-        )
-    )
+def _per_test_config(tmp_path) -> dict:
+    return {
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "LEDGER_ANCHOR_PATH": str(tmp_path / "ledger-anchor.json"),
+    }
+
+
+def _new_app(db_url: str, tmp_path) -> Flask:
+    app = create_app(app_config(db_url, **_per_test_config(tmp_path)))
     app.test_client_class = IsolatedClient
-    yield app
+    return app
+
+
+def _close(app: Flask) -> None:
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _shape(app: Flask) -> tuple:
+    """What a test could add to or change in an app's set-up (routes, views, hooks)."""
+    return (
+        len(list(app.url_map.iter_rules())),
+        tuple(app.view_functions.items()),
+        tuple(app.blueprints),
+        *(
+            tuple((key, tuple(funcs)) for key, funcs in registry.items())
+            for registry in (
+                app.before_request_funcs,
+                app.after_request_funcs,
+                app.teardown_request_funcs,
+                app.url_value_preprocessors,
+                app.url_default_functions,
+                app.template_context_processors,
+            )
+        ),
+        tuple(app.teardown_appcontext_funcs),
+        # Flask adds empty entries here as it looks handlers up: only handlers count.
+        tuple(
+            (key, code, tuple(handlers.items()))
+            for key, codes in app.error_handler_spec.items()
+            for code, handlers in codes.items()
+            if handlers
+        ),
+    )
+
+
+class SharedApp:
+    """One built app per worker and backend, handed to test after test (building one costs
+    ~0.25 s of CPU, mostly URL rules and the OpenAPI document; there are ~1,400 tests).
+
+    Each test still gets what a new app would give it: the configuration create_app made
+    (whatever the last test changed in it is put back), its own database — on SQLite the
+    engine is re-made on the test's own copy of the template, with its own rate-limit file
+    beside it — and its own upload folder and anchor file. The extensions are single
+    objects that every create_app re-binds (Flask-Limiter's storage, flask-smorest's spec,
+    Talisman's options), so once any other app has been built in this process the shared
+    one is built anew; so is it when a test changed its routes or hooks."""
+
+    def __init__(self, db_url: str, tmp_path) -> None:
+        self.app = _new_app(db_url, tmp_path)
+        self.config = copy.deepcopy(dict(self.app.config))
+        self.storage = limiter.storage
+        self.spec = api.spec
+        self.shape = _shape(self.app)
+
+    def usable(self) -> bool:
+        """Still the app the extensions are bound to, as it was built."""
+        return limiter.storage is self.storage and api.spec is self.spec
+
+    def intact(self) -> bool:
+        return self.usable() and _shape(self.app) == self.shape
+
+    def rebind(self, db_url: str, tmp_path) -> None:
+        """Make the app what create_app(app_config(db_url, …)) would have made it."""
+        app = self.app
+        url = normalise_database_url(db_url)
+        app.config.clear()
+        app.config.update(copy.deepcopy(self.config))
+        app.config.update(_per_test_config(tmp_path))
+        if url != self.config["SQLALCHEMY_DATABASE_URI"]:
+            app.config["SQLALCHEMY_DATABASE_URI"] = url
+            for key in ("RATELIMIT_STORAGE_URI", "RATELIMIT_STORAGE_OPTIONS"):
+                app.config.pop(key, None)
+            ratelimits.configure(app)
+            self.storage.url = app.config["RATELIMIT_STORAGE_OPTIONS"]["url"]
+            self._rebind_engine(url)
+        # The storage makes its table with its engine: anew for the test's (empty) database.
+        self.storage._engine = None
+
+    def _rebind_engine(self, url: str) -> None:
+        # As Flask-SQLAlchemy's init_app makes the default engine (flask_sqlalchemy 3.1).
+        app = self.app
+        engines = db._app_engines[app]
+        engines[None].dispose()
+        options = {**db._engine_options, **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "url": url}
+        options.setdefault("echo", app.config["SQLALCHEMY_ECHO"])
+        options.setdefault("echo_pool", app.config["SQLALCHEMY_ECHO"])
+        db._apply_driver_defaults(options, app)
+        engines[None] = db._make_engine(None, options, app)
+        configure_engine(
+            engines[None],
+            busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+            synchronous=app.config["SQLITE_SYNCHRONOUS"],
+        )
+
+
+_shared_apps: dict[str, SharedApp] = {}
+
+
+@pytest.fixture
+def app(backend, db_url, tmp_path):
+    """The app on this test's database. Built once per worker and backend (SharedApp)."""
+    shared = _shared_apps.get(backend.name)
+    if shared is not None and shared.usable():
+        shared.rebind(db_url, tmp_path)
+    else:
+        shared = _shared_apps[backend.name] = SharedApp(db_url, tmp_path)
+    yield shared.app
+    _close(shared.app)
+    if not shared.intact():
+        del _shared_apps[backend.name]
+
+
+@pytest.fixture
+def fresh_app(db_url, tmp_path):
+    """An app of the test's own, for a test that adds routes or hooks to it."""
+    app = _new_app(db_url, tmp_path)
+    yield app
+    _close(app)
 
 
 @pytest.fixture
@@ -275,7 +439,11 @@ def dialect(backend) -> str:
 
 # ---------------------------------------------------------------------------- members
 
-FAST_HASH = None  # one scrypt hash shared by factory-made members keeps the suite quick
+# The password "demo1234" of the members tests make themselves, hashed once, with scrypt at
+# a lower work factor (N=2^10 instead of werkzeug's 2^15): checking it at each sign-in
+# costs ~2 ms instead of ~60 ms. The app hashes at the same factor under TESTING
+# (members.hash_password); a hash says its own parameters, so all verify alike.
+FAST_HASH = generate_password_hash("demo1234", method="scrypt:1024:8:1")
 
 
 @pytest.fixture
@@ -304,13 +472,8 @@ def courses(ctx):
 @pytest.fixture
 def make_member(ctx, places):
     """make_member(phone=None, community=places[0], role=None, level="resident", **kw)."""
-    from werkzeug.security import generate_password_hash
-
     from points.members import services as members
 
-    global FAST_HASH
-    if FAST_HASH is None:
-        FAST_HASH = generate_password_hash("demo1234")
     counter = iter(range(1, 10_000))
 
     def make(phone=None, *, community=None, role=None, level="resident", name=None, **kw):

@@ -32,8 +32,9 @@ class StreetOut(Schema):
 
 
 @pytest.fixture
-def probe(app):
+def probe(fresh_app):
     """A page and an API call that add a street, then refuse when asked to (`?refuse=1`)."""
+    app = fresh_app
     pages = Blueprint("boundary_probe", __name__)
 
     @pages.post("/probe/street")

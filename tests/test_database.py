@@ -8,20 +8,29 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from points import create_app
 from points.extensions import db
 from points.ledger import services as ledger
 from points.ledger.models import Account
+from tests.conftest import app_config
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
 @sqlite_only
-def test_sqlite_runs_durable_with_wal_and_a_busy_timeout(ctx):
-    pragma = lambda name: db.session.execute(sa.text(f"PRAGMA {name}")).scalar()  # noqa: E731
-    assert pragma("journal_mode") == "wal"
-    assert pragma("synchronous") == 2  # FULL
-    assert pragma("busy_timeout") == 30000
-    assert pragma("foreign_keys") == 1
+def test_sqlite_runs_durable_with_wal_and_a_busy_timeout(db_url, tmp_path):
+    # The app as configured by default, not with the suite's faster SQLITE_SYNCHRONOUS.
+    config = app_config(db_url, LEDGER_ANCHOR_PATH=str(tmp_path / "anchor.json"))
+    del config["SQLITE_SYNCHRONOUS"]
+    app = create_app(config)
+    with app.app_context():
+        pragma = lambda name: db.session.execute(sa.text(f"PRAGMA {name}")).scalar()  # noqa: E731
+        assert pragma("journal_mode") == "wal"
+        assert pragma("synchronous") == 2  # FULL
+        assert pragma("busy_timeout") == 30000
+        assert pragma("foreign_keys") == 1
+        db.session.remove()
+        db.engine.dispose()
 
 
 @sqlite_only

@@ -8,7 +8,6 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from points import seeding
 from points.activities import events
@@ -18,6 +17,7 @@ from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import services as members
 from points.spaces import services as spaces
+from tests.conftest import FAST_HASH
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EVERY_DAY = {day: [["08:00", "21:00"]] for day in spaces.WEEKDAYS}
@@ -65,7 +65,7 @@ def world(app) -> dict[str, dict[str, str]]:
         yunxi = members.ensure_place("胜浦街道", "云溪社区", ["云溪一网格"])
         ledger.system_account("issuance")
         seeding.load_activity_types()
-        hashed = generate_password_hash("demo1234")
+        hashed = FAST_HASH
         worker = _member(SOCIAL_WORKER, "李社工", yunxi, role="social_worker", password_hash=hashed)
         volunteer = _member(VOLUNTEER, "王阿姨", yunxi, level="volunteer", password_hash=hashed)
         host = _member("13900000003", "陈主理", yunxi, level="host", password_hash=hashed)

@@ -27,5 +27,8 @@ def number_in(text: str) -> int:
 
 def fits_phone(page) -> None:
     """Nothing on the page makes a 360 px screen scroll sideways."""
+    # After a click that follows a link the next page may still be loading (its document
+    # has no scrollingElement yet): measure the page once it has loaded.
+    page.wait_for_load_state()
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width} px wide on a 360 px phone"
