@@ -236,9 +236,15 @@ def snap(request, server):
         old.unlink()
 
     def shoot(page, path: Path, size: dict) -> None:
+        # A click that navigates returns before the next document exists; measuring then
+        # finds no scrolling element. Wait for the page the step is about.
+        page.wait_for_load_state("load")
         page.set_viewport_size(size)
         # The whole page, cut off at a few screens (the benefits list runs to metres).
-        height = min(page.evaluate("document.scrollingElement.scrollHeight"), MAX_HEIGHT)
+        height = min(
+            page.evaluate("(document.scrollingElement || document.documentElement).scrollHeight"),
+            MAX_HEIGHT,
+        )
         clip = {"x": 0, "y": 0, "width": size["width"], "height": height}
         page.screenshot(path=str(path), full_page=True, clip=clip)
 
