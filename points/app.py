@@ -76,6 +76,7 @@ def register_extensions(app: Flask) -> None:
     from points.spaces import attendance, standing
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
     from points.spaces import reconcile as bookings_reconcile
+    from points.tickets import models as _tickets_models  # noqa: F401 (mapped tables)
 
     headers.init_app(app)  # security headers on every response, errors and static files too
     # Domains that measure what members do feed the ladder and the assessment.

@@ -1,6 +1,7 @@
 """Work the application does by itself on a timer: voiding overdue holds, appointing hosts
 whose public notice has ended, expiring vouchers not confirmed in time, releasing no-show
 bookings, passing lapsed waitlist offers on, rejecting bookings never approved,
+marking overdue tickets, escalating them (督办) and closing fixes nobody answered,
 forgetting sign-ins that ended a month ago, and scrubbing expired SMS codes from the
 notifications that carried them (their plaintext stays in the outbox only while it can be
 used; points/members/codes.py). After
@@ -25,6 +26,7 @@ from points.members import applications, codes, training
 from points.members import services as members
 from points.spaces import attendance, waitlist
 from points.spaces import services as spaces
+from points.tickets import services as tickets
 
 
 def sweep(now=None) -> dict[str, int]:
@@ -42,6 +44,10 @@ def sweep(now=None) -> dict[str, int]:
         "bookings_unapproved": spaces.expire_unapproved(now=now),
         # Reminders: each written once (a `once` key), however often the sweep runs.
         "training_reminded": training.remind_tomorrow(now=now),
+        # Tickets: past a deadline, past the second limit (督办), handled but not answered.
+        "tickets_overdue": tickets.mark_overdue(now=now),
+        "tickets_escalated": tickets.escalate_due(now=now),
+        "tickets_unconfirmed": tickets.close_unconfirmed(now=now),
         # Sign-ins that ended a month ago can never sign anyone in again.
         "sign_ins_forgotten": members.forget_ended_sign_ins(now=now),
         # An SMS code's plaintext is kept in its notification only until the code expires.

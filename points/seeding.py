@@ -27,6 +27,7 @@ from points.members import training
 from points.members.models import Community, Course, Grid, Member
 from points.spaces import attendance
 from points.spaces import services as space_services
+from points.tickets import services as tickets
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "seed"
 SYSTEM_ACCOUNTS = (
@@ -127,6 +128,47 @@ def load_spaces(directory: Path = SEED_DIR) -> int:
     return len(rooms)
 
 
+def load_tickets(directory: Path = SEED_DIR) -> int:
+    """Ticket categories, handling units and the service menu (seed/tickets.toml)."""
+    data = read("tickets.toml", directory)
+    for i, c in enumerate(data.get("categories") or []):
+        where = f"categories[{i}] ({c.get('code')})"
+        _entry("tickets.toml", where, tickets.ensure_category, **c, position=i)
+    for i, u in enumerate(data.get("units") or []):
+        _entry("tickets.toml", f"units[{i}] ({u.get('code')})", tickets.ensure_unit, **u)
+    items = data.get("items") or []
+    for i, item in enumerate(items):
+        where = f"items[{i}] ({item.get('code')})"
+        _entry("tickets.toml", where, tickets.ensure_item, **item, position=i)
+    return len(items)
+
+
+def _ticket_people(directory: Path) -> None:
+    """The demo's grid workers and unit staff (accounts of demo.toml, by phone)."""
+    data = read("tickets.toml", directory)
+    for i, entry in enumerate(data.get("grid_workers") or []):
+        where = f"grid_workers[{i}]"
+        member = _entry("tickets.toml", where, _demo_member, entry.get("phone"))
+        _, grid_id = _entry(
+            "tickets.toml", where, _place, entry.get("community"), entry.get("grid")
+        )
+        if grid_id is None:
+            raise SeedError(M.SEED_NO_GRID, field="tickets.toml", grid=None,
+                            community=entry.get("community"))
+        tickets.add_grid_worker(member, grid_id, leader=bool(entry.get("leader")))
+    for i, entry in enumerate(data.get("unit_staff") or []):
+        where = f"unit_staff[{i}]"
+        member = _entry("tickets.toml", where, _demo_member, entry.get("phone"))
+        _entry("tickets.toml", where, tickets.add_unit_staff, member, entry.get("unit"))
+
+
+def _demo_member(phone) -> Member:
+    found = members.find_by_phone(phone) if isinstance(phone, str) else None
+    if found is None:
+        raise InvalidInput(M.NOT_A_REGISTERED_PHONE, field="phone")
+    return found
+
+
 def _place(community: str | None, grid: str | None) -> tuple[int | None, int | None]:
     if community is None:
         return None, None
@@ -187,6 +229,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     load_activity_types(directory)
     load_benefits(directory)  # before the accounts: merchant staff name their merchant
     load_spaces(directory)
+    load_tickets(directory)
     data = read("demo.toml", directory)
     password_hash = members.hash_password(
         _entry("demo.toml", "password", members._password, data.get("password"))
@@ -269,6 +312,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     _entry("demo.toml", "booking", _booking, [m for m, _ in created], now)
     for i, entry in enumerate(data.get("sessions") or []):
         _entry("demo.toml", f"sessions[{i}]", _session, admins[0], **entry)
+    _ticket_people(directory)
     return {
         "accounts": len(created),
         "population": population["members"],

@@ -136,14 +136,19 @@ def evidence_path(evidence: Evidence) -> Path:
 def _evidence(member: Member, token) -> Evidence | None:
     if token is None or token == "":
         return None
+    return own_photo(member, token)
+
+
+def own_photo(member: Member, token, field: str = "photo") -> Evidence:
+    """A photo `member` uploaded (by its token) that no claim uses yet."""
     found = None
     if isinstance(token, str):
         found = db.session.scalar(sa.select(Evidence).filter_by(token=token, member_id=member.id))
     if found is None:
-        raise InvalidInput(M.PHOTO_NOT_YOURS, field="photo")
+        raise InvalidInput(M.PHOTO_NOT_YOURS, field=field)
     used = db.session.scalar(sa.select(Claim.id).filter_by(evidence_id=found.id))
     if used is not None:
-        raise InvalidInput(M.PHOTO_USED, field="photo")
+        raise InvalidInput(M.PHOTO_USED, field=field)
     return found
 
 
@@ -380,6 +385,62 @@ def approve_claim(claim: Claim, *, actor: Member, now: datetime | None = None) -
     claim.decided_at = now
     db.session.flush()
     _tell(claim, M.CLAIM_APPROVED, now, points=points)
+    return claim
+
+
+def award_verified(
+    member: Member,
+    activity_code: str,
+    *,
+    occurred_on: date,
+    actor_id: int,
+    key: str,
+    note: str,
+    now: datetime | None = None,
+) -> Claim | None:
+    """Points for one unit of work another domain has verified (a 随手拍 report checked at
+    triage, a dispatched ticket followed to its fix): an approved claim of the type's current
+    version, paid through the ledger under `key`, so asking again pays nothing more. None
+    when nothing is due: the type is closed, the member's level may not claim it, or its
+    daily or monthly cap is reached. The caller keeps the claim so it asks only once."""
+    now = now or utcnow()
+    version = current_type(activity_code, missing_ok=True)
+    if version is None or not version.active or member.status != "active":
+        return None
+    if not may_claim(member, version):
+        return None
+    points = points_for(version, 10)
+    lock_key(db.session, f"claims-of:{member.id}")
+    if cap_check(member.id, version, occurred_on).refusal(points):
+        return None
+    claim = Claim(
+        member_id=member.id,
+        community_id=member.community_id,
+        activity_type_id=version.id,
+        occurred_on=occurred_on,
+        quantity_tenths=10,
+        note=_note(note),
+        status="submitted",
+        created_at=now,
+    )
+    db.session.add(claim)
+    db.session.flush()
+    award = ledger.transfer(
+        kind="earn",
+        source=ledger.system_account("issuance"),
+        destination=ledger.member_wallet(member.id),
+        amount=points,
+        actor_id=actor_id,
+        memo=award_memo(claim),
+        idempotency_key=key,
+        now=now,
+    )
+    claim.status = "approved"
+    claim.points = points
+    claim.transfer_id = award.id  # unique: a second claim on the same key cannot be written
+    claim.decided_by = actor_id
+    claim.decided_at = now
+    db.session.flush()
     return claim
 
 

@@ -174,6 +174,26 @@ def _day(value, field: str) -> date:
         raise InvalidInput(M.DATE, field=field) from None
 
 
+def community_closed_days(community_id: int, first: date, last: date) -> set[date]:
+    """The days between `first` and `last` on which the whole community is closed (a
+    closure for every space of it: a public holiday, the Spring Festival week)."""
+    rows = db.session.execute(
+        sa.select(SpaceClosure.starts_on, SpaceClosure.ends_on).where(
+            SpaceClosure.community_id == community_id,
+            SpaceClosure.space_id.is_(None),
+            SpaceClosure.starts_on <= last,
+            SpaceClosure.ends_on >= first,
+        )
+    )
+    closed = set()
+    for starts_on, ends_on in rows:
+        day = max(starts_on, first)
+        while day <= min(ends_on, last):
+            closed.add(day)
+            day += timedelta(days=1)
+    return closed
+
+
 def ensure_closure(*, community, starts_on, ends_on, reason_zh, reason_en="", space=None):
     """A closed stretch of days for one space, or for every space of a community (seed)."""
     community_id = db.session.scalar(sa.select(Community.id).filter_by(name=community))

@@ -73,6 +73,28 @@ CLAIM_STATUS_NAMES = {
     "rejected": _l("Rejected"),
     "reversed": _l("Reversed"),
 }
+TICKET_STATE_NAMES = {
+    "reported": _l("Reported, to be checked"),
+    "triaged": _l("Checked, to be dispatched"),
+    "dispatched": _l("Dispatched, waiting for the unit"),
+    "accepted": _l("Taken on by the unit"),
+    "in_progress": _l("Being handled"),
+    "handled": _l("Handled, waiting for your confirmation"),
+    "closed": _l("Closed"),
+}
+TICKET_OUTCOME_NAMES = {
+    "fixed": _l("fixed"),
+    "not_fixed": _l("not fixed"),
+    "not_ours": _l("not our responsibility"),
+    "not_a_problem": _l("not a problem"),
+    "duplicate": _l("duplicate"),
+    "withdrawn": _l("withdrawn"),
+}
+TICKET_STAGE_NAMES = {
+    "triage": _l("checking and dispatch"),
+    "accept": _l("accepting"),
+    "handle": _l("handling"),
+}
 UNIT_NAMES = {"hour": _l("per hour"), "occurrence": _l("each time")}
 KIND_NAMES = {
     "earn": _l("Earned"),

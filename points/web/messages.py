@@ -48,6 +48,15 @@ def _objection_status(code: str) -> str:
     return str(OBJECTION_STATUS_NAMES.get(code, code))
 
 
+def _ticket(names: str):
+    def name(code: str) -> str:
+        from points.web import labels
+
+        return str(getattr(labels, names).get(code, code))
+
+    return name
+
+
 # Parameters a Text (or a notification's Kind) names in `labels` are codes; the page shows
 # them by these names.
 LABELS = {
@@ -56,6 +65,9 @@ LABELS = {
     "level": _level,
     "objection_status": _objection_status,
     "period": _period,
+    "ticket_outcome": _ticket("TICKET_OUTCOME_NAMES"),
+    "ticket_stage": _ticket("TICKET_STAGE_NAMES"),
+    "ticket_state": _ticket("TICKET_STATE_NAMES"),
 }
 
 

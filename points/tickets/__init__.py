@@ -1,0 +1,1 @@
+"""Service tickets: 随手拍 reports and 居民点单 orders (see models.py)."""
