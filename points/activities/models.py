@@ -173,6 +173,7 @@ class Claim(db.Model):
             "(status = 'reversed') = (reversal_id IS NOT NULL)", name="ck_claims_reversal"
         ),
         sa.UniqueConstraint("transfer_id", name="uq_claims_transfer"),
+        sa.UniqueConstraint("source", name="uq_claims_source"),
         # One claim per member per scheduled activity.
         sa.UniqueConstraint("activity_id", "member_id", name="uq_claims_activity_member"),
         sa.Index("ix_claims_status_community", "status", "community_id"),
@@ -199,6 +200,9 @@ class Claim(db.Model):
     reversal_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
     reversed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     reversal_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    # An award for work another domain verified names what it pays for ("ticket-report:12"),
+    # once: the unique key keeps a second award for the same work out of the database.
+    source: Mapped[str | None] = mapped_column(sa.String(60))
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     activity_type: Mapped[ActivityType] = relationship(lazy="joined")

@@ -400,7 +400,7 @@ def award_verified(
 ) -> Claim | None:
     """Points for one unit of work another domain has verified (a 随手拍 report checked at
     triage, a dispatched ticket followed to its fix): an approved claim of the type's current
-    version, paid through the ledger under `key`, so asking again pays nothing more. None
+    version whose `source` is `key` (unique), so asking again pays nothing more. None
     when nothing is due: the type is closed, the member's level may not claim it, or its
     daily or monthly cap is reached. The caller keeps the claim so it asks only once."""
     now = now or utcnow()
@@ -411,6 +411,9 @@ def award_verified(
         return None
     points = points_for(version, 10)
     lock_key(db.session, f"claims-of:{member.id}")
+    earlier = db.session.scalar(sa.select(Claim).filter_by(source=key))
+    if earlier is not None:
+        return earlier
     if cap_check(member.id, version, occurred_on).refusal(points):
         return None
     claim = Claim(
@@ -422,6 +425,7 @@ def award_verified(
         note=_note(note),
         status="submitted",
         created_at=now,
+        source=key,
     )
     db.session.add(claim)
     db.session.flush()
@@ -432,12 +436,12 @@ def award_verified(
         amount=points,
         actor_id=actor_id,
         memo=award_memo(claim),
-        idempotency_key=key,
+        idempotency_key=f"claim:{claim.id}",  # as every award: `ledger verify` checks it
         now=now,
     )
     claim.status = "approved"
     claim.points = points
-    claim.transfer_id = award.id  # unique: a second claim on the same key cannot be written
+    claim.transfer_id = award.id
     claim.decided_by = actor_id
     claim.decided_at = now
     db.session.flush()
