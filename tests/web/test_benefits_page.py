@@ -15,7 +15,7 @@ from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.marketplace.models import Benefit
 from points.members import services as members
-from tests.conftest import sign_in
+from tests.conftest import csrf_token, sign_in
 
 
 @pytest.fixture
@@ -114,6 +114,13 @@ def test_each_card_is_one_link_saying_redeemable_or_how_many_points_are_missing(
     assert "可兑换" in card_of(html, "老人免费理发一次")  # 30 points
     assert "还差 10 分" in card_of(html, "男士精剪一次")  # 40 points
     assert "还差 90 分" in card_of(html, "植物染发一次（遮白）")  # 120 points
+
+    client.post("/language/en", data={"csrf_token": csrf_token(client), "next": "/"})
+    english = get(client, "/benefits?category=haircut")
+    assert "You can redeem this" in card_of(english, "One free haircut for seniors")
+    assert "10 more points needed" in " ".join(cards(english))
+    assert "More filters" in english and "Haircuts" in english
+    client.post("/language/zh_Hans_CN", data={"csrf_token": csrf_token(client), "next": "/"})
 
     # A voucher holds 30 of them: the cards count only what is left to spend.
     market.redeem(member, benefit_id=elder.id)
