@@ -5,14 +5,20 @@ line down to the oldest movement."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from points.database import utcnow
 from points.extensions import db
 from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import services as members
-from tests.conftest import sign_in
+from points.spaces import services as spaces
+from tests.conftest import csrf_token, sign_in
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
@@ -115,6 +121,12 @@ def test_the_statement_starts_from_homes_number_and_adds_up_line_by_line(client,
     for (_, amount, after), (_, _, below) in zip(lines, lines[1:], strict=False):
         assert after == below + amount, "each figure is the one under it plus the line"
 
+    client.post("/language/en", data={"csrf_token": csrf_token(client), "next": "/"})
+    english = client.get("/me/statement").get_data(as_text=True)
+    assert "Can spend" in english and "Redeemed, not used yet" in english
+    assert [after for _, _, after in rows(english)] == [136, 226, 256, 200]
+    assert "2 vouchers to use" in words(client.get("/").get_data(as_text=True))
+
 
 def test_once_the_shop_confirms_the_voucher_is_a_movement_and_the_numbers_still_agree(
     client, make_member, wang, shop
@@ -145,3 +157,38 @@ def test_older_pages_of_the_statement_have_no_held_lines(client, make_member, sh
     page = client.get(older).get_data(as_text=True)
     assert "已兑换待使用" not in page
     assert [(amount, after) for _, amount, after in rows(page)] == [(5, 5)]
+
+
+def test_a_booking_awaiting_approval_is_a_held_line_too(client, make_member, places):
+    host = make_member("13900000003", name="宋老师", level="host")
+    earn(host, 100)
+    hall = spaces.ensure_space(
+        code="yunxi-hall",
+        community=places[0].name,
+        name_zh="云溪社区礼堂",
+        name_en="Yunxi hall",
+        capacity=100,
+        opening_hours={day: [["08:00", "21:00"]] for day in spaces.WEEKDAYS},
+        slot_minutes=60,
+        needs_approval=True,
+        price_low_fee=30,
+    )
+    day = utcnow().astimezone(SHANGHAI).date() + timedelta(days=2)
+    spaces.book(
+        host,
+        space_id=hall.id,
+        start=datetime.combine(day, time(10), tzinfo=SHANGHAI),
+        end=datetime.combine(day, time(11), tzinfo=SHANGHAI),
+        tier="low_fee",
+        title="社区议事会",
+    )
+    db.session.commit()
+    sign_in(client, host.phone)
+    home = client.get("/").get_data(as_text=True)
+    assert big_number(home) == 70
+    held = r'<a href="/me/bookings">预约待审批: [^<]+</a>\s*<span class="minus">−30'
+    assert re.search(held, home)
+    assert "张券待使用" not in home
+    lines = rows(client.get("/me/statement").get_data(as_text=True))
+    assert [(amount, after) for _, amount, after in lines] == [(-30, 70), (100, 100)]
+    assert lines[0][0].split(" · ")[1].startswith("预约待审批")
