@@ -26,21 +26,39 @@ from points.marketplace.schemas import (
 
 blp = Blueprint("marketplace_api", __name__, description="Spending points")
 
+PAGE_HEADERS = {
+    "X-Total-Count": {
+        "description": "benefits matching, on every page (paged answers)",
+        "schema": {"type": "string"},
+    },
+    "X-Pages": {"description": "pages of them (paged answers)", "schema": {"type": "string"}},
+}
+
 
 @blp.get("/benefits")
 @blp.arguments(BenefitsQuery, location="query")
-@blp.response(200, BenefitOut(many=True))
+@blp.response(200, BenefitOut(many=True), headers=PAGE_HEADERS)
 def benefits(query):
-    """Benefits on offer; filters: category, provider, affordable now, host-only, text."""
+    """Benefits on offer; filters: category, provider, affordable now, host-only, text.
+    With `page` (and `per_page`, 20 unless given) one page of them, as the pages show them,
+    its place in `X-Total-Count` and `X-Pages`; without, every match as before."""
     member = current_user if current_user.is_authenticated else None
-    return market.benefits(
+    filters = {
+        "category": query["category"],
+        "provider_id": query["provider_id"],
+        "affordable": query["affordable"],
+        "host_only": query["host_only"],
+        "search": query["q"],
+    }
+    if query["page"] is None and query["per_page"] is None:
+        return market.benefits(member, **filters)
+    found = market.benefit_page(
         member,
-        category=query["category"],
-        provider_id=query["provider_id"],
-        affordable=query["affordable"],
-        host_only=query["host_only"],
-        search=query["q"],
+        page=query["page"] or 1,
+        per_page=query["per_page"] or market.BENEFITS_PER_PAGE,
+        **filters,
     )
+    return found.items, {"X-Total-Count": str(found.total), "X-Pages": str(found.pages)}
 
 
 @blp.get("/benefits/<int:benefit_id>")

@@ -62,6 +62,44 @@ def balance_of(account: Account | int, *, now: datetime | None = None) -> Balanc
     return Balance(balance=row.balance, held=row.held - int(overdue))  # SUM is numeric on PG
 
 
+@dataclass(frozen=True)
+class PendingHold:
+    """A hold still keeping points back, as a statement line: `available_after` is the
+    account's balance less this hold and every newer one (the newest: available now)."""
+
+    hold_id: int
+    kind: str
+    amount: int
+    memo: str
+    created_at: datetime
+    expires_at: datetime
+    available_after: int
+
+
+def pending_holds(account: Account | int, *, now: datetime | None = None) -> list[PendingHold]:
+    """The account's holds that still count (pending, not past their expiry), newest first;
+    with the postings below them, each line's figure is the one under it less its amount."""
+    account_id = rules.account_id(account, "account")
+    now = rules.now(now)
+    balance = db.session.scalar(sa.select(Account.balance).where(Account.id == account_id))
+    if balance is None:
+        raise no_such_account(account_id)
+    rows = db.session.execute(
+        sa.select(Hold.id, Hold.kind, Hold.amount, Hold.memo, Hold.created_at, Hold.expires_at)
+        .where(Hold.account_id == account_id, Hold.status == "pending", Hold.expires_at > now)
+        .order_by(Hold.id)
+    ).all()
+    lines, left = [], int(balance)
+    for row in rows:  # oldest first: each takes its amount off what the older ones left
+        left -= int(row.amount)
+        lines.append(
+            PendingHold(
+                row.id, row.kind, int(row.amount), row.memo, row.created_at, row.expires_at, left
+            )
+        )
+    return lines[::-1]
+
+
 def statement(
     account: Account | int, *, cursor: str | None = None, limit: int = 50
 ) -> StatementPage:

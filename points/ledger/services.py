@@ -25,7 +25,15 @@ from __future__ import annotations
 
 from points.ledger.accounts import get_account, member_wallet, system_account
 from points.ledger.holds import expire_holds, get_hold, hold, post_hold, void_hold
-from points.ledger.reads import Balance, StatementItem, StatementPage, balance_of, statement
+from points.ledger.reads import (
+    Balance,
+    PendingHold,
+    StatementItem,
+    StatementPage,
+    balance_of,
+    pending_holds,
+    statement,
+)
 from points.ledger.rules import (
     KINDS,
     MAX_AMOUNT,
@@ -50,6 +58,7 @@ __all__ = [
     "MAX_KEY",
     "MAX_MEMO",
     "NEGATIVE_SYSTEM_ACCOUNTS",
+    "PendingHold",
     "StatementItem",
     "StatementPage",
     "TransferSpec",
@@ -61,6 +70,7 @@ __all__ = [
     "get_transfer",
     "hold",
     "member_wallet",
+    "pending_holds",
     "post_hold",
     "post_transfer",
     "post_transfers_bulk",

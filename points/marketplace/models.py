@@ -37,6 +37,8 @@ CATEGORIES = (
     "space_use",
     "publicity",
 )
+# Kinds only community hosts redeem: their filters are shown to hosts alone.
+HOST_CATEGORIES = ("space_use", "publicity")
 LIMIT_PERIODS = ("day", "week", "month", "year", "ever")
 REDEMPTION_STATUSES = ("held", "confirmed", "cancelled", "expired")
 
@@ -52,12 +54,18 @@ class Provider(db.Model):
     name_en: Mapped[str] = mapped_column(sa.String(120))
     community_id: Mapped[int | None] = mapped_column(sa.ForeignKey("communities.id"))
     address_zh: Mapped[str] = mapped_column(sa.String(120), default="")
+    # Opening hours as the shop writes them ("周一至周六 9:00–18:00"), shown on its vouchers.
+    hours_zh: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    hours_en: Mapped[str] = mapped_column(sa.String(160), default="", server_default="")
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
 
     community: Mapped[Community | None] = relationship()
 
     def name(self, locale: str) -> str:
         return self.name_en if locale.startswith("en") else self.name_zh
+
+    def hours(self, locale: str) -> str:
+        return (self.hours_en or self.hours_zh) if locale.startswith("en") else self.hours_zh
 
 
 class Benefit(db.Model):

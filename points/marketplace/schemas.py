@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import get_locale
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 
 from points.marketplace.services import masked_name
 
@@ -25,6 +25,7 @@ class ProviderOut(Schema):
     name_zh = fields.String()
     name_en = fields.String()
     address_zh = fields.String()
+    hours = fields.Function(lambda p: p.hours(_locale()))
 
 
 class BenefitOut(Schema):
@@ -60,6 +61,15 @@ class BenefitsQuery(_In):
     )
     host_only = fields.Boolean(load_default=False)
     q = fields.String(load_default=None)
+    page = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1, 10_000),
+        metadata={
+            "description": "the page to answer, 20 benefits a page unless per_page says; "
+            "without page or per_page the answer is every match, as before"
+        },
+    )
+    per_page = fields.Integer(load_default=None, validate=validate.Range(1, 100))
 
 
 class RedemptionRequest(_In):

@@ -62,7 +62,17 @@ local_today = clock.today  # the community's date (see points/clock.py)
 # ---------------------------------------------------------------------------- catalogue
 
 
-def ensure_provider(*, code, kind, name_zh, name_en, community=None, address_zh=None) -> Provider:
+def ensure_provider(
+    *,
+    code,
+    kind,
+    name_zh,
+    name_en,
+    community=None,
+    address_zh=None,
+    hours_zh=None,
+    hours_en=None,
+) -> Provider:
     """Create a provider unless its code exists (seed loading)."""
     if not isinstance(code, str) or not re.match(r"^[a-z0-9][a-z0-9-]{0,39}$", code):
         raise InvalidInput(M.CODE_SHAPE, field="code")
@@ -83,6 +93,8 @@ def ensure_provider(*, code, kind, name_zh, name_en, community=None, address_zh=
         name_en=text(name_en, "name_en", 120),
         community_id=community_id,
         address_zh=text(address_zh, "address_zh", 120, required=False),
+        hours_zh=text(hours_zh, "hours_zh", 120, required=False),
+        hours_en=text(hours_en, "hours_en", 160, required=False),
     )
     db.session.add(provider)
     db.session.flush()
@@ -176,11 +188,62 @@ def benefits(
     host_only: bool = False,
     search: str | None = None,
     limit: int = 400,
+    offset: int = 0,
 ) -> list[Benefit]:
     """Active benefits, filtered (an unknown category or merchant is a field error, never an
     empty list); `affordable` keeps what the member could redeem now: their
     available points buy it, their level allows it, it is in stock and on offer, and they
     have not reached its per-member limit for the period."""
+    query = _benefits_query(member, category, provider_id, affordable, host_only, search)
+    return list(db.session.scalars(query.limit(limit).offset(offset)))
+
+
+BENEFITS_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class BenefitPage:
+    """One page of a filtered benefits list: its items and where it sits among the pages."""
+
+    items: list[Benefit]
+    page: int
+    pages: int  # at least 1, even when nothing matches
+    total: int
+
+    @property
+    def previous(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
+
+
+def benefit_page(
+    member: Member | None = None,
+    *,
+    page=1,
+    per_page=BENEFITS_PER_PAGE,
+    category: str | None = None,
+    provider_id: int | None = None,
+    affordable: bool = False,
+    host_only: bool = False,
+    search: str | None = None,
+) -> BenefitPage:
+    """`benefits`, `per_page` at a time (page 1 first); a page past the last shows the last."""
+    page = whole(page, "page", 1, MAX_PAGE)
+    per_page = whole(per_page, "per_page", 1, MAX_PER_PAGE)
+    query = _benefits_query(member, category, provider_id, affordable, host_only, search)
+    total = int(db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())))
+    pages = max(1, -(-total // per_page))
+    page = min(page, pages)
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return BenefitPage(items=items, page=page, pages=pages, total=total)
+
+
+def _benefits_query(member, category, provider_id, affordable, host_only, search) -> sa.Select:
     query = sa.select(Benefit).where(Benefit.active).order_by(Benefit.points, Benefit.id)
     if category:
         if category not in CATEGORIES:
@@ -203,7 +266,7 @@ def benefits(
             )
         )
     if affordable and member is not None:
-        available = ledger.balance_of(ledger.member_wallet(member.id)).available
+        available = spendable(member)
         allowed = LEVELS[: LEVELS.index(member.level) + 1]
         today = local_today()
         query = query.where(
@@ -217,7 +280,48 @@ def benefits(
                 _used_in_period(member.id, utcnow()) < Benefit.per_member_limit,
             ),
         )
-    return list(db.session.scalars(query.limit(limit)))
+    return query
+
+
+def spendable(member: Member) -> int:
+    """The points the member can spend now: the wallet less what vouchers and bookings hold."""
+    return ledger.balance_of(ledger.member_wallet(member.id)).available
+
+
+@dataclass(frozen=True)
+class Offer:
+    """What one benefit is to one member now. `blocked` names the first rule other than
+    points that stops her ("level", "sold_out", "not_yet", "ended", "limit"); `short` is how
+    many more points she needs (0 when her spendable points pay for one)."""
+
+    blocked: str | None
+    short: int
+
+    @property
+    def redeemable(self) -> bool:
+        return self.blocked is None and self.short == 0
+
+
+def offers(member: Member, benefits: list[Benefit], *, now: datetime | None = None) -> dict:
+    """benefit id → `Offer` for each of `benefits`: the rules `redeem` applies, read ahead."""
+    now = now or utcnow()
+    today = _local_date(now)
+    points = spendable(member)
+    found = {}
+    for benefit in benefits:
+        blocked = None
+        if not may_redeem(member, benefit):
+            blocked = "level"
+        elif benefit.stock_left == 0:
+            blocked = "sold_out"
+        elif benefit.available_from and today < benefit.available_from:
+            blocked = "not_yet"
+        elif benefit.available_until and today > benefit.available_until:
+            blocked = "ended"
+        elif most_redeemable(member, benefit, now) == 0:
+            blocked = "limit"
+        found[benefit.id] = Offer(blocked=blocked, short=max(benefit.points - points, 0))
+    return found
 
 
 # ---------------------------------------------------------------------------- redeem
@@ -639,6 +743,32 @@ def vouchers_of(member: Member, *, limit: int = 100) -> list[Redemption]:
             .limit(limit)
         )
     )
+
+
+def waiting_vouchers(member: Member, *, now: datetime | None = None) -> list[Redemption]:
+    """The member's vouchers still to be used (held, not past their expiry), soonest to
+    expire first."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(Redemption)
+            .where(
+                Redemption.member_id == member.id,
+                Redemption.status == "held",
+                Redemption.expires_at > now,
+            )
+            .order_by(Redemption.expires_at, Redemption.id)
+        )
+    )
+
+
+def vouchers_by_hold(hold_ids) -> dict[int, Redemption]:
+    """hold id → the voucher whose points that ledger hold keeps (holds of vouchers only)."""
+    ids = list(hold_ids)
+    if not ids:
+        return {}
+    found = db.session.scalars(sa.select(Redemption).where(Redemption.hold_id.in_(ids)))
+    return {r.hold_id: r for r in found}
 
 
 def confirmed_on(provider_ids: list[int], day: date) -> list[Redemption]:

@@ -37,7 +37,9 @@ from points.activities import catalogue, events
 from points.activities import services as claims
 from points.errors import InvalidInput
 from points.ledger import services as ledger
+from points.marketplace import services as market
 from points.members.models import LEVELS
+from points.web import wallet as wallet_lines
 from points.web.auth import _safe_next
 from points.web.forms import attempt, refused
 from points.web.labels import LEVEL_NAMES, locale
@@ -179,9 +181,15 @@ def statement():
         )
     except InvalidInput:
         abort(404)
-    balance = ledger.balance_of(ledger.member_wallet(current_user.id))
     behind = claims.claims_for_transfers(i.transfer_id for i in page.items)
-    return render_template("activities/statement.html", page=page, behind=behind, balance=balance)
+    return render_template(
+        "activities/statement.html",
+        page=page,
+        behind=behind,
+        spendable=market.spendable(current_user),
+        # Holds read as lines above the newest movement, on the first page only.
+        held=[] if request.args.get("cursor") else wallet_lines.held_lines(current_user),
+    )
 
 
 @bp.get("/claims/<int:claim_id>/photo")

@@ -27,6 +27,7 @@ from points.spaces import services as spaces
 from points.spaces import utilisation
 from points.spaces.models import Booking, Space
 from points.web import inbox
+from points.web import wallet as wallet_lines
 from points.web.market import ConfirmForm
 from points.web.space_reports import compare_words, part_name, use_words
 
@@ -53,7 +54,9 @@ def index():
         counter=_counter(member) if member.merchant_ids else None,
         staff=_staff_work(member) if member.is_staff else None,
         host=_host_week(member) if member.level == "host" else None,
-        balance=ledger.balance_of(wallet),
+        spendable=market.spendable(member),
+        held=wallet_lines.held_lines(member),
+        waiting=len(market.waiting_vouchers(member)),
         affordable=market.benefits(member, affordable=True, limit=BENEFITS_SHOWN),
         progress=members.progress_of(member),
         training=_training(member),

@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -24,13 +25,12 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 
 from points import clock
-from points.errors import IdempotencyConflict, PointsError
+from points.errors import IdempotencyConflict, NotFound, PointsError
 from points.extensions import limit_wrong_codes
 from points.headers import camera_allowed
-from points.ledger import services as ledger
 from points.marketplace import export
 from points.marketplace import services as market
-from points.marketplace.models import CATEGORIES
+from points.marketplace.models import CATEGORIES, HOST_CATEGORIES
 from points.web.forms import attempt, query_number, refused, show_error
 from points.web.labels import VOUCHER_STATUS_NAMES, locale
 from points.web.qr import qr_svg
@@ -45,38 +45,45 @@ QUANTITIES = (1, 2, 3)
 
 @bp.get("/benefits")
 def benefit_list():
-    """Open to visitors; "I can afford it now" needs a signed-in member."""
+    """Open to visitors: results first under a row of category chips, the other filters
+    folded away, 20 a page; "I can afford it now" needs a signed-in member, the host-only
+    filters a host."""
     member = current_user if current_user.is_authenticated else None
-    category = request.args.get("category", "")
+    host = member is not None and member.level == "host"
     filters = {
-        "category": category,
+        "category": request.args.get("category", ""),
         "provider_id": query_number("provider_id"),
         "affordable": member is not None and bool(request.args.get("affordable")),
-        "host_only": bool(request.args.get("host_only")),
+        "host_only": host and bool(request.args.get("host_only")),
         "q": request.args.get("q", "").strip()[:80],
     }
-    found = market.benefits(
+    found = market.benefit_page(
         member,
+        page=1 if query_number("page") is None else query_number("page"),
         category=filters["category"] or None,
         provider_id=filters["provider_id"],
         affordable=filters["affordable"],
         host_only=filters["host_only"],
         search=filters["q"] or None,
     )
+    # What the page links keep: the filters in use, never the empty ones.
+    kept = {name: "1" if value is True else value for name, value in filters.items() if value}
     return render_template(
         "market/benefits.html",
-        benefits=found,
+        found=found,
         filters=filters,
-        categories=CATEGORIES,
+        kept=kept,
+        uncategorised={name: value for name, value in kept.items() if name != "category"},
+        host=host,
+        categories=[c for c in CATEGORIES if host or c not in HOST_CATEGORIES],
         providers=[p for p in market.providers() if p.active],
         available=_available(member),
+        offers=market.offers(member, found.items) if member is not None else {},
     )
 
 
 def _available(member) -> int | None:
-    if member is None:
-        return None
-    return ledger.balance_of(ledger.member_wallet(member.id)).available
+    return None if member is None else market.spendable(member)
 
 
 class RedeemForm(FlaskForm):
@@ -145,6 +152,7 @@ def vouchers():
 @bp.get("/me/vouchers/<int:redemption_id>")
 @login_required
 def voucher(redemption_id: int):
+    """The QR code and the code first; the shop, its address and hours; cancelling last."""
     found = market.own_redemption(redemption_id, current_user)
     now = clock.now()
     usable = found.status_at(now) == "held"
@@ -152,6 +160,22 @@ def voucher(redemption_id: int):
     if usable:
         svg = qr_svg(found.code)
     return render_template("market/voucher.html", voucher=found, svg=svg, usable=usable, now=now)
+
+
+@bp.get("/me/vouchers/<int:redemption_id>/status")
+def voucher_status(redemption_id: int):
+    """What static/voucher.js asks every few seconds while the QR code is shown: the
+    voucher's status and its name, for its owner only (another's is not found)."""
+    if not current_user.is_authenticated:
+        return jsonify(status="unauthorised"), 401
+    try:
+        found = market.own_redemption(redemption_id, current_user)
+    except NotFound:
+        return jsonify(status="not_found"), 404
+    shown = found.status_at(clock.now())
+    answer = jsonify(id=found.id, status=shown, label=str(VOUCHER_STATUS_NAMES[shown]))
+    answer.headers["Cache-Control"] = "no-store"
+    return answer
 
 
 @bp.post("/me/vouchers/<int:redemption_id>/cancel")

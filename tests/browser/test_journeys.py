@@ -28,7 +28,8 @@ def available_on_home(page) -> int:
 
 
 def latest_balance(page) -> int:
-    """The balance after the newest movement, as the statement's first line shows it."""
+    """What she can spend, as the statement's first line shows it (a voucher not used yet
+    is a line of its own above the newest movement)."""
     page.goto("/me/statement")
     return number_in(page.inner_text("table.list tbody tr >> nth=0 >> td >> nth=2"))
 
@@ -70,6 +71,7 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
 
     # She redeems a wash and blow-dry at the barber's for 15 points.
     volunteer.goto("/benefits")
+    volunteer.get_by_text("更多筛选").click()  # the other filters are folded away
     volunteer.fill("input[name=q]", "洗头吹干")
     volunteer.locator("form.filters button[type=submit]").click()
     volunteer.get_by_role("link", name="洗头吹干一次").click()
@@ -99,7 +101,7 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
     snap(volunteer, "voucher-used")
     assert available_on_home(volunteer) == start + 12 - 15
     assert latest_balance(volunteer) == balance - 15, "the held points are now spent"
-    assert "洗头吹干一次" in volunteer.inner_text("table.list tbody tr >> nth=0")
+    assert "洗头吹干一次" in volunteer.inner_text("table.list tbody tr.moved >> nth=0")
     snap(volunteer, "statement")
 
 

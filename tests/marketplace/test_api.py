@@ -25,6 +25,21 @@ def test_benefits_are_listed_with_filters(client, rich_member, make_benefit):
     assert bad.status_code == 422 and "provider_id" in bad.get_json()["errors"]
 
 
+def test_benefits_come_a_page_at_a_time_when_a_page_is_asked_for(client, make_benefit):
+    made = [make_benefit(points=n) for n in range(1, 26)]  # cheapest first, as on the pages
+    assert len(client.get("/api/v1/benefits").get_json()) == 25, "no page: every match"
+    first = client.get("/api/v1/benefits?page=1")
+    assert [b["id"] for b in first.get_json()] == [b.id for b in made[:20]]
+    assert first.headers["X-Total-Count"] == "25" and first.headers["X-Pages"] == "2"
+    second = client.get("/api/v1/benefits?page=2").get_json()
+    assert [b["id"] for b in second] == [b.id for b in made[20:]]
+    small = client.get("/api/v1/benefits?per_page=10&page=3")
+    assert len(small.get_json()) == 5 and small.headers["X-Pages"] == "3"
+    for bad in ("page=0", "page=abc", "per_page=101"):
+        answer = client.get(f"/api/v1/benefits?{bad}")
+        assert answer.status_code == 422 and bad.split("=")[0] in answer.get_json()["errors"]
+
+
 def test_redeem_confirm_and_the_balance_follows(client, rich_member, make_benefit, barber_staff):
     member = rich_member(100)
     me = api_token(client, member.phone)

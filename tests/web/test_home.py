@@ -122,7 +122,9 @@ def test_a_volunteer_sees_points_what_they_buy_the_next_level_and_recent_movemen
     words = text_of(page_of(client))
     assert "你好，王阿姨" in words
     assert "70 可用积分" in words
-    assert "余额 100 分，其中 30 分冻结在尚未使用的兑换券中。" in words
+    assert "余额" not in words and "冻结" not in words, "one number, not three"
+    assert "1 张券待使用" in words
+    assert "已兑换待使用: 洗头吹干一次 −30" in words
     assert "现在就能兑换的权益" in words
     assert "洗头吹干一次 30 分 云溪老街理发店" in words
     assert "植物染发一次" not in words, "500 points is more than she has"
