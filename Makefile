@@ -61,6 +61,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.benchmarks.ledger
 	$(BIN)/python -m tests.benchmarks.outbox
 	$(BIN)/python -m tests.benchmarks.delivery
+	$(BIN)/python -m tests.benchmarks.tickets
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis .ruff_cache

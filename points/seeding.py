@@ -6,6 +6,7 @@ A bad file stops the load with an error naming the file and the entry; nothing i
 
 from __future__ import annotations
 
+import io
 import random
 import tomllib
 from datetime import datetime, time, timedelta
@@ -162,6 +163,102 @@ def _ticket_people(directory: Path) -> None:
         _entry("tickets.toml", where, tickets.add_unit_staff, member, entry.get("unit"))
 
 
+# The demo's tickets in 云溪社区 over the last eight weeks: (days ago, category, grid,
+# description, spot, what became of it). Enough of each kind that the public board shows
+# its counts (it hides any under five) and every queue has something in it.
+_DEMO_TICKETS = [
+    (52, "hazard-flying-wire", "云溪二网格", "电动车从窗口拉线充电", "8幢1单元", "fixed"),
+    (49, "hazard-flying-wire", "云溪二网格", "楼道里给电瓶车充电", "9幢2单元", "fixed"),
+    (45, "hazard-flying-wire", "云溪一网格", "飞线充电，插线板挂在树上", "3幢北侧", "fixed"),
+    (41, "hazard-flying-wire", "云溪三网格", "车棚外私拉电线", "15幢车棚", "fixed"),
+    (37, "hazard-flying-wire", "云溪二网格", "一楼窗口垂下充电线", "7幢", "unconfirmed"),
+    (33, "hazard-flying-wire", "云溪四网格", "飞线充电", "21幢", "fixed"),
+    (30, "hazard-elevator", "云溪二网格", "电梯门关不上，一直报警", "6幢1单元", "fixed"),
+    (27, "hazard-elevator", "云溪一网格", "电梯运行有异响", "2幢2单元", "fixed"),
+    (24, "hazard-elevator", "云溪三网格", "电梯停在两层之间", "12幢1单元", "fixed"),
+    (20, "hazard-elevator", "云溪二网格", "电梯按钮失灵", "10幢2单元", "not_ours"),
+    (17, "hazard-elevator", "云溪四网格", "电梯年检过期", "19幢", "fixed"),
+    (44, "hazard-fire-lane", "云溪二网格", "私家车长期占用消防通道", "小区东门", "fixed"),
+    (38, "hazard-fire-lane", "云溪一网格", "消防通道堆放建筑垃圾", "5幢南侧", "fixed"),
+    (29, "hazard-fire-lane", "云溪三网格", "楼道堆满纸箱", "14幢2单元", "fixed"),
+    (22, "hazard-fire-lane", "云溪二网格", "消防门被锁死", "11幢1单元", "not_a_problem"),
+    (15, "hazard-fire-lane", "云溪四网格", "地库消防通道被占", "地下车库B区", "fixed"),
+    (40, "hazard-general", "云溪二网格", "井盖松动，踩上去会翻", "小区中心花园", "fixed"),
+    (35, "hazard-general", "云溪一网格", "路灯连续三晚不亮", "1幢西侧小路", "fixed"),
+    (26, "hazard-general", "云溪三网格", "墙上贴满小广告", "13幢单元门", "fixed"),
+    (18, "hazard-general", "云溪二网格", "垃圾桶满溢无人清运", "9幢垃圾亭", "withdrawn"),
+    (12, "hazard-general", "云溪四网格", "绿化带里有碎玻璃", "20幢前", "fixed"),
+    (6, "hazard-flying-wire", "云溪二网格", "又有人从三楼拉线充电", "8幢2单元", "accepted"),
+    (4, "hazard-elevator", "云溪二网格", "电梯里有烟味", "6幢2单元", "dispatched"),
+    (2, "hazard-general", "云溪二网格", "单元门禁坏了关不上", "10幢1单元", "triaged"),
+    (1, "hazard-fire-lane", "云溪二网格", "电动车堵在楼梯口", "7幢1单元", "reported"),
+]
+
+
+def _tickets(accounts: list[Member], now) -> None:
+    """Demo tickets through the real loop: the courier and neighbours report, 赵网格 (or
+    李社工 where a grid has no grid worker) checks and dispatches to 城管中队, 孙队员 handles
+    them, reporters confirm and rate."""
+    from PIL import Image
+
+    courier = members.find_by_phone("13900000010")
+    neighbour = members.find_by_phone("13900000004")
+    grid_worker = members.find_by_phone("13900000008")
+    social_worker = next((m for m in accounts if m.has_role("social_worker")), None)
+    unit_staff = members.find_by_phone("13900000009")
+    if None in (courier, neighbour, grid_worker, social_worker, unit_staff):
+        return
+    city = tickets.get_unit("city-management")
+    community = db.session.scalar(sa.select(Community).filter_by(name="云溪社区"))
+    grids = {g.name: g for g in community.grids}
+    zone = clock.zone()
+
+    def photo(member: Member, shade: int) -> str:
+        out = io.BytesIO()
+        Image.new("RGB", (64, 48), (120 + shade % 120, 90, 60)).save(out, format="JPEG")
+        return activity_claims.save_evidence(member, out.getvalue()).token
+
+    for i, (days, category, grid, what, spot, end) in enumerate(_DEMO_TICKETS):
+        at = datetime.combine((now - timedelta(days=days)).astimezone(zone).date(), time(9),
+                              tzinfo=zone) + timedelta(minutes=37 * i)
+        reporter = courier if i % 3 else neighbour
+        ticket = tickets.report(reporter, category=category, description=what, spot=spot,
+                                grid=grids[grid].id, photos=[photo(reporter, i)], now=at)
+        checker = grid_worker if grid == "云溪二网格" else social_worker
+        if end == "reported":
+            continue
+        if end == "not_a_problem":
+            tickets.close_as_not_a_problem(ticket, actor=checker, reason="现场核实消防门可正常开启",
+                                           now=at + timedelta(hours=3))
+            continue
+        if end == "withdrawn":
+            tickets.withdraw(ticket, member=reporter, reason="物业已清运",
+                             now=at + timedelta(hours=2))
+            continue
+        tickets.verify(ticket, actor=checker, now=at + timedelta(hours=2))
+        if end == "triaged":
+            continue
+        tickets.dispatch(ticket, actor=checker, units=[city.id], now=at + timedelta(hours=3))
+        if end == "dispatched":
+            continue
+        tickets.accept(ticket, actor=unit_staff, now=at + timedelta(hours=5))
+        if end == "accepted":
+            continue
+        outcome = "not_ours" if end == "not_ours" else "fixed"
+        after = [photo(unit_staff, i + 50)] if outcome == "fixed" else []
+        note = "已转交物业维保单位" if outcome == "not_ours" else "已现场处置并拍照留存"
+        handled = at + timedelta(days=1 + i % 3, hours=2)
+        tickets.handle(ticket, actor=unit_staff, outcome=outcome, note=note, photos=after,
+                       now=handled)
+        if end == "unconfirmed":
+            tickets.close_unconfirmed(now=handled + timedelta(days=8))
+            continue
+        tickets.confirm(ticket, member=reporter, rating=5 if i % 4 else 4,
+                        comment="处理及时" if i % 2 else "", now=handled + timedelta(hours=6))
+        if i % 2 == 0:
+            tickets.publish(ticket, actor=checker)
+
+
 def _demo_member(phone) -> Member:
     found = members.find_by_phone(phone) if isinstance(phone, str) else None
     if found is None:
@@ -313,6 +410,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     for i, entry in enumerate(data.get("sessions") or []):
         _entry("demo.toml", f"sessions[{i}]", _session, admins[0], **entry)
     _ticket_people(directory)
+    _entry("demo.toml", "tickets", _tickets, [m for m, _ in created], now)
     return {
         "accounts": len(created),
         "population": population["members"],

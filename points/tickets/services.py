@@ -1089,7 +1089,7 @@ def dispute(ticket: Ticket, *, member: Member, reason, now: datetime | None = No
 def _rating(value, *, optional: bool = False) -> int | None:
     if value in (None, "") and optional:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value.strip())
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
         raise InvalidInput(M.RATING_RANGE, field="rating")
