@@ -36,7 +36,7 @@ from points import clock
 from points import messages as shared
 from points.activities import services as activities
 from points.activities.models import Evidence
-from points.database import utcnow
+from points.database import is_id, utcnow
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.members import services as members
@@ -49,6 +49,7 @@ from points.web.messages import translate_error
 
 bp = Blueprint("tickets", __name__)
 
+TRIAGE_PAGE = tickets.QUEUE_LIMIT  # tickets on a page of the triage queue
 UNIT_STATES = tickets.UNIT_STATES
 TRIAGE_STATES = tickets.TRIAGE_STATES
 
@@ -429,10 +430,14 @@ def photo(photo_id: int):
 @bp.get("/grid/tickets")
 @login_required
 def triage():
-    waiting = tickets.triage_queue(current_user)
+    after = request.args.get("after", type=int)
+    if after is not None and not is_id(after):
+        abort(404)
+    waiting = tickets.triage_queue(current_user, after=after, limit=TRIAGE_PAGE)
     return render_template(
         "tickets/triage.html",
         tickets=waiting,
+        more=waiting[-1].id if len(waiting) == TRIAGE_PAGE else None,
         thumbs={t.id: next(iter(tickets.photos_for(current_user, t)), None) for t in waiting},
         duplicates={t.id: len(tickets.duplicates_for(t)) for t in waiting},
     )

@@ -353,3 +353,53 @@ def test_a_member_says_me_too_on_the_board(app, report, grid_worker, make_member
     assert f"/tickets/{ticket.id}" in text(neighbour.get("/tickets"))
     again = neighbour.post(f"/board/tickets/{ticket.id}/me-too")
     assert flash(again, "error")
+
+
+def test_the_queues_show_their_counts_in_the_menu_and_on_home(app, report, grid_worker,
+                                                              city_staff, reporter):
+    ticket = report()
+    zhao, sun = Person(app, grid_worker.phone), Person(app, city_staff.phone)
+    home = text(zhao.get("/"))
+    assert "待核实工单" in home and '<span class="count">1</span>' in home
+    assert "本单位工单" not in home
+    tickets.dispatch(ticket, actor=grid_worker, units=[tickets.get_unit("city-management").id])
+    db.session.commit()
+    home = text(sun.get("/"))
+    assert "本单位工单" in home and '<span class="count">1</span>' in home
+    assert "待核实工单" not in home
+    courier = text(Person(app, reporter.phone).get("/"))
+    assert "随手拍" in courier and "待核实工单" not in courier and "本单位工单" not in courier
+
+
+def test_the_triage_queue_goes_on_page_by_page(app, report, grid_worker, monkeypatch):
+    from points.web import tickets as pages
+
+    monkeypatch.setattr(pages, "TRIAGE_PAGE", 2)
+    first, second, third = report(), report(), report()
+    zhao = Person(app, grid_worker.phone)
+    page = text(zhao.get("/grid/tickets"))
+    assert f"/tickets/{first.id}\"" in page and f"/tickets/{third.id}\"" not in page
+    assert f"after={second.id}" in page
+    later = text(zhao.get(f"/grid/tickets?after={second.id}"))
+    assert f"/tickets/{third.id}\"" in later and f"/tickets/{first.id}\"" not in later
+    assert zhao.get("/grid/tickets?after=99999999999999999999").status_code == 404
+
+
+def test_the_ticket_pages_read_in_english(app, report, grid_worker, reporter):
+    ticket = report()
+    zhao = Person(app, grid_worker.phone)
+    zhao.client.post("/language/en", data={"csrf_token": zhao.token})
+    page = text(zhao.get(f"/tickets/{ticket.id}"))
+    assert "Reported, to be checked" in page and "Dispatch (派单)" in page
+    assert "Tickets to check and dispatch" in text(zhao.get("/grid/tickets"))
+    assert "Public board" in text(zhao.get(f"/board/{ticket.community_id}"))
+    assert "What kind of problem" in text(zhao.get("/report"))
+
+
+def test_control_characters_and_unknown_steps_are_refused_not_crashed(courier, report):
+    answer = courier.post("/report", {**REPORT, "description": "坏了\x00"}, photos=1)
+    assert answer.status_code == 422 and "description" in text(answer)
+    assert newest_ticket() is None
+    ticket = report()
+    assert courier.post(f"/tickets/{ticket.id}/explode").status_code == 404
+    assert courier.post(f"/tickets/{ticket.id}/rate", {"rating": "9"}).status_code == 422
