@@ -330,6 +330,7 @@ def test_the_public_board_needs_no_sign_in_and_hides_small_counts_and_private_ph
     assert board.status_code == 200
     page = text(board)
     assert "&lt;5" in page and ">2<" not in page
+    assert "不足 5 件，不显示" in page and "不足 5 个评价，不显示" in page
     published = photo_ids(shown.id)[0]
     private = photo_ids(hidden.id)[0]
     assert f"/tickets/photos/{published}" in page and f"/tickets/photos/{private}" not in page
@@ -340,6 +341,7 @@ def test_the_public_board_needs_no_sign_in_and_hides_small_counts_and_private_ph
         _closed_fixed(report, grid_worker, city_staff, photo, reporter, rating=5)
     page = text(visitor.get(f"/board/{places[0].id}?period=this-year"))
     assert "100%" in page and "共 5 个评价" in page
+    assert "不足 5 件，不显示" not in page  # five fixes: their median is shown
     assert visitor.get(f"/board/{places[0].id}?period=someday").status_code == 422
 
 
