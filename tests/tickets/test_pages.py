@@ -114,7 +114,7 @@ def test_the_whole_loop_through_the_pages(courier, zhao, sun, reporter, grid_wor
     unit_page = sun.get("/unit/tickets")
     assert "12幢2单元楼道" in text(unit_page)
     page = sun.get(f"/tickets/{ticket_id}")
-    assert "小*" in text(page) and "小刘" not in text(page)
+    assert "小*" in text(page) and "小刘" not in text(page) and reporter.phone not in text(page)
     assert "接单" in flash(sun.post(f"/tickets/{ticket_id}/accept"))
     sun.post(f"/tickets/{ticket_id}/start")
     done = sun.post(
@@ -229,6 +229,12 @@ def test_a_return_without_a_reason_names_the_reason(app, report, grid_worker, ci
     assert ticket.state == "dispatched"
     back = sun.post(f"/tickets/{ticket.id}/return", {"reason": "井盖归自来水公司管"})
     assert "退单" in flash(back)
+    # Returned, it is no longer theirs: they still read it, but may not accept it.
+    again = sun.post(f"/tickets/{ticket.id}/accept")
+    assert again.status_code == 403 and "这张工单没有派给贵单位。" in flash(again, "error")
+    assert 'id="accept"' not in text(again)
+    db.session.refresh(ticket)
+    assert ticket.state == "triaged"
 
 
 def test_a_fix_without_an_after_photo_is_refused_on_the_photo(app, report, grid_worker,
