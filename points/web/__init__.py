@@ -22,16 +22,18 @@ def register_web(app: Flask) -> None:
         space_reports,
         spaces,
         staff,
+        tickets,
         training,
     )
 
     pages = (home, auth, profile, staff, hosting, assessments, training, courses, earning, market)
-    pages += (spaces, inbox, outbox)
+    pages += (spaces, inbox, outbox, tickets)
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)
     labels.register(app)
     inbox.register(app)
+    tickets.register(app)
 
 
 def error_page(status: int, *, retry_minutes: int | None = None, details=()):

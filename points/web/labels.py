@@ -95,6 +95,31 @@ TICKET_STAGE_NAMES = {
     "accept": _l("accepting"),
     "handle": _l("handling"),
 }
+# A ticket's timeline: what each step was, as the person reading it would say it.
+TICKET_ACTION_NAMES = {
+    "reported": _l("Reported"),
+    "verified": _l("Checked by the grid worker"),
+    "merged": _l("Merged into an earlier ticket"),
+    "me_too": _l("Another report of the same joined it"),
+    "closed": _l("Closed at the check"),
+    "published": _l("Shown on the public board"),
+    "unpublished": _l("Taken off the public board"),
+    "dispatched": _l("Dispatched (派单)"),
+    "added": _l("Another unit added (加派)"),
+    "accepted": _l("Accepted by the unit (接单)"),
+    "returned": _l("Returned by the unit (退单)"),
+    "started": _l("Being handled"),
+    "handled": _l("Handled"),
+    "confirmed": _l("Confirmed by the reporter"),
+    "unconfirmed": _l("Closed without the reporter's answer"),
+    "reopened": _l("Not put right, says the reporter"),
+    "rated": _l("Rated (回访)"),
+    "withdrawn": _l("Withdrawn by the reporter"),
+    "overdue": _l("Past its deadline"),
+    "escalated": _l("Escalated to the street (督办)"),
+}
+TICKET_PHOTO_STAGE_NAMES = {"before": _l("When reported"), "after": _l("After the work")}
+TICKET_KIND_NAMES = {"report": _l("Report (随手拍)"), "order": _l("Order (点单)")}
 UNIT_NAMES = {"hour": _l("per hour"), "occurrence": _l("each time")}
 KIND_NAMES = {
     "earn": _l("Earned"),
@@ -245,4 +270,10 @@ def register(app) -> None:
             "ACTIVITY_STATUS_NAMES": ACTIVITY_STATUS_NAMES,
             "CATEGORY_NAMES": CATEGORY_NAMES,
             "VOUCHER_STATUS_NAMES": VOUCHER_STATUS_NAMES,
+            "TICKET_STATE_NAMES": TICKET_STATE_NAMES,
+            "TICKET_OUTCOME_NAMES": TICKET_OUTCOME_NAMES,
+            "TICKET_STAGE_NAMES": TICKET_STAGE_NAMES,
+            "TICKET_ACTION_NAMES": TICKET_ACTION_NAMES,
+            "TICKET_PHOTO_STAGE_NAMES": TICKET_PHOTO_STAGE_NAMES,
+            "TICKET_KIND_NAMES": TICKET_KIND_NAMES,
         }

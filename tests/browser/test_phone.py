@@ -8,7 +8,7 @@ import pytest
 from tests.browser.steps import fits_phone, sign_in
 
 PAGES = {
-    None: ["/", "/login", "/register", "/activities/types", "/benefits"],
+    None: ["/", "/login", "/register", "/activities/types", "/benefits", "/board", "/board/1"],
     "13900000004": [
         "/",
         "/me",
@@ -30,6 +30,8 @@ PAGES = {
         "/calendar",
     ],
     "13900000002": ["/", "/merchant", "/merchant/statement"],
+    "13900000008": ["/", "/grid/tickets", "/report", "/order", "/tickets"],
+    "13900000009": ["/", "/unit/tickets"],
     "13900000005": ["/", "/me", "/training"],
     "13900000001": [
         "/",
@@ -43,6 +45,7 @@ PAGES = {
         "/spaces/utilisation",
         "/spaces/1/door",
         "/outbox",
+        "/street/tickets",
     ],
 }
 SMALLEST_TARGET = 44  # px, WCAG's target size for touch
