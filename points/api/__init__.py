@@ -103,6 +103,7 @@ def register_api(app: Flask, api: Api) -> None:
         space_reports,
         spaces,
         system,
+        tickets,
         training,
     )
     from points.api.access import protect_cookie_writes
@@ -123,6 +124,7 @@ def register_api(app: Flask, api: Api) -> None:
         training,
         members,
         notifications,
+        tickets,
     )
     for module in modules:
         csrf.exempt(module.blp)

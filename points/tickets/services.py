@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from points import clock, validate
 from points.activities import services as activities
+from points.activities.models import Evidence
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
@@ -1482,3 +1483,35 @@ def board(community_id, *, start: date, end: date, recent: int = 12) -> Board:
 
 def timeline(ticket: Ticket) -> list[TicketEvent]:
     return list(ticket.events)
+
+
+# ---- added for the API
+
+
+def photo_evidence(photo: TicketPhoto) -> Evidence:
+    """The uploaded file behind a ticket's photo (its bytes: activities.evidence_path)."""
+    return db.session.get(Evidence, photo.evidence_id)
+
+
+def followable_ticket(ticket_id, member: Member) -> Ticket:
+    """A ticket the member sees (visible_ticket) or one on the public board, which anyone
+    may follow ("me too"); else not found, so an unpublished ticket is never confirmed."""
+    ticket = get_ticket(ticket_id)
+    if ticket.published:
+        return ticket
+    return visible_ticket(ticket.id, member)
+
+
+BOARD_MAX_DAYS = 366
+
+
+def board_period(start: date | None, end: date | None, *, days: int = 30) -> tuple[date, date]:
+    """The board's [start, end): by default the `days` up to and including today; at most
+    BOARD_MAX_DAYS long."""
+    end = end or clock.today() + timedelta(days=1)
+    start = start or end - timedelta(days=days)
+    if start >= end:
+        raise InvalidInput(M.END_AFTER_START, field="end")
+    if (end - start).days > BOARD_MAX_DAYS:
+        raise InvalidInput(M.BOARD_TOO_LONG, field="start", n=BOARD_MAX_DAYS)
+    return start, end
