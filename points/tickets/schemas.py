@@ -3,6 +3,8 @@ outcome and every other choice go out as codes, names in the caller's language."
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import get_locale
 from marshmallow import RAISE, Schema, fields, validate
 
@@ -145,11 +147,14 @@ class TriageQuery(_In):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, 200))
 
 
+_DAYS = validate.Range(date(2000, 1, 1), date(2100, 12, 31))
+
+
 class BoardQuery(_In):
-    start = fields.Date(load_default=None, metadata={"description": "first day (default: 30 "
-                                                                    "days before `end`)"})
-    end = fields.Date(load_default=None, metadata={"description": "the day after the last "
-                                                                  "(default: tomorrow)"})
+    start = fields.Date(load_default=None, validate=_DAYS,
+                        metadata={"description": "first day (default: 30 days before `end`)"})
+    end = fields.Date(load_default=None, validate=_DAYS,
+                      metadata={"description": "the day after the last (default: tomorrow)"})
 
 
 # ---------------------------------------------------------------------------- output
