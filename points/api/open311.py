@@ -22,8 +22,8 @@ from werkzeug.exceptions import HTTPException
 
 from points import clock
 from points.database import MAX_ID, utcnow
-from points.errors import PointsError
-from points.extensions import address_key, db, limiter
+from points.errors import InvalidInput, PointsError
+from points.extensions import address_key, limiter
 from points.members import services as members
 from points.tickets import services as tickets
 
@@ -79,13 +79,12 @@ def http_error_response(error: HTTPException):
     return error_response(status, description, headers=headers)
 
 
-def points_error_response(error: PointsError, names: dict[str, str] | None = None):
+def points_error_response(error: PointsError):
     """A service's refusal in the spec's shape: one entry per field, named as the spec
     names it; an invalid field is a 400."""
     status = 400 if error.status == 422 else error.status
-    names = {**SPEC_NAMES, **(names or {})}
     described = [
-        f"{names.get(field, field)}: {'; '.join(str(m) for m in messages)}"
+        f"{SPEC_NAMES.get(field, field)}: {'; '.join(str(m) for m in messages)}"
         for field, messages in error.errors.items()
     ]
     return error_response(status, *(described or [str(error.message)]))
@@ -353,9 +352,12 @@ def submit(fmt: str):
             latitude=form.get("lat"),
             longitude=form.get("long"),
         )
-    except PointsError as error:  # named as sent: the grid as grid_id if that was sent
-        db.session.rollback()  # answered here, not raised: nothing of it is kept
-        return points_error_response(error, {"grid": next(iter(grids), "jurisdiction_id")})
+    except InvalidInput as error:  # the grid named as it was sent (grid_id, attribute[…])
+        sent = next(iter(grids), "jurisdiction_id")
+        if "grid" not in error.errors or sent == "jurisdiction_id":
+            raise
+        named = {sent if f == "grid" else f: ms for f, ms in error.errors.items()}
+        raise InvalidInput(error.message, errors=named) from None
     notice = f"a grid worker checks it by {_when(ticket.due_at)}"
     body = [{"service_request_id": str(ticket.id), "service_notice": notice,
              "account_id": None}]
