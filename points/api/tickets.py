@@ -235,9 +235,12 @@ def ticket(ticket_id: int):
     return _Seen(found, member)
 
 
+_IMAGE = {"schema": {"type": "string", "format": "binary"}}
+
+
 @blp.get("/<int:ticket_id>/photos/<int:photo_id>")
-@blp.response(200, content_type="image/jpeg",
-              description="The photo (image/jpeg or image/png)")
+@blp.doc(responses={"200": {"content": {"image/jpeg": _IMAGE, "image/png": _IMAGE}}})
+@blp.response(200, description="The photo (JPEG or PNG, as it was uploaded)")
 def photo(ticket_id: int, photo_id: int):
     """A ticket's photo: for those who may see it, and for anyone once it is published."""
     viewer = current_user._get_current_object() if current_user.is_authenticated else None
@@ -246,7 +249,9 @@ def photo(ticket_id: int, photo_id: int):
         raise NotFound(M.NO_SUCH_TICKET, field="photo")  # another ticket's photo
     evidence = tickets.photo_evidence(found)
     data = uploads.evidence_path(evidence).read_bytes()
-    return send_file(io.BytesIO(data), mimetype=evidence.content_type, max_age=0)
+    answer = send_file(io.BytesIO(data), mimetype=evidence.content_type, max_age=0)
+    answer.cache_control.private = True  # never kept by a shared cache: it may be unpublished
+    return answer
 
 
 @blp.get("/<int:ticket_id>/units")

@@ -278,7 +278,9 @@ def test_photos_are_for_those_working_on_it_until_published_then_the_board_shows
     tid = reported()
     url = client.get(f"{API}/{tid}", headers=people["reporter"]).get_json()["photos"][0]["url"]
     assert client.get(url, headers=people["reporter"]).status_code == 200
-    assert client.get(url, headers=people["grid_worker"]).mimetype == "image/jpeg"
+    seen = client.get(url, headers=people["grid_worker"])
+    assert seen.mimetype == "image/jpeg" and seen.data[:2] == b"\xff\xd8"
+    assert "private" in seen.headers["Cache-Control"]
     assert client.get(url).status_code == 404  # not published: nobody else
     assert client.get(url, headers=people["other_grid_worker"]).status_code == 404
     board = client.get(f"{API}/board/{community}").get_json()
@@ -389,3 +391,24 @@ def test_the_queues_page_on_and_refuse_who_has_none(client, people, reported, ap
     assert late.status_code == 200 and late.get_json() == {"tickets": [], "by_unit": []}
     paged = client.get(f"{API}/triage?after=0", headers=staff)
     assert paged.status_code == 422 and "after" in paged.get_json()["errors"]
+
+
+def test_the_document_lists_what_each_step_refuses(client):
+    doc = client.get("/api/v1/openapi.json").get_json()
+
+    def responses(method, path):
+        return set(doc["paths"][f"/api/v1/tickets{path}"][method]["responses"])
+
+    for step in ("verify", "accept", "start"):
+        assert {"401", "403", "404", "409"} <= responses("post", f"/{{ticket_id}}/{step}")
+    for step in ("handle", "dispatch", "merge", "confirm", "rate", "return"):
+        assert {"401", "403", "404", "409", "422"} <= responses("post", f"/{{ticket_id}}/{step}")
+    assert {"401", "403", "422"} <= responses("post", "/reports")
+    assert doc["paths"]["/api/v1/tickets/board/{community_id}"]["get"]["security"] == []
+    photo = doc["paths"]["/api/v1/tickets/{ticket_id}/photos/{photo_id}"]["get"]
+    assert {"image/jpeg", "image/png"} <= set(photo["responses"]["200"]["content"])
+    for path, item in doc["paths"].items():
+        if path.startswith("/api/v1/tickets"):
+            for method, operation in item.items():
+                if method != "parameters":
+                    assert operation.get("summary"), (method, path)  # from the docstring

@@ -262,3 +262,15 @@ def test_wrong_api_keys_are_slowed_down(app, client, keys):
     statuses = [submit(client, "wrong-key").status_code for _ in range(3)]
     assert statuses == [403, 403, 429]
     assert submit(client, keys["hotline"]).status_code == 429  # even the right key waits
+
+
+def test_a_browser_signed_in_by_cookie_is_nobody_here(client, requests, grid_worker):
+    from tests.conftest import sign_in
+
+    assert sign_in(client, done(grid_worker.phone)).status_code == 302
+    assert listed(client.get(f"{V2}/requests.json")) == [requests["lift"]]  # public only
+    answer = client.post(f"{V2}/requests.json", data={
+        "service_code": "hazard-manhole", "lat": "31.3", "long": "120.8",
+        "description": "井盖缺失"})
+    assert answer.status_code == 403  # the cookie signs nothing: only an api_key does
+    assert answer.get_json()[0]["description"].startswith("api_key:")
