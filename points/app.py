@@ -108,11 +108,14 @@ def register_error_handlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException, InternalServerError
 
     from points import api as api_errors
+    from points.api import open311
     from points.errors import NotFound, PointsError
     from points.web import error_page, points_error_page
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
+        if open311.is_open311_request():
+            return open311.http_error_response(error)
         if api_errors.is_api_request():
             return api_errors.http_error_response(error)
         if error.code == 429:
@@ -121,6 +124,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(PointsError)
     def _points(error: PointsError):
+        if open311.is_open311_request():
+            return open311.points_error_response(error)
         if api_errors.is_api_request():
             return api_errors.points_error_response(error)
         # The view's writes are rolled back already (points/boundary.py). Not found is the
@@ -132,6 +137,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InternalServerError)
     def _server(error: InternalServerError):
+        if open311.is_open311_request():
+            return open311.error_response(500, "something went wrong on our side")
         if api_errors.is_api_request():
             return api_errors.server_error_response()
         return error_page(500)

@@ -160,6 +160,9 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "SPACE_RIGHTS_CONFIRM": os.environ.get("SPACE_RIGHTS_CONFIRM", "staff"),
         # Wrong voucher codes typed at the counter, per staff member and per address.
         "CONFIRM_WRONG_CODE_LIMIT": os.environ.get("CONFIRM_WRONG_CODE_LIMIT", "10 per minute"),
+        # Open311 (/open311/v2): every call per client address, and wrong api_keys.
+        "OPEN311_LIMIT": os.environ.get("OPEN311_LIMIT", "120 per minute"),
+        "OPEN311_WRONG_KEY_LIMIT": os.environ.get("OPEN311_WRONG_KEY_LIMIT", "10 per 15 minutes"),
         # Flask-Limiter's counters. Unset: in the app's own database (PostgreSQL), or in a
         # SQLite file beside the embedded one, so every gunicorn worker shares them
         # (points/ratelimits.py). redis://… to use Redis; memory:// counts per process.

@@ -30,6 +30,8 @@ PUBLIC = frozenset(
         "spaces_api.space_list",
         "spaces_api.availability",
         "members_api.notices",
+        "tickets_api.board",
+        "tickets_api.photo",
     }
 )
 

@@ -281,3 +281,12 @@ ESCALATED = Kind(
     labels={"stage": "ticket_stage"},
     sms=("ticket", "holder", "link"),
 )
+
+# ---------------------------------------------------------------------------- added for the API
+
+END_AFTER_START = shared.END_AFTER_START
+BOARD_TOO_LONG = Text(
+    "tickets.board_too_long",
+    "the board covers at most {n} days",
+    N_("The board covers at most %(n)s days."),
+)

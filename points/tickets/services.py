@@ -16,9 +16,11 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from points import clock, validate
 from points.activities import services as activities
+from points.activities.models import Evidence
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound
 from points.extensions import db
@@ -651,12 +653,15 @@ def report(
     latitude=None,
     longitude=None,
     now: datetime | None = None,
+    photos_required: bool = True,
 ) -> Ticket:
-    """随手拍: a hazard seen, with one to six photos (tokens of uploaded photos)."""
+    """随手拍: a hazard seen, with one to six photos (tokens of uploaded photos).
+    `photos_required=False`: a report passed on by another system (Open311) may come
+    without one."""
     now = now or utcnow()
     cat = get_category(category, "report")
     place = _grid(member, grid)
-    if not photos:
+    if photos_required and not photos:
         raise InvalidInput(M.PHOTO_NEEDED, field="photos")
     ticket = _open(member, "report", cat, place, description=description, spot=spot,
                    latitude=latitude, longitude=longitude, now=now)
@@ -1482,3 +1487,87 @@ def board(community_id, *, start: date, end: date, recent: int = 12) -> Board:
 
 def timeline(ticket: Ticket) -> list[TicketEvent]:
     return list(ticket.events)
+
+
+# ---- added for the API
+
+
+def photo_evidence(photo: TicketPhoto) -> Evidence:
+    """The uploaded file behind a ticket's photo (its bytes: activities.evidence_path)."""
+    return db.session.get(Evidence, photo.evidence_id)
+
+
+def followable_ticket(ticket_id, member: Member) -> Ticket:
+    """A ticket the member sees (visible_ticket) or one on the public board, which anyone
+    may follow ("me too"); else not found, so an unpublished ticket is never confirmed."""
+    ticket = get_ticket(ticket_id)
+    if ticket.published:
+        return ticket
+    return visible_ticket(ticket.id, member)
+
+
+def last_change(ticket: Ticket) -> datetime:
+    """When the ticket last moved: its latest timeline step."""
+    return max((e.at for e in ticket.events), default=ticket.created_at)
+
+
+def georeport_requests(
+    viewer: Member | None,
+    *,
+    ids: list[int] | None = None,
+    codes: list[str] | None = None,
+    grid_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    states: list[str] | None = None,
+    limit: int = 1000,
+) -> list[Ticket]:
+    """Reports (随手拍) another system may read (Open311): those on the public board, and
+    for a member with a triage queue also those of their triage scope; newest first.
+    `ids` ignores the other filters; `states` is "open" and/or "closed"."""
+    seen = Ticket.published.is_(True)
+    if viewer is not None and triages_anywhere(viewer):
+        try:
+            seen = sa.or_(seen, triage_scope(viewer))
+        except Forbidden:  # staff of no community: the public ones only
+            pass
+    query = sa.select(Ticket).where(Ticket.kind == "report", seen)
+    if ids is not None:
+        query = query.where(Ticket.id.in_(ids))
+    else:
+        if codes:
+            query = query.join(TicketCategory, TicketCategory.id == Ticket.category_id).where(
+                TicketCategory.code.in_(codes)
+            )
+        if grid_id is not None:
+            query = query.where(Ticket.grid_id == grid_id)
+        if since is not None:
+            query = query.where(Ticket.created_at >= since)
+        if until is not None:
+            query = query.where(Ticket.created_at <= until)
+        if states and set(states) != {"open", "closed"}:
+            closed = Ticket.state == "closed"
+            query = query.where(closed if "closed" in states else sa.not_(closed))
+    return list(
+        db.session.scalars(
+            query.options(selectinload(Ticket.assignments),
+                          selectinload(Ticket.events))
+            .order_by(Ticket.id.desc())
+            .limit(min(max(limit, 1), 1000))
+        )
+    )
+
+
+BOARD_MAX_DAYS = 366
+
+
+def board_period(start: date | None, end: date | None, *, days: int = 30) -> tuple[date, date]:
+    """The board's [start, end): by default the `days` up to and including today; at most
+    BOARD_MAX_DAYS long."""
+    end = end or clock.today() + timedelta(days=1)
+    start = start or end - timedelta(days=days)
+    if start >= end:
+        raise InvalidInput(M.END_AFTER_START, field="end")
+    if (end - start).days > BOARD_MAX_DAYS:
+        raise InvalidInput(M.BOARD_TOO_LONG, field="start", n=BOARD_MAX_DAYS)
+    return start, end

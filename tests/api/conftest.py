@@ -137,5 +137,22 @@ def world(app) -> dict[str, dict[str, str]]:
             ends_at=start + timedelta(days=1, hours=2),
             capacity=10,
         )
+        _ticket(volunteer)
         db.session.commit()
     return {"volunteer": bearer(app, VOLUNTEER), "social_worker": bearer(app, SOCIAL_WORKER)}
+
+
+def _ticket(reporter) -> None:
+    """A 随手拍 report of the volunteer's, with a photo, that the social worker may triage,
+    and a unit to dispatch it to."""
+    from points.tickets import services as tickets
+    from tests.activities.photos import jpeg
+
+    tickets.ensure_category(code="hazard-general", kind="report", name_zh="一般问题",
+                            name_en="General problem")
+    tickets.ensure_unit(code="city-management", kind="department", name_zh="城管中队",
+                        name_en="City management")
+    grid = members.communities()[0].grids[0]
+    photo = claims.save_evidence(reporter, jpeg())
+    tickets.report(reporter, category="hazard-general", description="楼道里堆满了纸箱",
+                   photos=[photo.token], grid=grid.id)

@@ -46,6 +46,8 @@ def test_only_the_public_operations_need_no_member(client):
         ("GET", "/api/v1/spaces"),
         ("GET", "/api/v1/spaces/{space_id}/availability"),
         ("GET", "/api/v1/notices"),
+        ("GET", "/api/v1/tickets/board/{community_id}"),
+        ("GET", "/api/v1/tickets/{ticket_id}/photos/{photo_id}"),
     }
     for method, path, operation in _operations(doc):
         if (method, path) not in public:

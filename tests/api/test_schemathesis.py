@@ -62,6 +62,9 @@ KNOWN = {
     "application_id": 1,
     "objection_id": 1,
     "notification_id": 1,
+    "ticket_id": 1,
+    "photo_id": 1,
+    "community_id": 1,
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.
