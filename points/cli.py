@@ -27,6 +27,7 @@ from points.ledger.verify import verify_ledger
 from points.members import services as members
 from points.members.models import ROLES, Member
 from points.notifications import delivery
+from points.tickets import services as tickets
 
 ledger_cli = AppGroup("ledger", help="Check and maintain the points ledger.")
 seed_cli = AppGroup("seed", help="Load seed data.")
@@ -149,6 +150,48 @@ def _fail(error: PointsError) -> None:
         for k, v in error.errors.items()
     )
     raise click.ClickException(fields or error.message) from None
+
+
+tickets_cli = AppGroup("tickets", help="Grid workers and handling units' staff.")
+
+
+def _existing_member(phone):
+    member = members.find_by_phone(validate.folded(phone).strip())
+    if member is None:
+        raise NotFound(shared.NOT_A_REGISTERED_PHONE, field="phone")
+    return member
+
+
+@tickets_cli.command("grid-worker")
+@click.option("--phone", required=True, help="A registered member's mobile number.")
+@click.option("--community", "community_name", required=True, help="Community name.")
+@click.option("--grid", "grid_name", required=True, help="Grid name within the community.")
+@click.option("--leader", is_flag=True, help="The grid's leader (网格长).")
+def grid_worker_command(phone, community_name, grid_name, leader):
+    """Make a member a grid worker (网格员) of a grid: they triage its tickets."""
+    try:
+        member = _existing_member(phone)
+        grid = tickets.find_grid(community_name, grid_name)
+        tickets.add_grid_worker(member, grid.id, leader=leader)
+    except PointsError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"{member.name} ({member.phone}) works {community_name} {grid_name}")
+
+
+@tickets_cli.command("unit-staff")
+@click.option("--phone", required=True, help="A registered member's mobile number.")
+@click.option("--unit", "unit_code", required=True, help="The unit's code (seed/tickets.toml).")
+def unit_staff_command(phone, unit_code):
+    """Make a member staff of a handling unit: they accept, return and handle its tickets."""
+    try:
+        member = _existing_member(phone)
+        unit = tickets.get_unit(unit_code)
+        tickets.add_unit_staff(member, unit)
+    except PointsError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"{member.name} ({member.phone}) is staff of {unit.name_zh}")
 
 
 ops_cli = AppGroup("ops", help="Back up and restore the database.")
@@ -278,6 +321,7 @@ def deliver_command(loop, limit):
 def register_cli(app: Flask) -> None:
     app.cli.add_command(worker_command)
     app.cli.add_command(notifications_cli)
+    app.cli.add_command(tickets_cli)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(members_cli)

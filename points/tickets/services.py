@@ -162,6 +162,20 @@ def ensure_item(
     return found
 
 
+def find_grid(community_name, grid_name) -> Grid:
+    """A grid by its community's name and its own (the operator's command line)."""
+    found = None
+    if isinstance(community_name, str) and isinstance(grid_name, str):
+        found = db.session.scalar(
+            sa.select(Grid)
+            .join(Community, Community.id == Grid.community_id)
+            .where(Community.name == community_name.strip(), Grid.name == grid_name.strip())
+        )
+    if found is None:
+        raise InvalidInput(M.NO_SUCH_GRID, field="grid")
+    return found
+
+
 def add_grid_worker(member: Member, grid_id: int, *, leader: bool = False) -> GridWorker:
     found = db.session.scalar(sa.select(GridWorker).filter_by(member_id=member.id, grid_id=grid_id))
     if found is None:
@@ -338,6 +352,15 @@ def unit_of(actor: Member, ticket: Ticket, unit=None) -> TicketAssignment | None
     )
 
 
+def _latest_of_mine(actor: Member, ticket: Ticket, unit=None) -> str | None:
+    """The status of the latest assignment of the actor's unit (or `unit`) on the ticket."""
+    mine = set(unit_ids_of(actor))
+    if unit is not None:
+        mine &= {unit.id if isinstance(unit, Unit) else unit}
+    latest = [a for a in ticket.assignments if a.unit_id in mine]
+    return latest[-1].status if latest else None
+
+
 def _require_unit(actor: Member, ticket: Ticket, unit=None) -> TicketAssignment:
     if actor.status != "active":
         raise Forbidden(M.ACCOUNT_NOT_ACTIVE)
@@ -421,6 +444,43 @@ def duplicates_for(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
             .limit(limit)
         )
     )
+
+
+def is_overdue(ticket: Ticket, now: datetime | None = None) -> bool:
+    """Open and past its stage's deadline (marked by the sweep, or due already)."""
+    if ticket.state == "closed":
+        return False
+    if ticket.overdue_at is not None:
+        return True
+    return ticket.due_at is not None and ticket.due_at < (now or utcnow())
+
+
+def steps(viewer: Member, ticket: Ticket) -> dict[str, bool]:
+    """Which steps the viewer may take on the ticket now: the one place pages and the API
+    ask (each verb still checks for itself under the row lock)."""
+    triager = may_triage(viewer, ticket)
+    assignment = unit_of(viewer, ticket)
+    state = ticket.state
+    reporter = ticket.reporter_id == viewer.id
+    accepted = assignment is not None and assignment.status == "accepted"
+    return {
+        # The reporter's.
+        "confirm": reporter and state == "handled",
+        "dispute": reporter and state == "handled",
+        "rate": reporter and ticket.rating is None and ticket.outcome in HANDLED_OUTCOMES,
+        "withdraw": reporter and state in (*TRIAGE_STATES, *UNIT_STATES),
+        # The grid's: a report is verified, merged or closed once, before anything else.
+        "verify": triager and state == "reported",
+        "merge": triager and state == "reported",
+        "close": triager and state == "reported",
+        "dispatch": triager and state in (*TRIAGE_STATES, *UNIT_STATES),
+        "publish": triager,
+        # The unit's.
+        "accept": assignment is not None and assignment.status == "dispatched",
+        "return": assignment is not None and state in UNIT_STATES,
+        "start": accepted and state == "accepted",
+        "handle": accepted and state in ("accepted", "in_progress"),
+    }
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -775,7 +835,7 @@ def merge(ticket: Ticket, *, actor: Member, into, now: datetime | None = None) -
     ticket = _lock(ticket)
     if ticket.state == "closed" and ticket.duplicate_of_id == original.id:
         return ticket
-    _refuse_state(ticket, *TRIAGE_STATES)
+    _refuse_state(ticket, "reported")  # a verified ticket has earned and is real: not merged
     followers = list(
         db.session.scalars(sa.select(TicketFollower.member_id).filter_by(ticket_id=ticket.id))
     )
@@ -802,7 +862,9 @@ def close_as_not_a_problem(
     _require_triager(actor, ticket)
     reason = validate.reason(reason)
     ticket = _lock(ticket)
-    _refuse_state(ticket, *TRIAGE_STATES)
+    if ticket.state == "closed" and ticket.outcome == "not_a_problem":
+        return ticket
+    _refuse_state(ticket, "reported")  # once verified it is a problem: a unit says what came of it
     _close(ticket, "not_a_problem", now)
     ticket.outcome_note = reason
     ticket.triaged_at, ticket.triaged_by = now, actor.id
@@ -827,8 +889,9 @@ def publish(ticket: Ticket, *, actor: Member, published: bool = True) -> Ticket:
     """Let the public board show the ticket's photos (or stop it)."""
     _require_triager(actor, ticket)
     ticket = _lock(ticket)
-    ticket.published = bool(published)
-    _event(ticket, "published" if published else "unpublished", actor, utcnow())
+    if ticket.published != bool(published):
+        ticket.published = bool(published)
+        _event(ticket, "published" if published else "unpublished", actor, utcnow())
     return ticket
 
 
@@ -911,11 +974,16 @@ def accept(ticket: Ticket, *, actor: Member, unit=None, now: datetime | None = N
 
 def return_ticket(ticket: Ticket, *, actor: Member, reason, unit=None,
                   now: datetime | None = None) -> Ticket:
-    """退单 with a reason: when no unit holds it any more it goes back to triage."""
+    """退单 with a reason: when no unit holds it any more it goes back to triage. Returning
+    again (a retry) answers the ticket as it is."""
     now = now or utcnow()
+    if unit_of(actor, ticket, unit) is None and _latest_of_mine(actor, ticket, unit) == "returned":
+        return ticket
     _require_unit(actor, ticket, unit)
     reason = validate.reason(reason)
     ticket = _lock(ticket)
+    if unit_of(actor, ticket, unit) is None and _latest_of_mine(actor, ticket, unit) == "returned":
+        return ticket
     assignment = _require_unit(actor, ticket, unit)
     _refuse_state(ticket, *UNIT_STATES)
     assignment.status = "returned"
@@ -966,6 +1034,8 @@ def handle(
     """The unit's work is done: what came of it, what was done, and (for a fix) a photo
     after. The reporter is asked to confirm within a week."""
     now = now or utcnow()
+    if ticket.handled_unit_id is not None and _latest_of_mine(actor, ticket, unit) == "handled":
+        return ticket  # handled already by this unit: a retry changes nothing
     _require_unit(actor, ticket, unit)
     if outcome not in HANDLED_OUTCOMES:
         raise InvalidInput(M.OUTCOME_CHOICE, field="outcome", values=list(HANDLED_OUTCOMES))
@@ -975,6 +1045,8 @@ def handle(
     if outcome == "fixed" and not photos:
         raise InvalidInput(M.AFTER_PHOTO_NEEDED, field="photos")
     ticket = _lock(ticket)
+    if ticket.handled_unit_id is not None and _latest_of_mine(actor, ticket, unit) == "handled":
+        return ticket
     assignment = _require_unit(actor, ticket, unit)
     _refuse_state(ticket, "accepted", "in_progress")
     if assignment.status != "accepted":
@@ -1131,6 +1203,8 @@ def withdraw(ticket: Ticket, *, member: Member, reason=None, now: datetime | Non
     _require_reporter(member, ticket)
     reason = _text(reason, "reason", 500, required=False)
     ticket = _lock(ticket)
+    if ticket.state == "closed" and ticket.outcome == "withdrawn":
+        return ticket
     _refuse_state(ticket, "reported", "triaged", *UNIT_STATES)
     holders = [a.unit for a in ticket.assignments if a.status in ACTIVE_ASSIGNMENTS]
     _close(ticket, "withdrawn", now)

@@ -42,7 +42,6 @@ from points.extensions import db
 from points.members import services as members
 from points.tickets import messages as M
 from points.tickets import services as tickets
-from points.tickets.models import HANDLED_OUTCOMES, OPEN_STATES
 from points.web.forms import refused
 from points.web.labels import locale
 from points.web.messages import translate_error
@@ -50,8 +49,6 @@ from points.web.messages import translate_error
 bp = Blueprint("tickets", __name__)
 
 TRIAGE_PAGE = tickets.QUEUE_LIMIT  # tickets on a page of the triage queue
-UNIT_STATES = tickets.UNIT_STATES
-TRIAGE_STATES = tickets.TRIAGE_STATES
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -91,11 +88,7 @@ def _name(thing) -> str:
     return thing.name(locale())
 
 
-def past_due(ticket, now: datetime | None = None) -> bool:
-    """Past its stage's deadline (marked by the sweep, or due already)."""
-    if ticket.overdue_at is not None:
-        return True
-    return ticket.due_at is not None and ticket.due_at < (now or utcnow())
+past_due = tickets.is_overdue
 
 
 def ago(moment: datetime) -> str:
@@ -248,31 +241,8 @@ def mine():
 
 def _show(ticket, *, failed: str | None = None, fields: dict | None = None):
     viewer = current_user
-    triager = tickets.may_triage(viewer, ticket)
     assignment = tickets.unit_of(viewer, ticket)
-    state = ticket.state
-    reporter = ticket.reporter_id == viewer.id
-    steps = {
-        # The reporter's.
-        "confirm": reporter and state == "handled",
-        "dispute": reporter and state == "handled",
-        "rate": reporter and state == "closed" and ticket.rating is None
-        and ticket.outcome in HANDLED_OUTCOMES,
-        "withdraw": reporter and state in (*TRIAGE_STATES, *UNIT_STATES),
-        # The grid's.
-        "verify": triager and state == "reported",
-        "merge": triager and state in TRIAGE_STATES,
-        "close": triager and state in TRIAGE_STATES,
-        "dispatch": triager and state in (*TRIAGE_STATES, *UNIT_STATES),
-        "publish": triager,
-        # The unit's.
-        "accept": assignment is not None and assignment.status == "dispatched",
-        "return": assignment is not None and state in UNIT_STATES,
-        "start": assignment is not None and assignment.status == "accepted"
-        and state == "accepted",
-        "handle": assignment is not None and assignment.status == "accepted"
-        and state in ("accepted", "in_progress"),
-    }
+    steps = tickets.steps(viewer, ticket)
     return render_template(
         "tickets/show.html",
         ticket=ticket,
@@ -285,7 +255,7 @@ def _show(ticket, *, failed: str | None = None, fields: dict | None = None):
         units=_unit_choices(ticket) if steps["dispatch"] else None,
         held_by={a.unit_id for a in ticket.assignments if a.status in ("dispatched", "accepted")},
         confirm_by=tickets.confirm_by(ticket),
-        is_overdue=ticket.state in OPEN_STATES and past_due(ticket),
+        is_overdue=tickets.is_overdue(ticket),
         failed=failed,
         fields=fields or {},
         posted=request.form if failed else {},

@@ -363,3 +363,54 @@ def test_the_monthly_cap_stops_the_award_but_not_the_triage(
     assert points_of(reporter) == 6
     assert db.session.scalar(sa.select(sa.func.count()).select_from(TicketEvent).filter_by(
         action="verified")) == 4
+
+
+def test_a_verified_report_is_neither_merged_nor_closed_as_no_problem(
+    report, grid_worker
+):
+    original, ticket = report(), report()
+    tickets.verify(ticket, actor=grid_worker)
+    db.session.commit()
+    assert tickets.steps(grid_worker, ticket)["close"] is False
+    with pytest.raises(Conflict):
+        tickets.close_as_not_a_problem(ticket, actor=grid_worker, reason="其实没问题")
+    with pytest.raises(Conflict):
+        tickets.merge(ticket, actor=grid_worker, into=original.id)
+    assert ticket.state == "triaged"
+
+
+def test_retried_steps_answer_the_ticket_as_it_is(
+    report, reporter, grid_worker, city_staff, police_staff, photo
+):
+    ticket = report()
+    tickets.dispatch(ticket, actor=grid_worker, units=[city().id, tickets.get_unit("police").id])
+    tickets.return_ticket(ticket, actor=police_staff, reason="不归派出所")
+    again = tickets.return_ticket(ticket, actor=police_staff, reason="不归派出所")
+    assert again.state == "dispatched" and actions(ticket).count("returned") == 1
+    tickets.accept(ticket, actor=city_staff)
+    tickets.handle(ticket, actor=city_staff, outcome="fixed", note="已清理",
+                   photos=[photo(city_staff)])
+    tickets.handle(ticket, actor=city_staff, outcome="fixed", note="已清理", photos=[])
+    assert actions(ticket).count("handled") == 1
+    tickets.publish(ticket, actor=grid_worker)
+    tickets.publish(ticket, actor=grid_worker)
+    assert actions(ticket).count("published") == 1
+    other = report()
+    tickets.withdraw(other, member=reporter)
+    tickets.withdraw(other, member=reporter)
+    assert actions(other).count("withdrawn") == 1
+
+
+def test_steps_offer_each_role_only_what_it_may_do_now(
+    report, reporter, grid_worker, city_staff
+):
+    ticket = report()
+    offered = lambda who: {k for k, v in tickets.steps(who, ticket).items() if v}  # noqa: E731
+    assert offered(reporter) == {"withdraw"}
+    assert offered(grid_worker) == {"verify", "merge", "close", "dispatch", "publish"}
+    assert offered(city_staff) == set()
+    tickets.dispatch(ticket, actor=grid_worker, units=[city().id])
+    assert offered(city_staff) == {"accept", "return"}
+    tickets.accept(ticket, actor=city_staff)
+    assert offered(city_staff) == {"return", "start", "handle"}
+    assert offered(grid_worker) == {"dispatch", "publish"}
