@@ -5,7 +5,7 @@ file's bytes: a changed file gets a new address, so browsers may keep each addre
 (`public, max-age=31536000, immutable`) and never ask again. An address without the current
 hash (an old page, a hand-typed one) still answers, with Flask's `no-cache`, so it is checked
 each time. Pages themselves are not cached here (their Cache-Control stays as each view sets
-it). Responses are compressed (zstd, brotli or gzip, as the browser accepts) by Flask-Compress.
+it). Responses are compressed (brotli or gzip, as the browser accepts) by Flask-Compress.
 """
 
 from __future__ import annotations
@@ -82,5 +82,9 @@ def init_app(app: Flask) -> None:
     app.url_defaults(_add_version)
     # after_request hooks run last-registered first: read the file, compress, then cache.
     app.after_request(_cache_versioned)
+    # Brotli, else gzip: what every phone browser takes. zstd is left out (newer, and some
+    # proxies and clients still pass it on undecoded).
+    app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
     compress.init_app(app)
     app.after_request(_read_static)

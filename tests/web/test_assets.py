@@ -34,7 +34,7 @@ def test_a_page_is_sent_gzip_encoded_when_asked_and_plain_otherwise(client):
 
 
 def test_brotli_is_preferred_when_the_browser_takes_it(client):
-    answer = client.get("/login", headers={"Accept-Encoding": "gzip, deflate, br"})
+    answer = client.get("/login", headers={"Accept-Encoding": "gzip, deflate, br, zstd"})
     assert answer.headers["Content-Encoding"] == "br"
 
 
