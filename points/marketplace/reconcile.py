@@ -75,6 +75,7 @@ def check_vouchers() -> verify.DomainCheck:
     for voucher in vouchers:
         found.rows += 1
         name = f"voucher {voucher.id}"
+        chain = undos.pop(voucher.id, [])
         hold = holds.get(voucher.hold_id)
         if hold is None:
             fault(f"{name}: its hold {voucher.hold_id} does not exist")
@@ -88,7 +89,7 @@ def check_vouchers() -> verify.DomainCheck:
                 f"{hold.destination} ({hold.kind})"
             )
         for problem in _undo_faults(
-            voucher, undos.pop(voucher.id, []), holds, posted, reversals, terms_of=(wallet, shop)
+            voucher, chain, holds, posted, reversals, terms_of=(wallet, shop)
         ):
             fault(f"{name}: {problem}")
         if hold.expires_at != voucher.expires_at:
