@@ -59,7 +59,7 @@ def register_extensions(app: Flask) -> None:
             synchronous=app.config["SQLITE_SYNCHRONOUS"],
         )
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
-    from points import headers, identity, ratelimits
+    from points import assets, headers, identity, ratelimits
     from points import jobs as _jobs  # noqa: F401 (mapped tables: the periodic jobs' last runs)
 
     # First, so that who is asking is settled before any other hook (limits, CSRF) asks.
@@ -79,6 +79,7 @@ def register_extensions(app: Flask) -> None:
     from points.tickets import models as _tickets_models  # noqa: F401 (mapped tables)
 
     headers.init_app(app)  # security headers on every response, errors and static files too
+    assets.init_app(app)  # versioned static addresses cached a year; compression last of all
     # Domains that measure what members do feed the ladder and the assessment.
     activities.register_measures()
     attendance.register_measures()

@@ -158,6 +158,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # Marketplace: a space-use right credits the host's minutes when community staff
         # confirm it ("staff") or as soon as it is redeemed ("instant").
         "SPACE_RIGHTS_CONFIRM": os.environ.get("SPACE_RIGHTS_CONFIRM", "staff"),
+        # The counter: a confirmation (核销) may be undone (撤销) this many minutes after it.
+        "COUNTER_UNDO_MINUTES": int(os.environ.get("COUNTER_UNDO_MINUTES", "5")),
         # Wrong voucher codes typed at the counter, per staff member and per address.
         "CONFIRM_WRONG_CODE_LIMIT": os.environ.get("CONFIRM_WRONG_CODE_LIMIT", "10 per minute"),
         # Open311 (/open311/v2): every call per client address, and wrong api_keys.

@@ -6,6 +6,7 @@ import unicodedata
 
 from flask import current_app, g, request
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
@@ -51,6 +52,8 @@ csrf = CSRFProtect()
 babel = Babel()
 # Security headers; points/headers.py holds the policies and binds it.
 talisman = Talisman()
+# Compressed responses; points/assets.py binds it with the static files' caching.
+compress = Compress()
 
 
 def caller_key() -> str:

@@ -126,6 +126,30 @@ def confirm(body):
     return market.confirm(body["code"], staff=current_member())
 
 
+@blp.post("/merchant/redemptions/preview")
+@refuses(blp, 403, 404, 409)
+@slowed_down(blp)
+@limit_wrong_codes
+@blp.arguments(ConfirmRequest)
+@blp.response(200, CounterRedemptionOut)
+def preview(body):
+    """What a code is before confirming it (benefit, quantity, masked name, points), refused
+    as confirming it would be. Changes nothing."""
+    return market.preview(body["code"], staff=current_member())
+
+
+@blp.post("/merchant/redemptions/<int:redemption_id>/undo")
+@refuses(blp, 403, 404, 409)
+@blp.response(200, CounterRedemptionOut)
+def undo(redemption_id: int):
+    """撤销: within `undo_until` of a confirmation, staff of the same merchant make the voucher
+    usable again (the points held for it again). Undoing an undone voucher changes nothing;
+    after the window, 409."""
+    staff = current_member()
+    found = market.counter_redemption(redemption_id, staff=staff)
+    return market.undo_confirmation(found, staff=staff)
+
+
 def _counter(member) -> list[int]:
     ids = market.counter_providers(member)
     if not ids:

@@ -138,6 +138,34 @@ CONFIRMED_AT = Text(
     "already confirmed at {time:%Y-%m-%d %H:%M} UTC by {name}",
     N_("Already used: confirmed at %(time)s by %(name)s."),
 )
+NOT_CONFIRMED = Text(
+    "marketplace.not_confirmed",
+    "this voucher is not confirmed; there is nothing to undo",
+    N_("This voucher has not been used, so there is nothing to undo."),
+)
+UNDO_TOO_LATE = Text(
+    "marketplace.undo_too_late",
+    "confirmed at {time:%Y-%m-%d %H:%M} UTC; a confirmation can be undone within {minutes} "
+    "minutes only",
+    N_(
+        "This confirmation can no longer be undone: it was made at %(time)s, and a "
+        "confirmation can be undone within %(minutes)s minutes only."
+    ),
+)
+UNDO_EXPIRED = Text(
+    "marketplace.undo_expired",
+    "this voucher expired at {time:%Y-%m-%d %H:%M} UTC, so it cannot be usable again; "
+    "the confirmation stands",
+    N_(
+        "This voucher expired at %(time)s, so it cannot be made usable again: the "
+        "confirmation stands."
+    ),
+)
+UNDO_SPACE_RIGHT = Text(
+    "marketplace.undo_space_right",
+    "a space-use right's confirmation is not undone at the counter",
+    N_("A space-use right cannot be undone at the counter: its minutes are already credited."),
+)
 # Who confirmed a voucher the platform confirmed itself (space-use rights, instantly).
 THE_SYSTEM = Text("marketplace.the_system", "the system", N_("the system"))
 MONTH_SHAPE = Text(
@@ -160,6 +188,17 @@ VOUCHER_CONFIRMED = Kind(
     ),
     link=("market.voucher", {"redemption_id": "voucher"}),
     priority="low",
+)
+VOUCHER_UNDONE = Kind(
+    "voucher.undone",
+    N_("Voucher confirmations undone (撤销)"),
+    N_("Your voucher for %(benefit)s can be used again"),
+    N_(
+        "%(merchant)s undid the confirmation of your voucher for %(benefit)s ×%(quantity)s "
+        "at %(time)s. It can be used again until %(expires)s; its %(points)s points are "
+        "held for it."
+    ),
+    link=("market.voucher", {"redemption_id": "voucher"}),
 )
 VOUCHER_EXPIRING = Kind(
     "voucher.expiring",

@@ -194,3 +194,29 @@ class Redemption(db.Model):
         if self.shown_status == "held":
             return self.display_code[:3] + "-***-***"
         return self.display_code
+
+
+class CounterUndo(db.Model):
+    """A confirmation undone at the counter: which posting, its reversal, the new hold."""
+
+    __tablename__ = "counter_undos"
+    __table_args__ = (
+        # One undo per confirmation; each reversal and each hold belongs to one undo.
+        sa.UniqueConstraint("confirmation_id", name="uq_counter_undos_confirmation"),
+        sa.UniqueConstraint("reversal_id", name="uq_counter_undos_reversal"),
+        sa.UniqueConstraint("posted_hold_id", name="uq_counter_undos_posted_hold"),
+        sa.UniqueConstraint("hold_id", name="uq_counter_undos_hold"),
+        sa.CheckConstraint("posted_hold_id <> hold_id", name="ck_counter_undos_new_hold"),
+        sa.CheckConstraint("undone_at >= confirmed_at", name="ck_counter_undos_after"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    redemption_id: Mapped[int] = mapped_column(sa.ForeignKey("redemptions.id"), index=True)
+    posted_hold_id: Mapped[int] = mapped_column(sa.ForeignKey("holds.id"))
+    confirmation_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id"))
+    reversal_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id"))
+    hold_id: Mapped[int] = mapped_column(sa.ForeignKey("holds.id"))  # holding the points again
+    confirmed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    undone_by: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    undone_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from marshmallow import RAISE, Schema, fields, validate
 
-from points.marketplace.services import masked_name
+from points.marketplace.services import masked_name, undo_until
 
 
 class _In(Schema):
@@ -107,6 +107,17 @@ class CounterRedemptionOut(RedemptionOut):
     )
     display_code = fields.Function(lambda r: r.counter_code)
     member = fields.Function(lambda r: masked_name(r.member.name))
+    undo_until = fields.Function(
+        lambda r: undo_until(r),
+        allow_none=True,
+        metadata={
+            "type": "string",
+            "format": "date-time",
+            "nullable": True,
+            "description": "until when this confirmation may be undone (POST …/undo); null "
+            "when the voucher is not confirmed",
+        },
+    )
 
 
 class ConfirmRequest(_In):

@@ -36,6 +36,7 @@ from points.marketplace.models import (
     LIMIT_PERIODS,
     PROVIDER_KINDS,
     Benefit,
+    CounterUndo,
     Provider,
     Redemption,
 )
@@ -708,9 +709,8 @@ def _confirm(redemption: Redemption, *, actor_id: int | None, now: datetime) -> 
     return redemption
 
 
-def confirm(code, *, staff: Member, now: datetime | None = None) -> Redemption:
-    """核销: staff of the providing merchant confirm a voucher by its code, once."""
-    now = now or utcnow()
+def _counter_voucher(code, staff: Member) -> Redemption:
+    """The voucher with this code among the staff member's providers' (another's: not found)."""
     code = normalise_code(code)
     allowed = counter_providers(staff)
     if not allowed:
@@ -720,14 +720,136 @@ def confirm(code, *, staff: Member, now: datetime | None = None) -> Redemption:
     )
     if redemption is None:
         raise NotFound(M.NO_VOUCHER_HERE, field="code")
-    redemption = lock_row(db.session, redemption)
+    return redemption
+
+
+def _refuse_unusable(redemption: Redemption, now: datetime) -> None:
     if redemption.status == "confirmed":
         who = redemption.confirmer.name if redemption.confirmer else M.THE_SYSTEM()
         raise Conflict(M.CONFIRMED_AT, time=redemption.confirmed_at, name=who)
     if redemption.status in ("cancelled", "expired") or redemption.expires_at <= now:
         raise Conflict(_ended_message(redemption))
+
+
+def preview(code, *, staff: Member, now: datetime | None = None) -> Redemption:
+    """What a typed or scanned code is, before 确认核销: the voucher, refused as confirming it
+    would be refused. Changes nothing."""
+    now = now or utcnow()
+    redemption = _counter_voucher(code, staff)
+    _refuse_unusable(redemption, now)
+    return redemption
+
+
+def confirm(code, *, staff: Member, now: datetime | None = None) -> Redemption:
+    """核销: staff of the providing merchant confirm a voucher by its code, once."""
+    now = now or utcnow()
+    redemption = lock_row(db.session, _counter_voucher(code, staff))
+    _refuse_unusable(redemption, now)
     _confirm(redemption, actor_id=staff.id, now=now)
     _tell(redemption, M.VOUCHER_CONFIRMED, now, time=now)
+    return redemption
+
+
+# ---------------------------------------------------------------------------- undo (撤销)
+
+
+def undo_minutes() -> int:
+    """How long after confirming the counter may undo it (COUNTER_UNDO_MINUTES)."""
+    return current_app.config["COUNTER_UNDO_MINUTES"]
+
+
+def undo_until(redemption: Redemption) -> datetime | None:
+    """Until when this voucher's confirmation may be undone; None when there is none to undo
+    (not confirmed, or a space-use right, whose minutes are credited at once)."""
+    if redemption.status != "confirmed" or redemption.benefit.category == "space_use":
+        return None
+    return redemption.confirmed_at + timedelta(minutes=undo_minutes())
+
+
+def counter_redemption(redemption_id, *, staff: Member) -> Redemption:
+    """A voucher of one of the staff member's providers; another provider's is not found."""
+    allowed = counter_providers(staff)
+    if not allowed:
+        raise Forbidden(M.STAFF_CONFIRM)
+    found = get_redemption(redemption_id)
+    if found.provider_id not in allowed:
+        raise NotFound(M.NO_SUCH_VOUCHER, field="redemption")
+    return found
+
+
+def undos_of(redemption: Redemption) -> list[CounterUndo]:
+    return list(
+        db.session.scalars(
+            sa.select(CounterUndo).filter_by(redemption_id=redemption.id).order_by(CounterUndo.id)
+        )
+    )
+
+
+def undo_confirmation(
+    redemption: Redemption, *, staff: Member, now: datetime | None = None
+) -> Redemption:
+    """撤销: within COUNTER_UNDO_MINUTES of a confirmation, staff of the same provider make
+    the voucher usable again. The confirming transfer is reversed and the points held again
+    under a new hold with the voucher's own expiry (the stock never moved); the undo is
+    recorded with who and when, and the member told. A voucher already undone is left as it
+    is, so a second undo (or a repeated request) changes nothing."""
+    now = now or utcnow()
+    redemption = counter_redemption(redemption.id, staff=staff)
+    redemption = lock_row(db.session, redemption)
+    if redemption.status != "confirmed":
+        undone = db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(CounterUndo)
+            .where(CounterUndo.redemption_id == redemption.id)
+        )
+        if undone:
+            return redemption
+        raise Conflict(M.NOT_CONFIRMED)
+    until = undo_until(redemption)
+    if until is None:
+        raise Conflict(M.UNDO_SPACE_RIGHT)
+    if now > until:
+        raise Conflict(M.UNDO_TOO_LATE, time=redemption.confirmed_at, minutes=undo_minutes())
+    if redemption.expires_at <= now:
+        raise Conflict(M.UNDO_EXPIRED, time=redemption.expires_at)
+    benefit = redemption.benefit
+    confirmation = ledger.get_transfer(redemption.transfer_id)
+    reversal = ledger.reverse_transfer(
+        confirmation,
+        reason=f"撤销核销 {benefit.title_zh} ×{redemption.quantity}",
+        actor_id=staff.id,
+        now=now,
+    )
+    again = ledger.hold(
+        source=ledger.member_wallet(redemption.member_id),
+        destination=ledger.system_account(f"redeemed:{benefit.provider.code}"),
+        amount=redemption.points,
+        kind="redeem",
+        expires_at=redemption.expires_at,
+        actor_id=staff.id,
+        memo=f"兑换 {benefit.title_zh} ×{redemption.quantity}",
+        now=now,
+    )
+    db.session.add(
+        CounterUndo(
+            redemption_id=redemption.id,
+            posted_hold_id=redemption.hold_id,
+            confirmation_id=confirmation.id,
+            reversal_id=reversal.id,
+            hold_id=again.id,
+            confirmed_by=redemption.confirmed_by,
+            confirmed_at=redemption.confirmed_at,
+            undone_by=staff.id,
+            undone_at=now,
+        )
+    )
+    redemption.status = "held"
+    redemption.hold_id = again.id
+    redemption.transfer_id = None
+    redemption.confirmed_at = None
+    redemption.confirmed_by = None
+    db.session.flush()
+    _tell(redemption, M.VOUCHER_UNDONE, now, time=now)
     return redemption
 
 

@@ -1,8 +1,9 @@
 """The home page: the landing page for visitors; for a member, first what asks for an answer
 now (an offer to take), then the answer to their first question, by role — merchant staff:
-the confirm box and today's confirmations; social workers: their queues with counts; hosts:
-their bookings, free time in their spaces and their assessment colour; everyone: points,
-what they buy, the next level, recent movements.
+the code box and today's confirmations; social workers: their queues with counts; hosts:
+their bookings, free time in their spaces and their assessment colour; everyone else: points,
+what they buy, the next level, recent movements. A staff home shows staff things only, with
+a small link to their own points when they have some.
 """
 
 from __future__ import annotations
@@ -45,25 +46,35 @@ def index():
     if not current_user.is_authenticated:
         return render_template("home/index.html")
     member = current_user
-    wallet = ledger.member_wallet(member.id)
-    return render_template(
-        "home/member.html",
+    counter = _counter(member) if member.merchant_ids else None
+    staff = _staff_work(member) if member.is_staff else None
+    common = dict(
         answers=notifications.needs_answer(member),
         notice=notice,
         notice_target=inbox.target,
-        counter=_counter(member) if member.merchant_ids else None,
-        staff=_staff_work(member) if member.is_staff else None,
+        counter=counter,
+        staff=staff,
         host=_host_week(member) if member.level == "host" else None,
         spendable=market.spendable(member),
+        compare_words=compare_words,
+        use_words=use_words,
+        part_name=part_name,
+    )
+    if counter or staff:
+        # Staff homes show staff things; their own points (when they have any) are a link.
+        mine = common["spendable"] > 0 or bool(market.waiting_vouchers(member))
+        return render_template("home/member.html", staff_home=True, own_points=mine, **common)
+    wallet = ledger.member_wallet(member.id)
+    return render_template(
+        "home/member.html",
+        staff_home=False,
         held=wallet_lines.held_lines(member),
         waiting=len(market.waiting_vouchers(member)),
         affordable=market.benefits(member, affordable=True, limit=BENEFITS_SHOWN),
         progress=members.progress_of(member),
         training=_training(member),
         recent=ledger.statement(wallet, limit=5).items,
-        compare_words=compare_words,
-        use_words=use_words,
-        part_name=part_name,
+        **common,
     )
 
 
@@ -92,6 +103,8 @@ class CounterToday:
     form: ConfirmForm
     confirmed: list  # today's confirmed vouchers, newest first
     masked: object  # how a member's name is shown at the counter
+    undo_until: object  # until when a confirmation may be undone (撤销)
+    now: datetime
 
 
 def _counter(member: Member) -> CounterToday:
@@ -100,6 +113,8 @@ def _counter(member: Member) -> CounterToday:
         form=ConfirmForm(),
         confirmed=market.confirmed_on(ids, clock.today()),
         masked=market.masked_name,
+        undo_until=market.undo_until,
+        now=clock.now(),
     )
 
 

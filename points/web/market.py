@@ -225,6 +225,8 @@ def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
         providers=_counter_names(ids),
         confirmed=market.confirmed_on(ids, clock.today()),
         masked=market.masked_name,
+        undo_until=market.undo_until,
+        now=clock.now(),
         code_alphabet=market.CODE_ALPHABET,
         code_length=market.CODE_LENGTH,
     ), status
@@ -235,6 +237,26 @@ def _counter_page(form: ConfirmForm, ids: list[int], status: int = 200):
 @login_required
 def merchant():
     return _counter_page(ConfirmForm(), _counter())
+
+
+@bp.post("/merchant/preview")
+@camera_allowed  # a refused code shows the counter again, scanning included
+@limit_wrong_codes
+@login_required
+def preview():
+    """A typed or scanned code: what the voucher is, and 确认核销. Changes nothing."""
+    ids = _counter()
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _counter_page(form, ids, 400)
+    with refused(form) as refusal:
+        found = market.preview(form.code.data, staff=current_user)
+        return render_template(
+            "market/counter_preview.html", voucher=found, masked=market.masked_name
+        )
+    if refusal.error.status == 409:  # nothing to correct: clear the box for the next customer
+        form.code.data = ""
+    return _counter_page(form, ids, refusal.error.status)
 
 
 @bp.post("/merchant/confirm")
@@ -248,20 +270,39 @@ def confirm():
         return _counter_page(form, ids, 400)
     with refused(form) as refusal:
         done = market.confirm(form.code.data, staff=current_user)
-        flash(
-            _(
-                "Confirmed: %(benefit)s ×%(quantity)s for %(member)s (%(points)s points).",
-                benefit=done.benefit.title(locale()),
-                quantity=done.quantity,
-                member=market.masked_name(done.member.name),
-                points=done.points,
-            ),
-            "success",
-        )
-        return redirect(url_for("market.merchant"))
-    if refusal.error.status == 409:  # nothing to correct: clear the box for the next customer
+        return redirect(url_for("market.counter_done", redemption_id=done.id))
+    if refusal.error.status == 409:
         form.code.data = ""
     return _counter_page(form, ids, refusal.error.status)
+
+
+@bp.get("/merchant/vouchers/<int:redemption_id>")
+@login_required
+def counter_done(redemption_id: int):
+    """After 确认核销: a large tick, what was confirmed, and 撤销 while it may be undone."""
+    found = market.counter_redemption(redemption_id, staff=current_user)
+    return render_template(
+        "market/counter_done.html",
+        voucher=found,
+        masked=market.masked_name,
+        undo_until=market.undo_until(found),
+        undo_minutes=market.undo_minutes(),
+        undone=found.status != "confirmed" and bool(market.undos_of(found)),
+        now=clock.now(),
+    )
+
+
+@bp.post("/merchant/vouchers/<int:redemption_id>/undo")
+@login_required
+def undo(redemption_id: int):
+    found = market.counter_redemption(redemption_id, staff=current_user)
+    done = attempt(
+        lambda: market.undo_confirmation(found, staff=current_user),
+        _("Undone: the voucher can be used again and its points are held for it."),
+    )
+    if not done:
+        return redirect(url_for("market.counter_done", redemption_id=redemption_id))
+    return redirect(url_for("market.merchant"))
 
 
 # ---------------------------------------------------------------------------- statement

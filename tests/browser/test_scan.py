@@ -154,10 +154,13 @@ def test_the_merchant_scans_a_voucher_with_the_phone_camera(person, snap):
     assert "请将摄像头对准兑换券上的二维码" in merchant.inner_text(".scan-status")
     snap(merchant, "camera-open")
 
-    # The member holds up the voucher: the code is read and the form sends itself.
+    # The member holds up the voucher: the code is read and the form sends itself, to the
+    # preview; one tap on 确认核销 uses it.
     with merchant.expect_navigation():
         show_to_camera(merchant, code.replace("-", ""))  # the QR code holds the bare code
-    assert "核销成功" in merchant.inner_text(".flash.success")
+    merchant.get_by_role("button", name="确认核销").click()
+    assert "核销成功" in merchant.inner_text(".counter-done h1")
+    merchant.goto("/merchant")
     assert confirmed_today(merchant) == before + 1
     seen = what_the_detector_saw(merchant)
     assert seen, "the detector was never asked"
@@ -210,8 +213,36 @@ def test_without_a_qr_reader_there_is_no_scan_button_and_typing_works(person, sn
     snap(merchant, "counter-without-scanning")
 
     merchant.fill("input[name=code]", code)
-    merchant.get_by_role("button", name="核销").click()
-    assert "核销成功" in merchant.inner_text(".flash.success")
+    merchant.get_by_role("button", name="查询券码").click()
+    merchant.get_by_role("button", name="确认核销").click()  # after a look at what it is
+    assert "核销成功" in merchant.inner_text(".counter-done h1")
     snap(merchant, "typed-and-confirmed")
     volunteer.goto(voucher_page)
     assert "已核销" in volunteer.inner_text("main .card")
+
+
+def test_the_counter_previews_confirms_and_undoes_a_voucher(person, snap):
+    volunteer = person()
+    sign_in(volunteer, VOLUNTEER)
+    code, voucher_page = unused_voucher_at_the_barbers(volunteer, person)
+
+    merchant = counter_with_camera(person, detector=False)
+    merchant.fill("input[name=code]", code)
+    merchant.get_by_role("button", name="查询券码").click()
+    preview = merchant.inner_text(".counter-preview")
+    assert "王**" in preview and "积分" in preview
+    assert merchant.get_by_role("button", name="确认核销").is_visible()
+    snap(merchant, "counter-preview")
+    volunteer.goto(voucher_page)
+    assert volunteer.locator(".voucher .qr svg").is_visible(), "the preview used nothing"
+
+    merchant.get_by_role("button", name="确认核销").click()
+    assert merchant.locator(".tick").is_visible()
+    assert "分钟内可以撤销" in merchant.inner_text(".counter-done")
+    snap(merchant, "counter-confirmed-with-undo")
+    merchant.get_by_role("button", name="撤销").click()
+    assert "已撤销" in merchant.inner_text(".flash.success")
+    snap(merchant, "counter-undone")
+
+    volunteer.goto(voucher_page)
+    assert volunteer.locator(".voucher .qr svg").is_visible(), "usable again"

@@ -164,3 +164,58 @@ def test_members_without_a_merchant_have_no_counter(client, rich_member):
     assert answer.status_code == 403
     assert client.get("/api/v1/merchant/redemptions", headers=me).status_code == 403
     db.session.rollback()
+
+
+def test_the_counter_previews_confirms_and_undoes_over_the_api(
+    app, client, rich_member, make_benefit, barber_staff, make_member, other_shop
+):
+    from points.members import services as members
+
+    member = rich_member(100)
+    me = api_token(client, member.phone)
+    staff = api_token(client, barber_staff.phone)
+    elsewhere = make_member(name="别家店员")
+    members.grant_role(elsewhere, "merchant_staff", merchant_id=other_shop.id)
+    db.session.commit()
+    other = api_token(client, elsewhere.phone)
+    voucher = market.redeem(member, benefit_id=make_benefit(points=30, stock=5).id)
+    db.session.commit()
+    code, voucher_id = voucher.code, voucher.id
+
+    seen = client.post("/api/v1/merchant/redemptions/preview", json={"code": code}, headers=staff)
+    assert seen.status_code == 200, seen.get_json()
+    body = seen.get_json()
+    assert (body["id"], body["status"], body["points"], body["quantity"]) == (
+        voucher_id,
+        "held",
+        30,
+        1,
+    )
+    assert "*" in body["member"] and body["undo_until"] is None
+    assert client.get("/api/v1/me/balance", headers=me).get_json()["points"]["held"] == 30
+
+    done = client.post("/api/v1/merchant/redemptions/confirm", json={"code": code}, headers=staff)
+    assert done.status_code == 200 and done.get_json()["undo_until"]
+    path = f"/api/v1/merchant/redemptions/{voucher_id}/undo"
+    assert client.post(path, headers=other).status_code == 404
+    assert client.post(path, headers=me).status_code == 403
+
+    undone = client.post(path, headers=staff)
+    assert undone.status_code == 200, undone.get_json()
+    assert undone.get_json()["status"] == "held" and undone.get_json()["undo_until"] is None
+    assert client.post(path, headers=staff).get_json()["status"] == "held"  # nothing more
+    balance = client.get("/api/v1/me/balance", headers=me).get_json()["points"]
+    assert balance == {"balance": 100, "held": 30, "available": 70}
+
+    # Confirmed again, then asked to undo after the window: 409, and nothing changes.
+    market.confirm(
+        code,
+        staff=barber_staff,
+        now=utcnow() - timedelta(minutes=app.config["COUNTER_UNDO_MINUTES"], seconds=1),
+    )
+    db.session.commit()
+    late = client.post(path, headers=staff)
+    assert late.status_code == 409 and late.get_json()["code"] == "conflict"
+    assert f"{app.config['COUNTER_UNDO_MINUTES']} minutes" in late.get_json()["message"]
+    db.session.expire_all()
+    assert db.session.get(Redemption, voucher_id).status == "confirmed"

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from points import seeding
+from points.database import utcnow
 from points.extensions import db
 from points.ledger import services as ledger
 from points.marketplace import services as market
@@ -213,7 +215,7 @@ def test_staff_confirm_a_typed_code_once_and_only_at_their_own_counter(client, f
         follow_redirects=True,
     )
     page = done.get_data(as_text=True)
-    assert done.status_code == 200 and 'class="flash success"' in page
+    assert done.status_code == 200 and 'class="tick"' in page
     assert "老人免费理发一次" in page and "王**" in page and "王阿姨" not in page
     again = client.post(
         "/merchant/confirm", data={"csrf_token": hidden(page, "csrf_token"), "code": code}
@@ -233,7 +235,7 @@ def test_the_counter_offers_camera_scanning_on_top_of_the_plain_form(client, fun
 
     # The scanner: hidden until static/scan.js finds a browser that reads QR codes; its
     # buttons never send the form themselves; its messages come translated.
-    assert '<script src="/static/scan.js" defer></script>' in page
+    assert re.search(r'<script src="/static/scan\.js\?v=[0-9a-f]{12}" defer></script>', page)
     scanner = re.search(r"<div class=\"scanner\" data-scanner hidden[^>]*>", page).group(0)
     assert f'data-code-alphabet="{market.CODE_ALPHABET}"' in scanner
     assert f'data-code-length="{market.CODE_LENGTH}"' in scanner
@@ -249,21 +251,112 @@ def test_the_counter_offers_camera_scanning_on_top_of_the_plain_form(client, fun
     script.close()
 
     # Without JavaScript it is the same form as before: a code box and a submit button. What
-    # a barcode scanner types (here with its start mark and Enter) is confirmed as typed.
-    form = re.search(r'<form method="post" action="/merchant/confirm".*?</form>', page, re.S)
+    # a barcode scanner types (here with its start mark and Enter) is looked up as typed.
+    form = re.search(r'<form method="post" action="/merchant/preview".*?</form>', page, re.S)
     assert 'name="code"' in form.group(0) and '<button type="submit"' in form.group(0)
-    done = client.post(
-        "/merchant/confirm",
+    seen = client.post(
+        "/merchant/preview",
         data={"csrf_token": hidden(page, "csrf_token"), "code": f"\x02{voucher.code.lower()}\r\n"},
-        follow_redirects=True,
     )
-    assert done.status_code == 200 and 'class="flash success"' in done.get_data(as_text=True)
-    assert available(member) == 70
+    assert seen.status_code == 200 and "确认核销" in seen.get_data(as_text=True)
+    assert available(member) == 70  # held, as before: the preview used nothing
+    db.session.expire_all()
+    assert db.session.get(Redemption, voucher.id).status == "held"
 
     client.post("/language/en", data={"csrf_token": csrf_token(client, "/merchant"), "next": "/"})
     english = client.get("/merchant").get_data(as_text=True)
     assert "data-scan-open>Scan with camera</button>" in english
     assert 'data-looking="Point the camera at the QR code on the voucher."' in english
+
+
+def test_the_counter_previews_confirms_and_undoes_within_the_window(app, client, funded, staff_of):
+    member = funded(100, name="王阿姨")
+    voucher = voucher_for(member)
+    sign_in(client, staff_of(1, "13900000002").phone)
+    counter = client.get("/merchant").get_data(as_text=True)
+
+    # The preview: what the code is, nothing used yet, and one big 确认核销.
+    seen = client.post(
+        "/merchant/preview",
+        data={"csrf_token": hidden(counter, "csrf_token"), "code": voucher.display_code},
+    )
+    page = seen.get_data(as_text=True)
+    assert seen.status_code == 200
+    assert "老人免费理发一次" in page and "×1" in page and "王**" in page and "王阿姨" not in page
+    assert re.search(r"<dt>积分</dt><dd>30</dd>", page)
+    assert re.search(r'<button type="submit" class="primary wide confirm-now">确认核销', page)
+    db.session.expire_all()
+    assert db.session.get(Redemption, voucher.id).status == "held" and available(member) == 70
+
+    # 确认核销: a large tick and 撤销, with the window the configuration gives.
+    done = client.post(
+        "/merchant/confirm",
+        data={"csrf_token": hidden(page, "csrf_token"), "code": hidden(page, "code")},
+        follow_redirects=True,
+    )
+    page = done.get_data(as_text=True)
+    assert 'class="tick"' in page and "撤销" in page
+    minutes = app.config["COUNTER_UNDO_MINUTES"]
+    assert f"{minutes} 分钟内" in page
+    app.config["COUNTER_UNDO_MINUTES"] = 7
+    try:
+        assert "7 分钟内" in client.get(done.request.path).get_data(as_text=True)
+    finally:
+        app.config["COUNTER_UNDO_MINUTES"] = minutes
+
+    # 撤销: the voucher is usable again, the points held for it; the member is told.
+    undone = client.post(
+        f"/merchant/vouchers/{voucher.id}/undo",
+        data={"csrf_token": hidden(page, "csrf_token")},
+        follow_redirects=True,
+    )
+    assert undone.status_code == 200 and 'class="flash success"' in undone.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Redemption, voucher.id).status == "held"
+    b = ledger.balance_of(ledger.member_wallet(member.id))
+    assert (b.balance, b.held) == (100, 30)
+    sign_out(client)
+    sign_in(client, member.phone)
+    inbox = client.get("/inbox").get_data(as_text=True)
+    assert "可以再次使用" in inbox
+
+
+def test_undo_after_the_window_is_refused_and_says_so(app, client, funded, staff_of):
+    member = funded(100, name="王阿姨")
+    voucher = voucher_for(member)
+    staff = staff_of(1, "13900000002")
+    minutes = app.config["COUNTER_UNDO_MINUTES"]
+    market.confirm(voucher.code, staff=staff, now=utcnow() - timedelta(minutes=minutes, seconds=5))
+    db.session.commit()
+    sign_in(client, staff.phone)
+    page = client.get(f"/merchant/vouchers/{voucher.id}").get_data(as_text=True)
+    assert 'class="tick"' in page and "已过" in page
+    assert f"/merchant/vouchers/{voucher.id}/undo" not in page
+    refused = client.post(
+        f"/merchant/vouchers/{voucher.id}/undo",
+        data={"csrf_token": csrf_token(client, "/merchant")},
+        follow_redirects=True,
+    )
+    text = refused.get_data(as_text=True)
+    assert 'class="flash error"' in text and f"{minutes} 分钟内" in text
+    db.session.expire_all()
+    assert db.session.get(Redemption, voucher.id).status == "confirmed"
+    assert available(member) == 70
+
+
+def test_another_merchants_staff_cannot_see_or_undo_a_confirmation(client, funded, staff_of):
+    voucher = voucher_for(funded(100, name="王阿姨"))
+    market.confirm(voucher.code, staff=staff_of(1, "13900000002"))
+    db.session.commit()
+    sign_in(client, staff_of(2, "13900000003").phone)
+    assert client.get(f"/merchant/vouchers/{voucher.id}").status_code == 404
+    answer = client.post(
+        f"/merchant/vouchers/{voucher.id}/undo",
+        data={"csrf_token": csrf_token(client, "/merchant")},
+    )
+    assert answer.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Redemption, voucher.id).status == "confirmed"
 
 
 def test_the_statement_counts_the_confirmed_voucher_and_exports_it(client, funded, staff_of):

@@ -3,14 +3,18 @@ concurrency (threads and processes) on every database; the ledger verifies after
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
+from points.database import utcnow
 from points.extensions import db
 from points.ledger import services as ledger
+from points.ledger.models import Transfer
 from points.ledger.verify import verify_ledger
 from points.marketplace import services as market
-from points.marketplace.models import Benefit, Redemption
+from points.marketplace.models import Benefit, CounterUndo, Redemption
 from points.members import services as members
 from tests.concurrency import race, tally
 
@@ -124,4 +128,114 @@ def test_cancel_and_confirm_at_once_end_the_voucher_one_way(
         b = ledger.balance_of(ledger.member_wallet(ids[2]))
         stock = db.session.get(Redemption, ids[0]).benefit.stock_left
         assert (b.balance, b.held, stock) in {(100, 0, 4), (70, 0, 3)}
+    _verify(app)
+
+
+# ---------------------------------------------------------------------------- undo (撤销)
+
+
+def _confirmed(rich_member, make_benefit, barber_staff, now=None):
+    member = rich_member(100)
+    voucher = market.redeem(member, benefit_id=make_benefit(points=30, stock=5).id, now=now)
+    db.session.commit()
+    market.confirm(voucher.code, staff=barber_staff, now=now)
+    db.session.commit()
+    return member, voucher
+
+
+def _reversals() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Transfer).where(Transfer.kind == "reverse")
+    )
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_8_undos_of_one_confirmation_make_one_reversal(
+    app, mode, rich_member, make_benefit, barber_staff
+):
+    member, voucher = _confirmed(rich_member, make_benefit, barber_staff)
+    ids = (voucher.id, member.id, barber_staff.id)
+    db.session.commit()  # reading the ids began a transaction: end it before the race
+
+    def attempt(i):
+        redemption_id, _member_id, staff_id = ids
+        found = market.get_redemption(redemption_id)
+        return market.undo_confirmation(found, staff=members.get_member(staff_id)).status
+
+    outcomes = race(app, attempt, 8, mode)
+    assert tally(outcomes) == {"ok": 8}, outcomes  # the later ones find it undone already
+    assert {value for _, value in outcomes} == {"held"}
+    with app.app_context():
+        assert _reversals() == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CounterUndo)) == 1
+        b = ledger.balance_of(ledger.member_wallet(ids[1]))
+        assert (b.balance, b.held, b.available) == (100, 30, 70)
+        assert db.session.get(Redemption, ids[0]).benefit.stock_left == 4
+    _verify(app)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_undos_and_confirms_at_once_leave_the_voucher_one_way_or_the_other(
+    app, mode, rich_member, make_benefit, barber_staff
+):
+    member, voucher = _confirmed(rich_member, make_benefit, barber_staff)
+    ids = (voucher.id, voucher.code, member.id, barber_staff.id)
+    db.session.commit()
+
+    def attempt(i):
+        redemption_id, code, _member_id, staff_id = ids
+        staff = members.get_member(staff_id)
+        if i % 2:
+            return market.confirm(code, staff=staff).status
+        return market.undo_confirmation(market.get_redemption(redemption_id), staff=staff).status
+
+    outcomes = race(app, attempt, 8, mode)
+    assert "crash" not in tally(outcomes), outcomes
+    with app.app_context():
+        found = db.session.get(Redemption, ids[0])
+        b = ledger.balance_of(ledger.member_wallet(ids[2]))
+        undos = db.session.scalar(sa.select(sa.func.count()).select_from(CounterUndo))
+        assert _reversals() == undos >= 1  # it starts confirmed: an undo always succeeds
+        assert found.benefit.stock_left == 4
+        if found.status == "confirmed":
+            assert (b.balance, b.held) == (70, 0)
+        else:
+            assert found.status == "held" and (b.balance, b.held) == (100, 30)
+    _verify(app)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_undo_and_the_expiry_sweep_at_once_end_with_the_points_back(
+    app, mode, rich_member, make_benefit, barber_staff
+):
+    start = utcnow()
+    member = rich_member(100)
+    voucher = market.redeem(member, benefit_id=make_benefit(points=30, stock=5).id, now=start)
+    db.session.commit()
+    expiry = voucher.expires_at
+    market.confirm(voucher.code, staff=barber_staff, now=expiry - timedelta(minutes=2))
+    db.session.commit()
+    ids = (voucher.id, member.id, barber_staff.id)
+    db.session.commit()
+
+    def attempt(i):
+        redemption_id, _member_id, staff_id = ids
+        if i % 2:
+            return market.expire_due(now=expiry)
+        found = market.get_redemption(redemption_id)
+        staff = members.get_member(staff_id)
+        return market.undo_confirmation(
+            found, staff=staff, now=expiry - timedelta(minutes=1)
+        ).status
+
+    outcomes = race(app, attempt, 8, mode)
+    assert "crash" not in tally(outcomes), outcomes
+    with app.app_context():
+        market.expire_due(now=expiry)  # the next sweep, whichever came first in the race
+        db.session.commit()
+        found = db.session.get(Redemption, ids[0])
+        b = ledger.balance_of(ledger.member_wallet(ids[1]), now=expiry)
+        assert found.status == "expired" and (b.balance, b.held) == (100, 0)
+        assert found.benefit.stock_left == 5
+        assert _reversals() == 1
     _verify(app)

@@ -63,10 +63,12 @@ def test_every_link_names_a_page_and_every_sms_a_parameter_the_kind_says(app, ev
 
 def test_urgent_is_kept_for_deadlines_and_offers(every_kind):
     urgent = sorted(k.key for k in every_kind if k.priority == "urgent")
-    # A sign-in code is asked for by the person at that moment.
+    # A sign-in code is asked for by the person at that moment; a unit has a working day to
+    # accept (接单) or return a dispatched ticket.
     assert urgent == [
         "booking.offered",
         "members.sign_in_code",
+        "ticket.dispatched",
         "training.tomorrow",
         "voucher.expiring",
     ]

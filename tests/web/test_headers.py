@@ -177,7 +177,7 @@ def crawl(client, start: list[str], most: int = 150) -> dict[str, tuple[int, lis
             continue
         page = read_page(answer.get_data(as_text=True))
         assert not page.problems, f"{url}: {page.problems}"
-        scans = any(src.endswith("/scan.js") for src in page.scripts)
+        scans = any(urlsplit(src).path.endswith("/scan.js") for src in page.scripts)
         assert (camera == CAMERA) == scans, f"{url}: camera {camera}, scan.js {scans}"
         visited[url] = (answer.status_code, page.problems)
         for link in page.links:

@@ -146,9 +146,7 @@ def test_a_member_with_no_points_is_told_how_to_earn_them(client, make_member, s
 # ---------------------------------------------------------------------------- merchant staff
 
 
-def test_merchant_staff_see_the_confirm_box_first_and_todays_confirmations(
-    client, make_member, shop
-):
+def test_merchant_staff_see_the_counter_first_and_staff_things_only(client, make_member, shop):
     staff = make_member("13900000002", name="张店长")
     members.grant_role(staff, "merchant_staff", merchant_id=shop.id)
     volunteer = make_member("13900000004", name="王阿姨", level="volunteer")
@@ -159,15 +157,25 @@ def test_merchant_staff_see_the_confirm_box_first_and_todays_confirmations(
     sign_in(client, "13900000002")
 
     html = page_of(client)
-    box = html.index('action="/merchant/confirm"')
-    assert box < html.index("今日核销") < html.index("可用积分"), "the counter comes first"
+    box = html.index('action="/merchant/preview"')
+    assert box < html.index("今日核销"), "the counter comes first"
     assert 'name="code"' in html and "autofocus" in html
     words = text_of(html)
     assert "今日核销 (1)" in words
     assert "洗头吹干一次" in words and market.masked_name("王阿姨") in words
+    # Staff things only: no resident's points card, training or benefits to afford.
+    assert "可用积分" not in words and "我自己的积分" not in words
+    assert "撤销" in words  # just confirmed: it can still be undone
+
+    # A shopkeeper who also earns points as a resident keeps a small link to them.
+    give(staff, 40)
+    db.session.commit()
+    html = page_of(client)
+    assert "我自己的积分：可用 40 分" in text_of(html) and "可用积分" not in text_of(html)
+    assert html.index("今日核销") < html.index("我自己的积分")
 
 
-def test_the_home_confirm_box_confirms_a_voucher(client, make_member, shop):
+def test_the_home_code_box_opens_the_preview_which_confirms(client, make_member, shop):
     staff = make_member("13900000002", name="张店长")
     members.grant_role(staff, "merchant_staff", merchant_id=shop.id)
     volunteer = make_member("13900000004", name="王阿姨", level="volunteer")
@@ -176,9 +184,14 @@ def test_the_home_confirm_box_confirms_a_voucher(client, make_member, shop):
     db.session.commit()
     sign_in(client, "13900000002")
 
+    seen = client.post(
+        "/merchant/preview",
+        data={"code": voucher.code.lower(), "csrf_token": csrf_token(client, "/")},
+    )
+    assert "确认核销" in seen.get_data(as_text=True)
     answer = client.post(
         "/merchant/confirm",
-        data={"code": voucher.code.lower(), "csrf_token": csrf_token(client, "/")},
+        data={"code": voucher.code, "csrf_token": csrf_token(client, "/")},
         follow_redirects=True,
     )
     assert "核销成功" in answer.get_data(as_text=True)
@@ -247,7 +260,7 @@ def test_a_social_worker_sees_each_queue_of_their_community_with_its_count(
     sign_in(client, "13900000001")
     html = page_of(client)
     words = text_of(html)
-    assert html.index("待您处理") < html.index("可用积分"), "the queues come first"
+    assert "待您处理" in words and "可用积分" not in words, "staff things only"
     assert count_of(words, "积分审核") == 2
     assert count_of(words, "主理人遴选") == 1
     assert count_of(words, "待审批预约") == 1
@@ -375,7 +388,7 @@ def test_the_homes_are_in_english_after_the_switch(client, social_worker, commun
     words = text_of(page_of(client))
     assert "Waiting for you" in words and "Claims to review" in words
     assert "Bookings to approve" in words
-    assert "Benefits you can afford now" in words and "points available" in words
+    assert "Benefits you can afford now" not in words and "points available" not in words
     assert "待您处理" not in words
 
 
