@@ -34,6 +34,7 @@ from points.config import normalise_database_url
 from points.database import configure_engine
 from points.extensions import api, db, limiter
 from points.ledger.models import GENESIS_HASH
+from tests import snapshots
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -435,6 +436,19 @@ def client(app):
 @pytest.fixture
 def dialect(backend) -> str:
     return backend.name
+
+
+@pytest.fixture
+def demo(app, backend, db_url, tmp_path_factory) -> None:
+    """This test's database holds the demo seed (`flask seed demo`): loaded once per session
+    and backend, copied into each test's fresh database after that (tests/snapshots.py).
+    Ask for it before any fixture that writes (`ctx` is fine: it has written nothing)."""
+    from points import seeding
+
+    with app.app_context():
+        snapshots.load(
+            "demo", backend.name, db_url, snapshots.folder(tmp_path_factory), seeding.load_demo
+        )
 
 
 # ---------------------------------------------------------------------------- members
