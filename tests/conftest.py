@@ -438,6 +438,39 @@ def dialect(backend) -> str:
     return backend.name
 
 
+# What seeding.load_activity_types and seeding.load_benefits write (tests/snapshots.py).
+CATALOGUE_TABLES = ["activity_categories", "activity_types"]
+BENEFITS_TABLES = ["providers", "benefits"]
+
+
+def load_catalogue(backend: Backend, db_url: str, tmp_path_factory) -> None:
+    """seeding.load_activity_types() in the current app context, committed: loaded once per
+    session and backend, copied into the (empty) catalogue tables after that."""
+    from points import seeding
+
+    where = snapshots.folder(tmp_path_factory)
+    snapshots.load(
+        "catalogue",
+        backend.name,
+        db_url,
+        where,
+        seeding.load_activity_types,
+        tables=CATALOGUE_TABLES,
+    )
+
+
+def load_benefits(backend: Backend, db_url: str, tmp_path_factory) -> None:
+    """seeding.load_benefits() in the current app context, committed, like load_catalogue.
+    The providers name their communities: the places must be the same ones (and ids) in
+    every test that asks for it."""
+    from points import seeding
+
+    where = snapshots.folder(tmp_path_factory)
+    snapshots.load(
+        "benefits", backend.name, db_url, where, seeding.load_benefits, tables=BENEFITS_TABLES
+    )
+
+
 @pytest.fixture
 def demo(app, backend, db_url, tmp_path_factory) -> None:
     """This test's database holds the demo seed (`flask seed demo`): loaded once per session
