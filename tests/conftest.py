@@ -233,8 +233,9 @@ class PostgresqlReset:
       instead of answering Conflict (3 runs in 8; why was not pinned down), never after
       TRUNCATE, so they start from truncated tables as always.
     - DELETE from the tables that have rows and a restart of the sequences that were used
-      (a few ms), before every other test. The ledger's triggers refuse DELETE, and the
-      foreign keys would want an order: both are set aside for the reset's own transaction
+      (a few ms: one query for which tables, then one round trip for the rest), before
+      every other test. The ledger's triggers refuse DELETE, and the foreign keys would
+      want an order: both are set aside for the reset's own transaction
       (session_replication_role = replica, which needs a superuser; without one, every
       reset truncates)."""
 
@@ -252,27 +253,35 @@ class PostgresqlReset:
             self.may_delete = False
 
     def __call__(self, *, truncate: bool = True) -> None:
-        with self.engine.begin() as conn:
-            if truncate or not self.may_delete:
-                conn.exec_driver_sql(f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE")
-            else:
-                conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-                for table in conn.exec_driver_sql(self.with_rows).scalars().all():
-                    conn.exec_driver_sql(f"DELETE FROM {table}")
-                for sequence in conn.exec_driver_sql(USED_SEQUENCES).scalars().all():
-                    conn.exec_driver_sql(f"ALTER SEQUENCE {sequence} RESTART")
-            conn.exec_driver_sql(f"UPDATE ledger_head SET seq = 0, hash = '{GENESIS_HASH}'")
+        if truncate or not self.may_delete:
+            statements = [f"TRUNCATE {', '.join(self.tables)} RESTART IDENTITY CASCADE"]
+        else:
+            with self.engine.connect() as conn:
+                with_rows = conn.exec_driver_sql(self.with_rows).scalars().all()
+                conn.rollback()
+            statements = ["SET LOCAL session_replication_role = replica"]
+            statements += [f"DELETE FROM {table}" for table in with_rows]
+            statements.append(RESTART_USED_SEQUENCES)
+        statements += [
+            f"UPDATE ledger_head SET seq = 0, hash = '{GENESIS_HASH}'",
             # Rate-limit counters (points/ratelimits.py) live beside the app's tables.
-            conn.exec_driver_sql("DROP TABLE IF EXISTS rate_limit_counters")
+            "DROP TABLE IF EXISTS rate_limit_counters",
+        ]
+        # One round trip: the statements as one simple query (psycopg 3 sends a query
+        # without parameters, unprepared, that way), in one transaction.
+        with self.engine.begin() as conn:
+            conn.connection.driver_connection.execute("; ".join(statements), prepare=False)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-# The sequences that have handed out a number since they were made or restarted.
-USED_SEQUENCES = (
-    "SELECT quote_ident(schemaname) || '.' || quote_ident(sequencename) FROM pg_sequences"
-    " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+# The sequences that have handed out a number since they were made or restarted, set back
+# to hand out their first next: what ALTER SEQUENCE … RESTART does, without its DDL locks
+# (~1.5 ms a sequence here, against one statement for all).
+RESTART_USED_SEQUENCES = (
+    "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false)"
+    " FROM pg_sequences WHERE schemaname = current_schema() AND last_value IS NOT NULL"
 )
 
 
