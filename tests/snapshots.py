@@ -168,7 +168,8 @@ def restore(path: Path, dialect: str, url: str, tables: list[str] | None = None)
         _restore_sqlite(path, url, tables)
         return
     snapshot = pickle.loads(path.read_bytes())
-    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    # The app's own pool where there is one: a new connection costs more than the copy.
+    engine = db.engine if has_app_context() else sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         try:
             with conn.begin_nested():
@@ -189,7 +190,8 @@ def restore(path: Path, dialect: str, url: str, tables: list[str] | None = None)
                 sa.text("UPDATE ledger_head SET seq = :seq, hash = :hash"),
                 {"seq": seq, "hash": chain_hash},
             )
-    engine.dispose()
+    if engine is not db.engine:
+        engine.dispose()
 
 
 def _restore_sqlite(path: Path, url: str, tables: list[str] | None) -> None:
