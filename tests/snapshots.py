@@ -66,7 +66,7 @@ def _sqlite_path(url: str) -> Path:
 
 
 def _dispose() -> None:
-    """Close the current app's connections (its database file is about to be read)."""
+    """Close the current app's connections (its database file is about to be replaced)."""
     db.session.remove()
     db.engine.dispose()
 
