@@ -7,20 +7,20 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from points import seeding
 from points.activities import services as claims
 from points.activities.models import Claim
 from points.extensions import db
 from points.ledger import services as ledger
 from points.ledger.models import Transfer
+from tests.conftest import load_catalogue
 
 
 @pytest.fixture
-def catalogue(ctx):
+def catalogue(ctx, backend, db_url, tmp_path_factory):
     """The seeded catalogue (seed/activity_types.toml), with the system accounts."""
     ledger.system_account("issuance")
-    seeding.load_activity_types()
     db.session.commit()
+    load_catalogue(backend, db_url, tmp_path_factory)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from points import seeding
 from points.activities import events
 from points.activities import services as claims
 from points.extensions import db
@@ -17,7 +16,7 @@ from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import services as members
 from points.spaces import services as spaces
-from tests.conftest import FAST_HASH
+from tests.conftest import FAST_HASH, load_catalogue
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EVERY_DAY = {day: [["08:00", "21:00"]] for day in spaces.WEEKDAYS}
@@ -59,12 +58,13 @@ VOLUNTEER, SOCIAL_WORKER = "13900000004", "13900000001"
 
 
 @pytest.fixture
-def world(app) -> dict[str, dict[str, str]]:
+def world(app, backend, db_url, tmp_path_factory) -> dict[str, dict[str, str]]:
     """The small world; returns bearer headers by role: {"volunteer": {...}, "social_worker"}."""
     with app.app_context():
         yunxi = members.ensure_place("胜浦街道", "云溪社区", ["云溪一网格"])
         ledger.system_account("issuance")
-        seeding.load_activity_types()
+        db.session.commit()
+        load_catalogue(backend, db_url, tmp_path_factory)
         hashed = FAST_HASH
         worker = _member(SOCIAL_WORKER, "李社工", yunxi, role="social_worker", password_hash=hashed)
         volunteer = _member(VOLUNTEER, "王阿姨", yunxi, level="volunteer", password_hash=hashed)

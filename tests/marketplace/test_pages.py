@@ -11,25 +11,24 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from points import seeding
 from points.database import utcnow
 from points.extensions import db
 from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.marketplace.models import Benefit, Redemption
 from points.members import services as members
-from tests.conftest import csrf_token, sign_in
+from tests.conftest import csrf_token, load_benefits, sign_in
 
 # ---------------------------------------------------------------------------- set-up
 
 
 @pytest.fixture
-def seeded(ctx, places):
+def seeded(ctx, places, backend, db_url, tmp_path_factory):
     """The 346 seeded benefits; provider 1 is the barber 云溪老街理发店 (yunxi-barber)."""
     members.ensure_place("胜浦街道", "金苑社区", ["金苑一网格"])
     ledger.system_account("issuance")
-    seeding.load_benefits()
     db.session.commit()
+    load_benefits(backend, db_url, tmp_path_factory)
 
 
 @pytest.fixture

@@ -506,12 +506,9 @@ def test_the_member_record_shows_what_a_demotion_did_and_an_admin_reverses_it(
     assert host.level == "host" and soon.status == "cancelled"
 
 
-def test_on_the_demo_data_only_ended_quarters_and_their_hosts_are_rated(ctx):
-    from points import seeding
+def test_on_the_demo_data_only_ended_quarters_and_their_hosts_are_rated(ctx, demo):
     from points.members.models import Member
 
-    seeding.load_demo()
-    db.session.commit()
     worker = db.session.scalar(sa.select(Member).filter_by(phone="13900000001"))
     with pytest.raises(InvalidInput, match="has not ended"):
         quarterly.run_draft(worker, quarterly.current_quarter())

@@ -163,12 +163,9 @@ def test_more_members_than_seats_race_and_exactly_the_capacity_get_one(
         assert taken == 5
 
 
-def test_the_demo_resident_can_finish_with_the_seeded_sessions(ctx):
+def test_the_demo_resident_can_finish_with_the_seeded_sessions(ctx, demo):
     from datetime import UTC, datetime
 
-    from points import seeding
-
-    seeding.load_demo()
     chen = members.find_by_phone("13900000005")
     worker = members.find_by_phone("13900000001")
     today = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)

@@ -12,7 +12,9 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.members.models import Grid
 from points.tickets import services as tickets
+from tests import snapshots
 from tests.activities.photos import jpeg
+from tests.conftest import load_catalogue
 
 
 @pytest.fixture
@@ -21,14 +23,19 @@ def grids(places):
     return {g.name: g for g in db.session.scalars(sa.select(Grid))}
 
 
+TICKET_TABLES = ["ticket_categories", "ticket_units", "service_items", "unit_services"]
+
+
 @pytest.fixture
-def world(ctx, places):
-    """The catalogue (for 随手拍 points) and seed/tickets.toml's categories, units, menu."""
+def world(ctx, places, backend, db_url, tmp_path_factory):
+    """The catalogue (for 随手拍 points) and seed/tickets.toml's categories, units, menu:
+    loaded once per session and backend, copied into each test's database after that."""
     ledger.system_account("issuance")
-    seeding.load_places()
-    seeding.load_activity_types()
-    seeding.load_tickets()
+    seeding.load_places()  # every community a unit names, with the same ids in every test
     db.session.commit()
+    load_catalogue(backend, db_url, tmp_path_factory)
+    snapshots.load("tickets", backend.name, db_url, snapshots.folder(tmp_path_factory),
+                   seeding.load_tickets, tables=TICKET_TABLES)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import sqlalchemy as sa
 
-from points import create_app, seeding
+from points import create_app
 from points.extensions import db
 from points.spaces import attendance
 from points.spaces.models import Space
@@ -196,12 +196,6 @@ DEMO = {
     "social worker": "13900000001",  # 李社工: queues, members, utilisation charts, posters
     "host": "13900000003",  # 宋老师: bookings, an activity's check-in code
 }
-
-
-@pytest.fixture
-def demo(ctx):
-    seeding.load_demo()
-    db.session.commit()
 
 
 def test_no_page_has_inline_script_style_or_handlers_for_any_role(app, demo):
