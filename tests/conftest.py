@@ -197,8 +197,9 @@ def sqlite_home(tmp_path_factory) -> Iterator[Path]:
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request, sqlite_home) -> Iterator[Backend]:
     if request.param == "sqlite":
-        (sqlite_home / "template").mkdir()
-        template = sqlite_home / "template" / "points.sqlite3"
+        # pytest may set a session fixture of several params up again later in the session
+        # (when tests of the two backends alternate): each set-up migrates its own template.
+        template = Path(tempfile.mkdtemp(prefix="template-", dir=sqlite_home)) / "points.sqlite3"
         url = f"sqlite:///{template}"
         _migrate(url)
         yield Backend("sqlite", str(template))
