@@ -510,10 +510,23 @@ def demo(app, backend, db_url, tmp_path_factory) -> None:
     Ask for it before any fixture that writes (`ctx` is fine: it has written nothing)."""
     from points import seeding
 
+    where = snapshots.folder(tmp_path_factory)
+    # The seed's photos (ticket reports) are files beside the database: kept with the
+    # snapshot by the test that takes it, copied into each test's upload folder after.
+    photos = where / f"demo-{backend.name}-uploads"
+    uploads = Path(app.config["UPLOAD_FOLDER"])
+
+    def load_and_keep_photos():
+        seeding.load_demo()
+        shutil.rmtree(photos, ignore_errors=True)
+        if uploads.exists():
+            shutil.copytree(uploads, photos)
+        else:
+            photos.mkdir()
+
     with app.app_context():
-        snapshots.load(
-            "demo", backend.name, db_url, snapshots.folder(tmp_path_factory), seeding.load_demo
-        )
+        snapshots.load("demo", backend.name, db_url, where, load_and_keep_photos)
+    shutil.copytree(photos, uploads, dirs_exist_ok=True)
 
 
 # ---------------------------------------------------------------------------- members

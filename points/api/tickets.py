@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from flask import send_file, url_for
 from flask_login import current_user
 
-from points.activities import services as uploads
 from points.api.access import current_member
 from points.api.blueprint import Blueprint
 from points.api.responses import refuses
@@ -247,9 +246,8 @@ def photo(ticket_id: int, photo_id: int):
     found = tickets.photo_of(viewer, photo_id)
     if found.ticket_id != ticket_id:
         raise NotFound(M.NO_SUCH_TICKET, field="photo")  # another ticket's photo
-    evidence = tickets.photo_evidence(found)
-    data = uploads.evidence_path(evidence).read_bytes()
-    answer = send_file(io.BytesIO(data), mimetype=evidence.content_type, max_age=0)
+    data, content_type = tickets.photo_file(found)
+    answer = send_file(io.BytesIO(data), mimetype=content_type, max_age=0)
     answer.cache_control.private = True  # never kept by a shared cache: it may be unpublished
     return answer
 

@@ -1567,8 +1567,18 @@ def timeline(ticket: Ticket) -> list[TicketEvent]:
 
 
 def photo_evidence(photo: TicketPhoto) -> Evidence:
-    """The uploaded file behind a ticket's photo (its bytes: activities.evidence_path)."""
+    """The uploaded file behind a ticket's photo (its bytes: `photo_file`)."""
     return db.session.get(Evidence, photo.evidence_id)
+
+
+def photo_file(photo: TicketPhoto) -> tuple[bytes, str]:
+    """A ticket photo's bytes and content type; not found when its file is gone (a database
+    restored without its uploads folder), never an error page."""
+    evidence = photo_evidence(photo)
+    try:
+        return activities.evidence_path(evidence).read_bytes(), evidence.content_type
+    except OSError:
+        raise NotFound(M.NO_SUCH_TICKET, field="photo") from None
 
 
 def followable_ticket(ticket_id, member: Member) -> Ticket:

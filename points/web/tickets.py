@@ -35,10 +35,8 @@ from wtforms.validators import Optional
 from points import clock
 from points import messages as shared
 from points.activities import services as activities
-from points.activities.models import Evidence
 from points.database import is_id, utcnow
 from points.errors import InvalidInput, PointsError
-from points.extensions import db
 from points.members import services as members
 from points.tickets import messages as M
 from points.tickets import services as tickets
@@ -387,9 +385,8 @@ def photo(photo_id: int):
     """A ticket photo for whoever may see it (a published one for anyone); else 404."""
     viewer = current_user if current_user.is_authenticated else None
     found = tickets.photo_of(viewer, photo_id)
-    evidence = db.session.get(Evidence, found.evidence_id)
-    data = activities.evidence_path(evidence).read_bytes()
-    answer = send_file(io.BytesIO(data), mimetype=evidence.content_type)
+    data, content_type = tickets.photo_file(found)
+    answer = send_file(io.BytesIO(data), mimetype=content_type)
     answer.headers["Cache-Control"] = "private, max-age=3600"
     return answer
 

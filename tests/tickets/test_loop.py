@@ -414,3 +414,15 @@ def test_steps_offer_each_role_only_what_it_may_do_now(
     tickets.accept(ticket, actor=city_staff)
     assert offered(city_staff) == {"return", "start", "handle"}
     assert offered(grid_worker) == {"dispatch", "publish"}
+
+
+def test_a_photo_whose_file_is_gone_is_not_found_not_an_error(report, reporter):
+    from points.activities import services as activities
+
+    ticket = report()
+    photo = ticket.photos[0]
+    data, content_type = tickets.photo_file(photo)
+    assert data and content_type == "image/jpeg"
+    activities.evidence_path(tickets.photo_evidence(photo)).unlink()
+    with pytest.raises(NotFound):
+        tickets.photo_file(photo)
