@@ -793,9 +793,13 @@ def undo_confirmation(
     under a new hold with the voucher's own expiry (the stock never moved); the undo is
     recorded with who and when, and the member told. A voucher already undone is left as it
     is, so a second undo (or a repeated request) changes nothing."""
-    now = now or utcnow()
     redemption = counter_redemption(redemption.id, staff=staff)
     redemption = lock_row(db.session, redemption)
+    # The clock is read under the lock: a confirmation committed while this waited for it
+    # is earlier than this undo, never after it.
+    now = now or utcnow()
+    if redemption.status == "confirmed" and now < redemption.confirmed_at:
+        raise Conflict(M.NOT_CONFIRMED)
     if redemption.status != "confirmed":
         undone = db.session.scalar(
             sa.select(sa.func.count())
