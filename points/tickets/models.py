@@ -36,6 +36,10 @@ KINDS = ("report", "order")
 UNIT_KINDS = ("department", "partner")
 STATES = ("reported", "triaged", "dispatched", "accepted", "in_progress", "handled", "closed")
 OPEN_STATES = STATES[:-1]
+# Waiting for a grid worker: triage, or dispatch once triaged (returned tickets included).
+TRIAGE_STATES = ("reported", "triaged")
+TRIAGE_SQL = "state IN (" + ", ".join(f"'{s}'" for s in TRIAGE_STATES) + ")"
+OPEN_SQL = "state <> 'closed'"
 # What came of a ticket. A unit ends its work with the first three; triage with the next two.
 OUTCOMES = ("fixed", "not_fixed", "not_ours", "not_a_problem", "duplicate", "withdrawn")
 HANDLED_OUTCOMES = ("fixed", "not_fixed", "not_ours")
@@ -200,6 +204,15 @@ class Ticket(db.Model):
         sa.Index("ix_tickets_community_state", "community_id", "state", "created_at"),
         sa.Index("ix_tickets_reporter", "reporter_id", "created_at"),
         sa.Index("ix_tickets_due", "state", "due_at"),
+        # Years of closed tickets must not slow the queues. The partial indexes hold only the
+        # open ones, in id order; a query reaches them by naming the same states as literals
+        # (`in_triage()`, `is_open()`), which is how SQLite proves the index applies.
+        sa.Index("ix_tickets_triage_grid", "grid_id", "id",
+                 sqlite_where=sa.text(TRIAGE_SQL), postgresql_where=sa.text(TRIAGE_SQL)),
+        sa.Index("ix_tickets_triage_community", "community_id", "id",
+                 sqlite_where=sa.text(TRIAGE_SQL), postgresql_where=sa.text(TRIAGE_SQL)),
+        sa.Index("ix_tickets_open_grid_category", "grid_id", "category_id", "id",
+                 sqlite_where=sa.text(OPEN_SQL), postgresql_where=sa.text(OPEN_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -261,6 +274,16 @@ class Ticket(db.Model):
     def fixed(self) -> bool:
         """Counted as fixed: closed with the outcome fixed (confirmed or not answered)."""
         return self.state == "closed" and self.outcome == "fixed"
+
+    @classmethod
+    def in_triage(cls):
+        """The condition of the triage queue, as the partial indexes state it."""
+        return sa.text(f"tickets.{TRIAGE_SQL}")
+
+    @classmethod
+    def still_open(cls):
+        """Not closed, as the partial index of open tickets states it."""
+        return sa.text(f"tickets.{OPEN_SQL}")
 
 
 class TicketAssignment(db.Model):

@@ -36,6 +36,7 @@ from points.tickets.models import (
     HANDLED_OUTCOMES,
     KINDS,
     OPEN_STATES,
+    TRIAGE_STATES,
     GridWorker,
     ServiceItem,
     Ticket,
@@ -56,7 +57,6 @@ CONFIRM_DAYS = 7  # calendar days the reporter has to confirm or dispute a fix
 BOARD_MIN_COUNT = 5  # the public board shows no count below this
 QUEUE_LIMIT = 50
 # Where a ticket waits for whom: the stage its deadline is for.
-TRIAGE_STATES = ("reported", "triaged")
 UNIT_STATES = ("dispatched", "accepted", "in_progress")
 
 # ---------------------------------------------------------------------------- reference data
@@ -437,7 +437,7 @@ def duplicates_for(ticket: Ticket, *, limit: int = 10) -> list[Ticket]:
             .where(
                 Ticket.grid_id == ticket.grid_id,
                 Ticket.category_id == ticket.category_id,
-                Ticket.state.in_(OPEN_STATES),
+                Ticket.still_open(),
                 Ticket.id < ticket.id,
             )
             .order_by(Ticket.id.desc())
@@ -1364,7 +1364,7 @@ def triage_queue(actor: Member, *, limit: int = QUEUE_LIMIT, after: int | None =
     the last id of the previous page."""
     query = (
         sa.select(Ticket)
-        .where(triage_scope(actor), Ticket.state.in_(TRIAGE_STATES))
+        .where(triage_scope(actor), Ticket.in_triage())
         .order_by(Ticket.id)
         .limit(min(max(limit, 1), 200))
     )
@@ -1379,7 +1379,7 @@ def triage_count(actor: Member) -> int:
     except Forbidden:
         return 0
     return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Ticket).where(scope, Ticket.state.in_(TRIAGE_STATES))
+        sa.select(sa.func.count()).select_from(Ticket).where(scope, Ticket.in_triage())
     )
 
 
