@@ -108,8 +108,8 @@ def notify(
             )
         )
     if once is None:
+        # Written with the rest of the cause's changes at its flush (every query flushes first).
         db.session.add(notification)
-        db.session.flush()
         return notification
     # Two sweeps at once (a worker and `ledger sweep`) may both write the same reminder: the
     # unique key keeps one, and the other's savepoint gives way without undoing its sweep.

@@ -1,5 +1,6 @@
-"""tickets: partial indexes of the open tickets, so that the triage queue and the merge
-candidates cost the same after years of closed tickets
+"""tickets: partial indexes of the open tickets (the triage queue, merge candidates)
+
+Years of closed tickets must not slow the queues.
 
 Revision ID: 0021
 Revises: 0020
