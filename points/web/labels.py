@@ -79,7 +79,7 @@ TICKET_STATE_NAMES = {
     "dispatched": _l("Dispatched, waiting for the unit"),
     "accepted": _l("Taken on by the unit"),
     "in_progress": _l("Being handled"),
-    "handled": _l("Handled, waiting for your confirmation"),
+    "handled": _l("Handled, waiting for the reporter to confirm"),
     "closed": _l("Closed"),
 }
 TICKET_OUTCOME_NAMES = {
