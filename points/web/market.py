@@ -172,8 +172,15 @@ def voucher_status(redemption_id: int):
         found = market.own_redemption(redemption_id, current_user)
     except NotFound:
         return jsonify(status="not_found"), 404
-    shown = found.status_at(clock.now())
-    answer = jsonify(id=found.id, status=shown, label=str(VOUCHER_STATUS_NAMES[shown]))
+    now = clock.now()
+    shown = found.status_at(now)
+    fields = dict(id=found.id, status=shown, label=str(VOUCHER_STATUS_NAMES[shown]))
+    until = market.undo_until(found)
+    if until is not None and now <= until:
+        # The shop may still undo (撤销) for this many seconds: the page keeps asking until
+        # then (counted on the phone's own clock from the answer, whatever time it shows).
+        fields["undo_seconds"] = max(1, int((until - now).total_seconds()))
+    answer = jsonify(**fields)
     answer.headers["Cache-Control"] = "no-store"
     return answer
 

@@ -1,6 +1,7 @@
 """What a 68-year-old sees on the first screen of a 360 × 740 phone, without scrolling: the
 benefits list starts with results, a voucher shows its QR code and its code on one line; and
-once the shop confirms the voucher, the open page says 已核销 by itself (JavaScript on)."""
+once the shop confirms the voucher, the open page says 已核销 by itself (JavaScript on), and
+shows the code again when the shop undoes it."""
 
 from __future__ import annotations
 
@@ -106,3 +107,8 @@ def test_the_open_voucher_says_used_once_the_shop_confirms(person, snap):
     assert not watching.locator(".voucher .qr svg").is_visible()
     assert not watching.locator("details.cancel-voucher").is_visible()
     snap(watching, "voucher-used-live")
+
+    # The shop undoes it (撤销) within its five minutes: the open page shows the code again.
+    merchant.get_by_role("button", name="撤销").click()
+    watching.locator(".voucher .qr svg").wait_for(state="visible", timeout=20_000)
+    assert watching.locator("[data-voucher-done]").is_hidden()

@@ -118,6 +118,8 @@ def test_the_status_answer_says_used_once_the_shop_confirms(client, make_member,
     market.confirm(voucher.code, staff=staff)
     db.session.commit()
     after = client.get(path).get_json()
+    # The shop may still undo it for five minutes: the page is told how long to keep asking.
+    assert 290 <= after.pop("undo_seconds") <= 300
     assert after == {"id": voucher.id, "status": "confirmed", "label": "已核销"}
     # Without the script, a refresh shows it too.
     html = client.get(f"/me/vouchers/{voucher.id}").get_data(as_text=True)
@@ -143,3 +145,36 @@ def test_home_says_how_many_vouchers_wait_and_links_to_them(client, wang):
     sign_in(client, wang.phone)
     html = client.get("/").get_data(as_text=True)
     assert re.search(r'<a class="button" href="/me/vouchers">2 张券待使用</a>', html)
+
+
+def test_the_status_answer_says_usable_again_after_the_shop_undoes(
+    app, client, make_member, wang, barber
+):
+    voucher = redeem(wang)
+    sign_in(client, wang.phone)
+    path = f"/me/vouchers/{voucher.id}/status"
+    staff = make_member("13900000002", name="张店长")
+    members.grant_role(staff, "merchant_staff", merchant_id=barber.id)
+    market.confirm(voucher.code, staff=staff)
+    db.session.commit()
+    assert client.get(path).get_json()["status"] == "confirmed"
+
+    market.undo_confirmation(voucher, staff=staff)
+    db.session.commit()
+    again = client.get(path).get_json()
+    assert again == {"id": voucher.id, "status": "held", "label": "未使用"}
+    assert "<svg" in client.get(f"/me/vouchers/{voucher.id}").get_data(as_text=True)
+
+
+def test_once_the_undo_window_is_over_the_status_answer_stops_asking_for_more(
+    app, client, make_member, wang, barber
+):
+    app.config["COUNTER_UNDO_MINUTES"] = 0
+    voucher = redeem(wang)
+    sign_in(client, wang.phone)
+    staff = make_member("13900000002", name="张店长")
+    members.grant_role(staff, "merchant_staff", merchant_id=barber.id)
+    market.confirm(voucher.code, staff=staff)
+    db.session.commit()
+    answer = client.get(f"/me/vouchers/{voucher.id}/status").get_json()
+    assert answer == {"id": voucher.id, "status": "confirmed", "label": "已核销"}
