@@ -276,14 +276,16 @@ class Ticket(db.Model):
         return self.state == "closed" and self.outcome == "fixed"
 
     @classmethod
-    def in_triage(cls):
-        """The condition of the triage queue, as the partial indexes state it."""
-        return sa.text(f"tickets.{TRIAGE_SQL}")
+    def in_triage(cls, entity=None):
+        """The condition of the triage queue, as the partial indexes state it (literals, not
+        bound parameters); `entity`: an alias of Ticket."""
+        column = (entity if entity is not None else cls).state
+        return column.in_([sa.literal_column(f"'{state}'") for state in TRIAGE_STATES])
 
     @classmethod
-    def still_open(cls):
+    def still_open(cls, entity=None):
         """Not closed, as the partial index of open tickets states it."""
-        return sa.text(f"tickets.{OPEN_SQL}")
+        return (entity if entity is not None else cls).state != sa.literal_column("'closed'")
 
 
 class TicketAssignment(db.Model):

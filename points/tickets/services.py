@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from points import clock, validate
 from points.activities import services as activities
@@ -1365,12 +1365,46 @@ def triage_queue(actor: Member, *, limit: int = QUEUE_LIMIT, after: int | None =
     query = (
         sa.select(Ticket)
         .where(triage_scope(actor), Ticket.in_triage())
+        .options(selectinload(Ticket.item), selectinload(Ticket.grid))
         .order_by(Ticket.id)
         .limit(min(max(limit, 1), 200))
     )
     if after is not None:
         query = query.where(Ticket.id > after)
     return list(db.session.scalars(query))
+
+
+def triage_cards(actor: Member, waiting: list[Ticket]) -> dict[int, tuple[int | None, int]]:
+    """For a page of the triage queue, in two queries whatever its length: each ticket's
+    first photo (its id; None without one, or when the actor may not see its photos) and how
+    many earlier open tickets of its category its grid has (the merge candidates)."""
+    grid_ids = set(grid_ids_of(actor))
+    seen = [t.id for t in waiting
+            if t.grid_id in grid_ids or _oversees(actor, t) or t.reporter_id == actor.id
+            or t.published]
+    ids = [t.id for t in waiting]
+    thumbs = dict(
+        db.session.execute(
+            sa.select(TicketPhoto.ticket_id, sa.func.min(TicketPhoto.id))
+            .where(TicketPhoto.ticket_id.in_(seen))
+            .group_by(TicketPhoto.ticket_id)
+        ).all()
+    ) if seen else {}
+    earlier = aliased(Ticket)
+    counts = dict(
+        db.session.execute(
+            sa.select(Ticket.id, sa.func.count(earlier.id))
+            .join(earlier, sa.and_(
+                earlier.grid_id == Ticket.grid_id,
+                earlier.category_id == Ticket.category_id,
+                Ticket.still_open(earlier),
+                earlier.id < Ticket.id,
+            ))
+            .where(Ticket.id.in_(ids))
+            .group_by(Ticket.id)
+        ).all()
+    ) if ids else {}
+    return {i: (thumbs.get(i), counts.get(i, 0)) for i in ids}
 
 
 def triage_count(actor: Member) -> int:

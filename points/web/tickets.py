@@ -405,8 +405,7 @@ def triage():
         "tickets/triage.html",
         tickets=waiting,
         more=waiting[-1].id if len(waiting) == TRIAGE_PAGE else None,
-        thumbs={t.id: next(iter(tickets.photos_for(current_user, t)), None) for t in waiting},
-        duplicates={t.id: len(tickets.duplicates_for(t)) for t in waiting},
+        cards=tickets.triage_cards(current_user, waiting),
     )
 
 

@@ -393,6 +393,25 @@ def test_the_triage_queue_goes_on_page_by_page(app, report, grid_worker, monkeyp
     assert zhao.get("/grid/tickets?after=99999999999999999999").status_code == 404
 
 
+def test_each_card_of_the_triage_queue_shows_its_photo_and_the_earlier_ones_like_it(
+    app, report, grid_worker
+):
+    first = report("hazard-flying-wire")
+    other = report("hazard-general")
+    again = report("hazard-flying-wire")
+    latest = report("hazard-flying-wire")
+    zhao = Person(app, grid_worker.phone)
+    page = text(zhao.get("/grid/tickets"))
+    cards = {int(n): card for card, n in re.findall(
+        r'<section class="card ticket-card[^"]*">(.*?#(\d+) .*?)</section>', page, re.S)}
+    assert set(cards) == {first.id, other.id, again.id, latest.id}
+    for ticket in (first, other, again, latest):
+        assert f"/tickets/photos/{photo_ids(ticket.id)[0]}" in cards[ticket.id]
+    assert "同类未办结" not in cards[first.id] and "同类未办结" not in cards[other.id]
+    assert "网格内有 1 件同类未办结工单" in cards[again.id]
+    assert "网格内有 2 件同类未办结工单" in cards[latest.id]
+
+
 def test_the_ticket_pages_read_in_english(app, report, grid_worker, reporter):
     ticket = report()
     zhao = Person(app, grid_worker.phone)
