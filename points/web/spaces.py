@@ -142,6 +142,25 @@ def _request_fields(space: Space, form: BookForm) -> dict:
     }
 
 
+def _asked(form: BookForm) -> tuple[datetime, datetime] | None:
+    """The time the form asks for, when its day, start and end read as one."""
+    if form.day.data is None:
+        return None
+    try:
+        start = _moment(form.day.data, form.start.data, "start")
+        end = _moment(form.day.data, form.end.data, "end")
+    except InvalidInput:
+        return None
+    return (start, end) if start < end else None
+
+
+def _ends_after_start(form: BookForm) -> None:
+    """Offer only end times after the chosen start (the first one when none is chosen)."""
+    times = list(form.start.choices or [])
+    start = form.start.data if form.start.data in times else (times[0] if times else None)
+    form.end.choices = [t for t in times if start is None or t > start]
+
+
 @bp.route("/spaces/<int:space_id>/book", methods=["GET", "POST"])
 @login_required
 def book(space_id: int):
@@ -152,15 +171,14 @@ def book(space_id: int):
     elif form.validate_on_submit():
         with refused(form):
             fields = _request_fields(space, form)
-            if request.form.get("action") == "wait":
+            action = request.form.get("action")
+            if action == "wait":
                 waitlist.wait(current_user, **fields)
-                flash(
-                    _(
-                        "You are on the waiting list. If the time frees, it is offered to you "
-                        "here first; accept it in time."
-                    ),
-                    "success",
-                )
+                flash(_waiting_message(), "success")
+                return redirect(url_for("spaces.mine"))
+            if action == "wait_weekly":
+                done = waitlist.wait_weekly(current_user, weeks=form.weeks.data or 1, **fields)
+                flash(_waiting_weekly_message(done), "success")
                 return redirect(url_for("spaces.mine"))
             weeks = form.weeks.data or 1
             if weeks == 1:
@@ -177,12 +195,35 @@ def book(space_id: int):
             return redirect(url_for("spaces.mine"))
     else:
         flash(_("Please correct the marked fields and try again."), "error")
+    _ends_after_start(form)
+    asked = _asked(form)
     return render_template(
         "spaces/book.html",
         space=space,
         form=form,
         may_book=spaces.may_book(current_user, space),
+        asked=asked,
+        taken=asked is not None and not spaces.is_free(space, *asked),
+        quote=spaces.quote(current_user, space, *asked) if asked else None,
     )
+
+
+def _waiting_message() -> str:
+    return _(
+        "You are on the waiting list. If the time frees, it is offered to you "
+        "here first; accept it in time."
+    )
+
+
+def _waiting_weekly_message(done: waitlist.WeeklyWait) -> str:
+    said = _("You are on the waiting list for %(n)s weeks.", n=len(done.waits))
+    if done.free:
+        days = ", ".join(f"{d:%m-%d}" for d in done.free)
+        said += " " + _("These weeks are free, book them instead: %(days)s.", days=days)
+    if done.already:
+        days = ", ".join(f"{d:%m-%d}" for d in done.already)
+        said += " " + _("You were already waiting for: %(days)s.", days=days)
+    return said
 
 
 def _booked_message(booking: Booking) -> str:
