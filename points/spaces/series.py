@@ -124,6 +124,14 @@ def series(series_id: str, host: Member) -> list[Booking]:
     )
 
 
+def cancellable(booking: Booking, *, host: Member, now: datetime | None = None) -> list[Booking]:
+    """The bookings of `booking`'s series (just it, outside a series) the host may still
+    cancel: what `cancel_series` would cancel."""
+    if booking.series_id is None:
+        return [booking] if services.may_cancel(booking, now) else []
+    return [b for b in series(booking.series_id, host) if services.may_cancel(b, now)]
+
+
 def cancel_series(booking: Booking, *, host: Member, now: datetime | None = None) -> list[Booking]:
     """Cancel every booking of `booking`'s series that has not begun, each as `cancel`
     would (refund rule included): all of them or, when one is refused, none."""

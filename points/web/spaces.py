@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,7 +22,7 @@ from points.spaces import messages as M
 from points.spaces import services as spaces
 from points.spaces.models import TIERS, Booking, Space
 from points.web.forms import attempt, refused, show_error
-from points.web.labels import SERVICE_TIER_NAMES
+from points.web.labels import SERVICE_TIER_NAMES, locale
 from points.web.qr import qr_svg
 
 bp = Blueprint("spaces", __name__)
@@ -266,13 +267,53 @@ def mine():
     )
 
 
-@bp.post("/me/bookings/<int:booking_id>/cancel")
+def _when(booking: Booking) -> str:
+    """The booking's local date and hours, as a host reads them: 12月3日 10:00–11:00."""
+    start, end = clock.local(booking.start_at), clock.local(booking.end_at)
+    day = format_date(start.date(), "MMM d" if locale() == "en" else "M月d日")
+    return f"{day} {start:%H:%M}–{end:%H:%M}"
+
+
+@bp.route("/me/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(booking_id: int):
+    """Asks first (GET: what cancelling gives back, this booking or its whole series),
+    then cancels (POST, scope=series for every week of the series not begun)."""
     found = spaces.own_booking(booking_id, current_user)
+    now = clock.now()
+    if request.method == "GET":
+        if not spaces.may_cancel(found, now):
+            flash(_("This booking can no longer be cancelled."), "error")
+            return redirect(url_for("spaces.mine"))
+        return render_template(
+            "spaces/cancel.html",
+            booking=found,
+            when=_when(found),
+            in_series=series.cancellable(found, host=current_user, now=now),
+            now=now,
+            refunds_in_full=spaces.refunds_in_full(found, now),
+            refund_deadline=spaces.refund_deadline(found),
+            late_share=spaces.late_refund_percent(),
+        )
+    if request.form.get("scope") == "series":
+        with refused():
+            done = series.cancel_series(found, host=current_user)
+            flash(
+                _(
+                    "Cancelled %(n)s bookings of the series: %(when)s. Any refund is back in "
+                    "your balance.",
+                    n=len(done),
+                    when="; ".join(_when(b) for b in done),
+                ),
+                "success",
+            )
+        return redirect(url_for("spaces.mine"))
     attempt(
         lambda: spaces.cancel(found, host=current_user),
-        _("Cancelled. Any refund is back in your balance."),
+        _(
+            "Cancelled the booking of %(when)s. Any refund is back in your balance.",
+            when=_when(found),
+        ),
     )
     return redirect(url_for("spaces.mine"))
 

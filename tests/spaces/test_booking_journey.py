@@ -208,3 +208,49 @@ def test_end_times_start_after_the_start_and_the_cost_is_shown(client, room, sig
     refused = _post(client, room, at, start="20:00", end="19:00").get_data(as_text=True)
     assert 'class="field has-error"' in refused
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+
+
+def test_cancelling_asks_first_and_then_names_the_date(client, room, signed_in_host, at):
+    host = signed_in_host(points=100)
+    booking = _book(host, room, at(2, "19:00"), at(2, "20:00"))
+    db.session.commit()
+    listed = client.get("/me/bookings").get_data(as_text=True)
+    assert f'href="/me/bookings/{booking.id}/cancel"' in listed
+    asked = client.get(f"/me/bookings/{booking.id}/cancel").get_data(as_text=True)
+    assert db.session.get(Booking, booking.id).status == "confirmed"
+    when = f"{at(2, '19:00').month}月{at(2, '19:00').day}日 19:00–20:00"
+    assert when in asked
+    assert 'name="scope" value="series"' not in asked
+    done = client.post(
+        f"/me/bookings/{booking.id}/cancel",
+        data={"csrf_token": csrf_token(client, "/me/bookings"), "scope": "one"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"已取消 {when} 的预约" in done
+    assert db.session.get(Booking, booking.id).status == "cancelled"
+    assert balances(host) == (100, 0)
+
+
+def test_a_whole_series_is_cancelled_from_a_booking_of_it(client, room, signed_in_host, at):
+    host = signed_in_host(points=500)
+    done = series.book_weekly(
+        host,
+        weeks=3,
+        space_id=room.id,
+        start=at(3, "19:00"),
+        end=at(3, "20:00"),
+        tier="low_fee",
+        title="读书会",
+    )
+    db.session.commit()
+    second = done.bookings[1]
+    asked = client.get(f"/me/bookings/{second.id}/cancel").get_data(as_text=True)
+    assert 'name="scope" value="series"' in asked and "3" in asked
+    page = client.post(
+        f"/me/bookings/{second.id}/cancel",
+        data={"csrf_token": csrf_token(client, "/me/bookings"), "scope": "series"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "3" in page and f"{at(17, '19:00').day}日 19:00–20:00" in page
+    assert {b.status for b in series.series(done.series_id, host)} == {"cancelled"}
+    assert balances(host) == (500, 0)
