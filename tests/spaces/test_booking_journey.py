@@ -3,6 +3,8 @@ waiting for every week of a series, and cancelling a whole series."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -254,3 +256,15 @@ def test_a_whole_series_is_cancelled_from_a_booking_of_it(client, room, signed_i
     assert "3" in page and f"{at(17, '19:00').day}日 19:00–20:00" in page
     assert {b.status for b in series.series(done.series_id, host)} == {"cancelled"}
     assert balances(host) == (500, 0)
+
+
+def test_my_bookings_show_times_without_seconds(client, room, signed_in_host, make_host, at):
+    host = signed_in_host(points=100)
+    _book(host, room, at(2, "19:00"), at(2, "20:00"))
+    holder = make_host(points=100)
+    _book(holder, room, at(3, "10:00"), at(3, "11:00"))
+    db.session.commit()
+    _post(client, room, at, day=3, start="10:00", end="11:00", action="wait")
+    page = client.get("/me/bookings").get_data(as_text=True)
+    assert "19:00 – 20:00" in page and "10:00 – 11:00" in page
+    assert not re.search(r"\d:\d\d:\d\d", page)
