@@ -117,7 +117,8 @@ def _form_for(space: Space, form: BookForm) -> BookForm:
 
 
 def _prefill(space: Space, form: BookForm) -> None:
-    """From the week page: ?start=<ISO> of the slot pressed."""
+    """From the week page: ?start=<ISO> of the slot pressed; from the home page also
+    ?end=<ISO>, the end of the free run (the booking ends there if that is sooner)."""
     try:
         # A hand-typed "+08:00" arrives as a space.
         given = request.args.get("start", "").replace(" ", "+")
@@ -127,6 +128,14 @@ def _prefill(space: Space, form: BookForm) -> None:
     form.day.data = start.date()
     form.start.data = f"{start:%H:%M}"
     end = start + timedelta(minutes=max(space.slot_minutes, 60))
+    try:
+        free_until = clock.local(
+            datetime.fromisoformat(request.args.get("end", "").replace(" ", "+"))
+        )
+        if start < free_until < end:
+            end = free_until
+    except (TypeError, ValueError):
+        pass
     form.end.data = "24:00" if end.date() != start.date() else f"{end:%H:%M}"
 
 
