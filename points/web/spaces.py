@@ -52,17 +52,20 @@ def _monday(value: str | None) -> date:
 @bp.get("/spaces/<int:space_id>")
 @login_required
 def week(space_id: int):
-    """Seven days of slots, free or taken; a free slot opens the booking form."""
+    """Seven days of slots, free or taken; a free slot opens the booking form. This week
+    starts today (the days already gone this week are one "previous week" away)."""
     space = spaces.get_space(space_id)
     monday = _monday(request.args.get("week"))
-    days = [monday + timedelta(days=i) for i in range(7)]
+    today = clock.today()
+    first = today if monday <= today < monday + timedelta(days=7) else monday
+    days = [first + timedelta(days=i) for i in range(7)]
     closed = spaces.closures(space, days[0], days[-1])
     now = clock.now()
     return render_template(
         "spaces/week.html",
         space=space,
         days=[(d, spaces.availability(space, d), closed.get(d)) for d in days],
-        monday=monday,
+        monday=first,
         previous=monday - timedelta(days=7),
         following=monday + timedelta(days=7),
         now=now,

@@ -1,9 +1,11 @@
-"""The booking journey's service steps: asking whether a time is free and what it costs,
-waiting for every week of a series, and cancelling a whole series."""
+"""The booking journey: asking whether a time is free and what it costs, waiting for every
+week of a series, cancelling a whole series, and the pages that use them (a taken time
+offers the waiting list, cancelling asks first, times without seconds, the week from today)."""
 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -268,3 +270,18 @@ def test_my_bookings_show_times_without_seconds(client, room, signed_in_host, ma
     page = client.get("/me/bookings").get_data(as_text=True)
     assert "19:00 – 20:00" in page and "10:00 – 11:00" in page
     assert not re.search(r"\d:\d\d:\d\d", page)
+
+
+def test_the_week_page_starts_today_and_shows_seven_days(client, room, signed_in_host, at):
+    signed_in_host()
+    page = client.get(f"/spaces/{room.id}").get_data(as_text=True)
+    headings = re.findall(r'<section class="card day">\s*<h2>([^<]+)</h2>', page)
+    today, last, yesterday = at(0, "08:00"), at(6, "08:00"), at(-1, "08:00")
+    assert len(headings) == 7
+    assert headings[0].startswith(f"{today.month}月{today.day}日")
+    assert headings[-1].startswith(f"{last.month}月{last.day}日")
+    assert not any(h.startswith(f"{yesterday.month}月{yesterday.day}日") for h in headings)
+    later = client.get(f"/spaces/{room.id}?week={at(7, '08:00').date()}").get_data(as_text=True)
+    monday = at(7, "08:00") - timedelta(days=at(7, "08:00").weekday())
+    first = re.findall(r'<section class="card day">\s*<h2>([^<]+)</h2>', later)[0]
+    assert first.startswith(f"{monday.month}月{monday.day}日")  # a later week starts on Monday
