@@ -397,6 +397,7 @@ def change(booking_id: int):
                 "success",
             )
             return redirect(url_for("spaces.mine"))
+    _ends_after_start(form)
     return render_template("spaces/change.html", booking=found, space=found.space, form=form)
 
 

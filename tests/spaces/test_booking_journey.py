@@ -285,3 +285,13 @@ def test_the_week_page_starts_today_and_shows_seven_days(client, room, signed_in
     monday = at(7, "08:00") - timedelta(days=at(7, "08:00").weekday())
     first = re.findall(r'<section class="card day">\s*<h2>([^<]+)</h2>', later)[0]
     assert first.startswith(f"{monday.month}月{monday.day}日")  # a later week starts on Monday
+
+
+def test_the_change_form_offers_only_ends_after_the_start(client, room, signed_in_host, at):
+    host = signed_in_host(points=100)
+    booking = _book(host, room, at(2, "19:00"), at(2, "20:00"))
+    db.session.commit()
+    text = client.get(f"/me/bookings/{booking.id}/change").get_data(as_text=True)
+    end_select = text[text.index('name="end"') :]
+    end_select = end_select[: end_select.index("</select>")]
+    assert 'value="19:00"' not in end_select and '<option selected value="20:00">' in end_select
