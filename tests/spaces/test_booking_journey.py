@@ -295,3 +295,16 @@ def test_the_change_form_offers_only_ends_after_the_start(client, room, signed_i
     end_select = text[text.index('name="end"') :]
     end_select = end_select[: end_select.index("</select>")]
     assert 'value="19:00"' not in end_select and '<option selected value="20:00">' in end_select
+
+
+def test_in_english_the_taken_time_and_the_cancel_question_read_in_english(
+    client, room, signed_in_host, make_host, at
+):
+    host = signed_in_host(points=100)
+    mine = _book(host, room, at(2, "19:00"), at(2, "20:00"))
+    db.session.commit()
+    client.post("/language/en", data={"csrf_token": csrf_token(client), "next": "/"})
+    taken = client.get(f"/spaces/{room.id}/book?start={at(2, '19:00').isoformat()}")
+    assert "19:00–20:00 is taken." in taken.get_data(as_text=True)
+    asked = client.get(f"/me/bookings/{mine.id}/cancel").get_data(as_text=True)
+    assert f"Cancel the booking of {at(2, '19:00'):%b} {at(2, '19:00').day} 19:00–20:00?" in asked
