@@ -39,7 +39,8 @@ class SeriesResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def _weeks(value) -> int:
+def weeks_of(value) -> int:
+    """How many weeks a series may run: a whole number from 1 to BOOKING_MAX_WEEKS."""
     limit = current_app.config["BOOKING_MAX_WEEKS"]
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
         raise InvalidInput(shared.WHOLE_NUMBER, field="weeks", low=1, high=limit)
@@ -64,7 +65,7 @@ def book_weekly(
 ) -> SeriesResult:
     """Book `[start, end)` and the same local time in each of the following weeks."""
     now = now or utcnow()
-    weeks = _weeks(weeks)
+    weeks = weeks_of(weeks)
     if not isinstance(skip_conflicts, bool):
         raise InvalidInput(M.TRUE_OR_FALSE, field="skip_conflicts")
     start, end = aware_time(start, "start"), aware_time(end, "end")
@@ -121,3 +122,24 @@ def series(series_id: str, host: Member) -> list[Booking]:
             .order_by(Booking.start_at)
         )
     )
+
+
+def cancellable(booking: Booking, *, host: Member, now: datetime | None = None) -> list[Booking]:
+    """The bookings of `booking`'s series (just it, outside a series) the host may still
+    cancel: what `cancel_series` would cancel."""
+    if booking.series_id is None:
+        return [booking] if services.may_cancel(booking, now) else []
+    return [b for b in series(booking.series_id, host) if services.may_cancel(b, now)]
+
+
+def cancel_series(booking: Booking, *, host: Member, now: datetime | None = None) -> list[Booking]:
+    """Cancel every booking of `booking`'s series that has not begun, each as `cancel`
+    would (refund rule included): all of them or, when one is refused, none."""
+    now = now or utcnow()
+    if booking.host_id != host.id:
+        raise NotFound(M.NO_SUCH_BOOKING, field="booking")
+    if booking.series_id is None:
+        return [services.cancel(booking, host=host, now=now)]
+    due = [b for b in series(booking.series_id, host) if services.may_cancel(b, now)]
+    with db.session.begin_nested():
+        return [services.cancel(b, host=host, now=now) for b in due]

@@ -34,6 +34,7 @@ from points.spaces.models import (
     ACTIVE,
     BLOCKING,
     DEFAULT_DAY_PARTS,
+    TIERS,
     Booking,
     Space,
     SpaceClosure,
@@ -496,6 +497,20 @@ def availability(space: Space, day) -> list[Slot]:
             slots.append(Slot(moment, moment + step, free))
             moment += step
     return slots
+
+
+def is_free(space: Space, start: datetime, end: datetime) -> bool:
+    """Whether no booking (nor offer) holds any of `[start, end)` in the space."""
+    return db.session.scalar(core.overlapping(space.id, start, end).limit(1)) is None
+
+
+def quote(host: Member, space: Space, start: datetime, end: datetime) -> dict[str, Price]:
+    """What booking `[start, end)` would cost the host now, per tier (the host's space-use
+    minutes pay first, then points), as `pay` will charge it."""
+    duration = max(int((end - start).total_seconds() // 60), 0)
+    wallet = ledger.member_wallet(host.id, "space_minutes")
+    available = ledger.balance_of(wallet).available
+    return {tier: core.price(space.price(tier), duration, available) for tier in TIERS}
 
 
 def bookings_of(host: Member, *, limit: int = 100) -> list[Booking]:

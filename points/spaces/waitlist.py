@@ -10,18 +10,21 @@ offer itself is made where every booking ends, `core.offer_freed_time`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from points import clock
 from points.database import is_id, lock_row, utcnow
-from points.errors import Conflict, NotFound
+from points.errors import Conflict, NotFound, PointsError
 from points.extensions import db
 from points.members.models import Member
 from points.notifications import services as notifications
-from points.spaces import core
+from points.spaces import core, series
 from points.spaces import messages as M
 from points.spaces.models import Booking, SpaceWait
+from points.validate import aware_time
 
 
 def wait(
@@ -76,6 +79,49 @@ def wait(
     db.session.add(entry)
     db.session.flush()
     return entry
+
+
+@dataclass
+class WeeklyWait:
+    """What waiting for every week of a series did: the weeks waited for, and the weeks
+    that were free (to book instead) or already waited for."""
+
+    waits: list[SpaceWait] = field(default_factory=list)
+    free: list[date] = field(default_factory=list)
+    already: list[date] = field(default_factory=list)
+
+
+def wait_weekly(
+    host: Member, *, weeks, start, end, now: datetime | None = None, **request
+) -> WeeklyWait:
+    """Join the line for the same local time in each of `weeks` weeks (a weekly series):
+    every taken week is waited for as `wait` would; free weeks are left to be booked and
+    named, and so are weeks already waited for. Refused as `wait` when no week is taken."""
+    now = now or utcnow()
+    weeks = series.weeks_of(weeks)
+    start, end = aware_time(start, "start"), aware_time(end, "end")
+    zone = clock.zone()
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    result = WeeklyWait()
+    for week in range(weeks):
+        shift = timedelta(days=7 * week)
+        occurrence_start = (local_start.replace(tzinfo=None) + shift).replace(tzinfo=zone)
+        occurrence_end = (local_end.replace(tzinfo=None) + shift).replace(tzinfo=zone)
+        try:
+            with db.session.begin_nested():
+                made = wait(host, start=occurrence_start, end=occurrence_end, now=now, **request)
+        except PointsError as error:
+            if error.key == M.TIME_IS_FREE.key:
+                result.free.append(occurrence_start.date())
+            elif error.key == M.ALREADY_WAITING.key:
+                result.already.append(occurrence_start.date())
+            else:
+                raise
+            continue
+        result.waits.append(made)
+    if not result.waits and not result.already:
+        raise Conflict(M.TIME_IS_FREE, field="start")
+    return result
 
 
 def _own_offer(booking: Booking, host: Member) -> SpaceWait:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -21,7 +22,7 @@ from points.spaces import messages as M
 from points.spaces import services as spaces
 from points.spaces.models import TIERS, Booking, Space
 from points.web.forms import attempt, refused, show_error
-from points.web.labels import SERVICE_TIER_NAMES
+from points.web.labels import SERVICE_TIER_NAMES, locale
 from points.web.qr import qr_svg
 
 bp = Blueprint("spaces", __name__)
@@ -51,17 +52,20 @@ def _monday(value: str | None) -> date:
 @bp.get("/spaces/<int:space_id>")
 @login_required
 def week(space_id: int):
-    """Seven days of slots, free or taken; a free slot opens the booking form."""
+    """Seven days of slots, free or taken; a free slot opens the booking form. This week
+    starts today (the days already gone this week are one "previous week" away)."""
     space = spaces.get_space(space_id)
     monday = _monday(request.args.get("week"))
-    days = [monday + timedelta(days=i) for i in range(7)]
+    today = clock.today()
+    first = today if monday <= today < monday + timedelta(days=7) else monday
+    days = [first + timedelta(days=i) for i in range(7)]
     closed = spaces.closures(space, days[0], days[-1])
     now = clock.now()
     return render_template(
         "spaces/week.html",
         space=space,
         days=[(d, spaces.availability(space, d), closed.get(d)) for d in days],
-        monday=monday,
+        monday=first,
         previous=monday - timedelta(days=7),
         following=monday + timedelta(days=7),
         now=now,
@@ -116,7 +120,8 @@ def _form_for(space: Space, form: BookForm) -> BookForm:
 
 
 def _prefill(space: Space, form: BookForm) -> None:
-    """From the week page: ?start=<ISO> of the slot pressed."""
+    """From the week page: ?start=<ISO> of the slot pressed; from the home page also
+    ?end=<ISO>, the end of the free run (the booking ends there if that is sooner)."""
     try:
         # A hand-typed "+08:00" arrives as a space.
         given = request.args.get("start", "").replace(" ", "+")
@@ -126,6 +131,14 @@ def _prefill(space: Space, form: BookForm) -> None:
     form.day.data = start.date()
     form.start.data = f"{start:%H:%M}"
     end = start + timedelta(minutes=max(space.slot_minutes, 60))
+    try:
+        free_until = clock.local(
+            datetime.fromisoformat(request.args.get("end", "").replace(" ", "+"))
+        )
+        if start < free_until < end:
+            end = free_until
+    except (TypeError, ValueError):
+        pass
     form.end.data = "24:00" if end.date() != start.date() else f"{end:%H:%M}"
 
 
@@ -142,6 +155,25 @@ def _request_fields(space: Space, form: BookForm) -> dict:
     }
 
 
+def _asked(form: BookForm) -> tuple[datetime, datetime] | None:
+    """The time the form asks for, when its day, start and end read as one."""
+    if form.day.data is None:
+        return None
+    try:
+        start = _moment(form.day.data, form.start.data, "start")
+        end = _moment(form.day.data, form.end.data, "end")
+    except InvalidInput:
+        return None
+    return (start, end) if start < end else None
+
+
+def _ends_after_start(form: BookForm) -> None:
+    """Offer only end times after the chosen start (the first one when none is chosen)."""
+    times = list(form.start.choices or [])
+    start = form.start.data if form.start.data in times else (times[0] if times else None)
+    form.end.choices = [t for t in times if start is None or t > start]
+
+
 @bp.route("/spaces/<int:space_id>/book", methods=["GET", "POST"])
 @login_required
 def book(space_id: int):
@@ -152,15 +184,14 @@ def book(space_id: int):
     elif form.validate_on_submit():
         with refused(form):
             fields = _request_fields(space, form)
-            if request.form.get("action") == "wait":
+            action = request.form.get("action")
+            if action == "wait":
                 waitlist.wait(current_user, **fields)
-                flash(
-                    _(
-                        "You are on the waiting list. If the time frees, it is offered to you "
-                        "here first; accept it in time."
-                    ),
-                    "success",
-                )
+                flash(_waiting_message(), "success")
+                return redirect(url_for("spaces.mine"))
+            if action == "wait_weekly":
+                done = waitlist.wait_weekly(current_user, weeks=form.weeks.data or 1, **fields)
+                flash(_waiting_weekly_message(done), "success")
                 return redirect(url_for("spaces.mine"))
             weeks = form.weeks.data or 1
             if weeks == 1:
@@ -177,12 +208,35 @@ def book(space_id: int):
             return redirect(url_for("spaces.mine"))
     else:
         flash(_("Please correct the marked fields and try again."), "error")
+    _ends_after_start(form)
+    asked = _asked(form)
     return render_template(
         "spaces/book.html",
         space=space,
         form=form,
         may_book=spaces.may_book(current_user, space),
+        asked=asked,
+        taken=asked is not None and not spaces.is_free(space, *asked),
+        quote=spaces.quote(current_user, space, *asked) if asked else None,
     )
+
+
+def _waiting_message() -> str:
+    return _(
+        "You are on the waiting list. If the time frees, it is offered to you "
+        "here first; accept it in time."
+    )
+
+
+def _waiting_weekly_message(done: waitlist.WeeklyWait) -> str:
+    said = _("You are on the waiting list for %(n)s weeks.", n=len(done.waits))
+    if done.free:
+        days = ", ".join(f"{d:%m-%d}" for d in done.free)
+        said += " " + _("These weeks are free, book them instead: %(days)s.", days=days)
+    if done.already:
+        days = ", ".join(f"{d:%m-%d}" for d in done.already)
+        said += " " + _("You were already waiting for: %(days)s.", days=days)
+    return said
 
 
 def _booked_message(booking: Booking) -> str:
@@ -225,13 +279,53 @@ def mine():
     )
 
 
-@bp.post("/me/bookings/<int:booking_id>/cancel")
+def _when(booking: Booking) -> str:
+    """The booking's local date and hours, as a host reads them: 12月3日 10:00–11:00."""
+    start, end = clock.local(booking.start_at), clock.local(booking.end_at)
+    day = format_date(start.date(), "MMM d" if locale() == "en" else "M月d日")
+    return f"{day} {start:%H:%M}–{end:%H:%M}"
+
+
+@bp.route("/me/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(booking_id: int):
+    """Asks first (GET: what cancelling gives back, this booking or its whole series),
+    then cancels (POST, scope=series for every week of the series not begun)."""
     found = spaces.own_booking(booking_id, current_user)
+    now = clock.now()
+    if request.method == "GET":
+        if not spaces.may_cancel(found, now):
+            flash(_("This booking can no longer be cancelled."), "error")
+            return redirect(url_for("spaces.mine"))
+        return render_template(
+            "spaces/cancel.html",
+            booking=found,
+            when=_when(found),
+            in_series=series.cancellable(found, host=current_user, now=now),
+            now=now,
+            refunds_in_full=spaces.refunds_in_full(found, now),
+            refund_deadline=spaces.refund_deadline(found),
+            late_share=spaces.late_refund_percent(),
+        )
+    if request.form.get("scope") == "series":
+        with refused():
+            done = series.cancel_series(found, host=current_user)
+            flash(
+                _(
+                    "Cancelled %(n)s bookings of the series: %(when)s. Any refund is back in "
+                    "your balance.",
+                    n=len(done),
+                    when="; ".join(_when(b) for b in done),
+                ),
+                "success",
+            )
+        return redirect(url_for("spaces.mine"))
     attempt(
         lambda: spaces.cancel(found, host=current_user),
-        _("Cancelled. Any refund is back in your balance."),
+        _(
+            "Cancelled the booking of %(when)s. Any refund is back in your balance.",
+            when=_when(found),
+        ),
     )
     return redirect(url_for("spaces.mine"))
 
@@ -303,6 +397,7 @@ def change(booking_id: int):
                 "success",
             )
             return redirect(url_for("spaces.mine"))
+    _ends_after_start(form)
     return render_template("spaces/change.html", booking=found, space=found.space, form=form)
 
 

@@ -345,11 +345,38 @@ def test_a_host_sees_upcoming_bookings_free_time_in_their_spaces_and_their_colou
     assert "取消的课" not in words
     assert "以下为您常用的空间。" in words
     tomorrow = local(1, "00:00")
-    assert f"{tomorrow.month}/{tomorrow.day} 08:00–10:00, 12:00–21:00" in words
+    # Each free run is a link, so the rough text has a space before the comma.
+    assert f"{tomorrow.month}/{tomorrow.day} 08:00–10:00 , 12:00–21:00" in words
     day_after = local(2, "00:00")
     assert f"{day_after.month}/{day_after.day} 08:00–21:00" in words, "a cancelled slot is free"
     assert "我的考核" in words and "黄" in words and "2026Q3" in words
     assert "多开展晚间活动" in words
+
+
+def test_a_hosts_free_times_open_the_booking_form_for_that_space_and_time(
+    client, make_member, room
+):
+    host = make_member("13900000003", name="宋老师", level="host")
+    spaces.book(
+        host,
+        space_id=room.id,
+        start=local(2, "10:00"),
+        end=local(2, "20:30"),
+        tier="free",
+        title="晨间瑜伽",
+    )
+    db.session.commit()
+    sign_in(client, "13900000003")
+    html = page_of(client).replace("%3A", ":").replace("%2B", "+")
+    link = re.search(
+        rf'href="(/spaces/{room.id}/book\?start={re.escape(local(2, "20:30").isoformat())}[^"]*)"',
+        html,
+    )
+    assert link, "the free evening run is a link to the booking form"
+    form = page_of(client, link.group(1).replace("&amp;", "&"))
+    assert f'value="{local(2, "20:30").date().isoformat()}"' in form
+    assert '<option selected value="20:30">' in form
+    assert '<option selected value="21:00">' in form  # the run ends there, not at 21:30
 
 
 def test_a_host_who_never_booked_sees_the_free_time_of_their_communitys_spaces(
