@@ -78,8 +78,10 @@ CONTRAST = """() => {
     const size = parseFloat(style.fontSize);
     const large = size >= 24 || (size >= 18.66 && parseInt(style.fontWeight, 10) >= 700);
     if (ratio < (large ? 3 : 4.5)) {
-      low.push(`${el.tagName.toLowerCase()}.${el.className} "${el.textContent.trim().slice(0, 30)}" ` +
-               `${style.color} on rgb(${under.r|0},${under.g|0},${under.b|0}) ${ratio.toFixed(2)}:1`);
+      const what = `${el.tagName.toLowerCase()}.${el.className}`;
+      const text = el.textContent.trim().slice(0, 30);
+      const on = `rgb(${under.r | 0},${under.g | 0},${under.b | 0})`;
+      low.push(`${what} "${text}" ${style.color} on ${on} ${ratio.toFixed(2)}:1`);
     }
   }
   return low;
@@ -97,8 +99,9 @@ TARGETS = """() => {
     if (!rect.width || !rect.height || rect.right < 0) continue;
     if (getComputedStyle(el).visibility !== "visible") continue;
     if (rect.height < 24 || rect.width < 24) {
-      small.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || "").trim().slice(0, 30)}" ` +
-                 `${rect.width.toFixed(0)}x${rect.height.toFixed(0)}`);
+      const text = (el.textContent || el.name || "").trim().slice(0, 30);
+      const size = `${rect.width.toFixed(0)}x${rect.height.toFixed(0)}`;
+      small.push(`${el.tagName.toLowerCase()} "${text}" ${size}`);
     }
   }
   return small;
