@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from points import clock, validate
 from points import messages as shared
@@ -245,6 +246,62 @@ def cap_check(member_id: int, activity_type: ActivityType, day: date) -> CapChec
         daily_cap=activity_type.daily_cap,
         monthly_cap=activity_type.monthly_cap,
     )
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """What a reviewer weighs for one claim: the points approving it would award, what the
+    claimant already has from its type on that day and in that month (the caps' own
+    counting), and the cap refusal approving it now would meet, if any."""
+
+    points: int
+    caps: CapCheck
+    refusal: Said | None
+
+
+def queue_figures(claims) -> dict[int, QueueFigures]:
+    """`cap_check` and `points_for` for many claims at once, by claim id: one query for the
+    whole list (awarded points summed per member, type code and day)."""
+    claims = list(claims)
+    if not claims:
+        return {}
+    starts = [c.occurred_on.replace(day=1) for c in claims]
+    until = (max(starts) + timedelta(days=32)).replace(day=1)
+    rows = db.session.execute(
+        sa.select(
+            Claim.member_id,
+            ActivityType.code,
+            Claim.occurred_on,
+            sa.func.coalesce(sa.func.sum(Claim.points), 0),
+        )
+        .join(ActivityType, ActivityType.id == Claim.activity_type_id)
+        .where(
+            Claim.status == "approved",
+            Claim.member_id.in_({c.member_id for c in claims}),
+            ActivityType.code.in_({c.activity_type.code for c in claims}),
+            Claim.occurred_on >= min(starts),
+            Claim.occurred_on < until,
+        )
+        .group_by(Claim.member_id, ActivityType.code, Claim.occurred_on)
+    )
+    by_day: dict[tuple[int, str, date], int] = {}
+    by_month: dict[tuple[int, str, date], int] = {}
+    for member_id, code, day, points in rows:
+        by_day[member_id, code, day] = int(points)
+        month = (member_id, code, day.replace(day=1))
+        by_month[month] = by_month.get(month, 0) + int(points)
+    figures = {}
+    for claim in claims:
+        t = claim.activity_type
+        caps = CapCheck(
+            day=by_day.get((claim.member_id, t.code, claim.occurred_on), 0),
+            month=by_month.get((claim.member_id, t.code, claim.occurred_on.replace(day=1)), 0),
+            daily_cap=t.daily_cap,
+            monthly_cap=t.monthly_cap,
+        )
+        points = points_for(t, claim.quantity_tenths)
+        figures[claim.id] = QueueFigures(points, caps, caps.refusal(points))
+    return figures
 
 
 # ---------------------------------------------------------------------------- claims
@@ -559,6 +616,7 @@ def queue(
         sa.select(Claim)
         .join(Member, Member.id == Claim.member_id)
         .join(ActivityType, ActivityType.id == Claim.activity_type_id)
+        .options(contains_eager(Claim.member))
         .where(scope)
         .order_by(Claim.id if status == "submitted" else Claim.id.desc())
         .limit(limit)
