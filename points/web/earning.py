@@ -260,15 +260,13 @@ def approve(claim_id: int):
     )
 
 
-@bp.post("/staff/claims/<int:claim_id>/reject")
-@staff_required
-def reject(claim_id: int):
-    """A refusal about the reason is drawn on the claim's own row (the queue around it as it
-    was); any other refusal is flashed over the queue as before."""
+def _decide_with_reason(claim_id: int, decide, success: str):
+    """Reject or reverse. A refusal about the reason is drawn on the claim's own row (the
+    queue around it as it was); any other refusal is flashed over the queue as before."""
     claim = claims.visible_claim(claim_id, current_user)
     with refused(show=False) as refusal:
-        claims.reject_claim(claim, actor=current_user, reason=request.form.get("reason"))
-        flash(_("Rejected; the member sees your reason."), "success")
+        decide(claim, actor=current_user, reason=request.form.get("reason"))
+        flash(success, "success")
         return _back_to_queue()
     if "reason" not in refusal.error.errors:
         show_error(None, refusal.error)
@@ -280,12 +278,20 @@ def reject(claim_id: int):
     return _queue_page(filters, back=back, row_errors={claim_id: messages}, status=422)
 
 
+@bp.post("/staff/claims/<int:claim_id>/reject")
+@staff_required
+def reject(claim_id: int):
+    return _decide_with_reason(
+        claim_id, claims.reject_claim, _("Rejected; the member sees your reason.")
+    )
+
+
 @bp.post("/staff/claims/<int:claim_id>/reverse")
 @staff_required
 def reverse(claim_id: int):
-    claim = claims.visible_claim(claim_id, current_user)
-    return _act(
-        lambda: claims.reverse_claim(claim, actor=current_user, reason=request.form.get("reason")),
+    return _decide_with_reason(
+        claim_id,
+        claims.reverse_claim,
         _("Reversed: the points were taken back and the member's statement says why."),
     )
 

@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from points.activities import services as claims
 from points.activities.models import Claim
@@ -201,3 +202,52 @@ def test_a_member_who_is_not_staff_is_refused(client, volunteer, example):
     )
     assert refused.status_code == 403
     assert status_of(example["visits4"]) == "submitted"
+
+
+def test_a_reversal_without_a_reason_is_marked_on_that_claim(
+    client, social_worker, volunteer, example
+):
+    sign_in(client, social_worker.phone)
+    claim_id = example["visits4"]
+    claims.approve_claim(db.session.get(Claim, claim_id), actor=social_worker)
+    db.session.commit()
+    answer = client.post(
+        f"/staff/claims/{claim_id}/reverse",
+        data={
+            "csrf_token": csrf_token(client, "/staff/claims"),
+            "reason": "",
+            "next": "/staff/claims?status=approved",
+        },
+    )
+    assert answer.status_code == 422
+    page = answer.get_data(as_text=True)
+    assert f'<p class="error" id="reason-{claim_id}-error">' in row(page, claim_id)
+    assert '<option value="approved" selected>' in page  # the queue it came from
+    assert status_of(claim_id) == "approved" and points_of(volunteer) == 30 + 12
+
+
+def test_more_claims_from_more_members_take_no_more_queries(
+    client, social_worker, make_member, example, days
+):
+    sign_in(client, social_worker.phone)
+
+    def queries_for_the_page() -> int:
+        seen = []
+        listen = lambda *args: seen.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            assert client.get("/staff/claims").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listen)
+        return len(seen)
+
+    before = queries_for_the_page()
+    for n in range(3):
+        other = make_member(f"1390000010{n}", level="volunteer", name=f"张{n}")
+        claims.submit_claim(
+            other, activity_type="patrol-home-visit", occurred_on=days[1], quantity=n + 1
+        )
+    db.session.commit()
+    after = queries_for_the_page()
+    assert after == before
+    assert client.get("/staff/claims").get_data(as_text=True).count('name="claim" value=') == 6
