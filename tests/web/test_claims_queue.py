@@ -251,3 +251,28 @@ def test_more_claims_from_more_members_take_no_more_queries(
     after = queries_for_the_page()
     assert after == before
     assert client.get("/staff/claims").get_data(as_text=True).count('name="claim" value=') == 6
+
+
+def test_a_ticked_claim_over_its_cap_is_named_and_the_others_still_approved(
+    client, social_worker, volunteer, example, days
+):
+    # Bulk approval is claim by claim (approve_many): each in its own savepoint, the refused
+    # ones listed by number with the reason, the rest approved.
+    seven = claims.submit_claim(
+        volunteer, activity_type="patrol-home-visit", occurred_on=days[1], quantity=7
+    )
+    claims.approve_claim(seven, actor=social_worker)
+    db.session.commit()
+    sign_in(client, social_worker.phone)
+    in_english(client)
+    ticked = [str(example["visits4"]), str(example["visits2"])]
+    done = client.post(
+        "/staff/claims/approve",
+        data={"csrf_token": csrf_token(client, "/staff/claims"), "claim": ticked},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "1 claims approved" in done
+    assert f"Claim #{example['visits4']} not approved" in done
+    assert status_of(example["visits4"]) == "submitted"
+    assert status_of(example["visits2"]) == "approved"
+    assert points_of(volunteer) == 30 + 21 + 6
