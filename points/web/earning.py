@@ -207,7 +207,7 @@ def photo(claim_id: int):
 
 def _queue_page(args, *, back: str, row_errors=None, status: int = 200):
     """The queue drawn from filter `args`; `row_errors` maps a claim id to the messages shown
-    on that claim's row (a refused rejection), so the rest of the queue stays in view."""
+    on that claim's row (a refused rejection or reversal), so the queue stays in view."""
     args = request.args if args is None else args
     status_shown = args.get("status", "submitted")
     listed = claims.queue(
