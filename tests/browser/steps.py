@@ -26,9 +26,83 @@ def number_in(text: str) -> int:
 
 
 def fits_phone(page) -> None:
-    """Nothing on the page makes a 360 px screen scroll sideways."""
+    """Nothing on the page makes a 360 px screen scroll sideways, and it meets WCAG 2.2 AA
+    where a measure can tell: text contrast and the size of what is tapped."""
     # After a click that follows a link the next page may still be loading (its document
     # has no scrollingElement yet): measure the page once it has loaded.
     page.wait_for_load_state()
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width} px wide on a 360 px phone"
+    low = page.evaluate(CONTRAST)
+    assert not low, f"{page.url}: text below WCAG AA contrast: {low}"
+    small = page.evaluate(TARGETS)
+    assert not small, f"{page.url}: tap targets under 24 x 24 px: {small}"
+
+
+# Every visible piece of text against the background it is drawn on (the backgrounds of its
+# ancestors blended, white beneath): 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold).
+# Disabled controls are exempt, as WCAG exempts inactive components.
+CONTRAST = """() => {
+  const parse = (s) => {
+    const m = s.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(parseFloat);
+    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
+  };
+  const over = (top, under) => ({
+    r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
+    b: top.b * top.a + under.b * (1 - top.a), a: 1 });
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) { layers.push(c); if (c.a >= 1) break; }
+    }
+    return layers.reduceRight((under, top) => over(top, under), { r: 255, g: 255, b: 255, a: 1 });
+  };
+  const luminance = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
+  };
+  const low = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.closest("[disabled], [hidden], .sr, svg")) continue;
+    const rect = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (!rect.width || !rect.height || style.visibility !== "visible" || rect.right < 0) continue;
+    const under = background(el);
+    const ink = over(parse(style.color), under);
+    const [a, b] = [luminance(ink), luminance(under)].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && parseInt(style.fontWeight, 10) >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      const what = `${el.tagName.toLowerCase()}.${el.className}`;
+      const text = el.textContent.trim().slice(0, 30);
+      const on = `rgb(${under.r | 0},${under.g | 0},${under.b | 0})`;
+      low.push(`${what} "${text}" ${style.color} on ${on} ${ratio.toFixed(2)}:1`);
+    }
+  }
+  return low;
+}"""
+
+# Whatever is tapped — links, buttons, fields, the summary of a fold — is at least 24 x 24
+# px (WCAG 2.2 AA target size; the main actions are 48 px by the stylesheet), links inside a
+# sentence included.
+TARGETS = """() => {
+  const small = [];
+  const tapped = "a[href], button, summary, select, textarea, input:not([type=hidden])";
+  for (const el of document.body.querySelectorAll(tapped)) {
+    if (el.closest("[hidden], .sr") || el.disabled) continue;
+    const rect = el.getBoundingClientRect();
+    if (!rect.width || !rect.height || rect.right < 0) continue;
+    if (getComputedStyle(el).visibility !== "visible") continue;
+    if (rect.height < 24 || rect.width < 24) {
+      const text = (el.textContent || el.name || "").trim().slice(0, 30);
+      const size = `${rect.width.toFixed(0)}x${rect.height.toFixed(0)}`;
+      small.push(`${el.tagName.toLowerCase()} "${text}" ${size}`);
+    }
+  }
+  return small;
+}"""

@@ -110,8 +110,8 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
 
 def test_a_host_books_a_slot_and_a_second_host_finds_it_taken(person, snap):
     """宋老师 books a free afternoon in the activity room next Saturday; 刘老师 opens the same
-    week, sees that time taken, is refused when he tries it anyway, and joins the waiting
-    list instead."""
+    week, sees that time taken; its form says so and offers the waiting list, which he
+    joins."""
     host, other = person(), person()
     today = datetime.now(SHANGHAI).date()
     saturday = today - timedelta(days=today.weekday()) + timedelta(days=12)
@@ -156,15 +156,15 @@ def test_a_host_books_a_slot_and_a_second_host_finds_it_taken(person, snap):
     assert "taken" in taken.get_attribute("class")
     snap(other, "week-taken")
 
-    # Trying the same time anyway is refused with what to do instead; nothing is booked.
+    # The form says the time is taken and offers the waiting list instead of booking.
     taken.click()
-    other.fill("input[name=title]", "抢同一时段")
-    other.get_by_role("button", name="预约", exact=True).click()
-    refusal = other.inner_text("main")
-    assert "该时段已被预约" in refusal and "加入候补" in refusal
+    notice = other.inner_text("main")
+    assert "已被预约" in notice and "加入候补" in notice
+    assert other.get_by_role("button", name="预约", exact=True).count() == 0
     fits_phone(other)
-    snap(other, "refused")
-    other.get_by_role("button", name="加入候补").click()
+    snap(other, "taken-offers-waiting")
+    other.fill("input[name=title]", "抢同一时段")
+    other.get_by_role("button", name="只候补本周").click()
     assert "已加入候补" in other.inner_text(".flash.success")
     assert "候补中" in other.inner_text("main")
     snap(other, "waiting")
