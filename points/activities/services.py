@@ -226,47 +226,14 @@ class CapCheck:
         return None
 
 
-def cap_check(member_id: int, activity_type: ActivityType, day: date) -> CapCheck:
-    """Awarded points (approved, not reversed) from any version of the type."""
-    month_start = day.replace(day=1)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
-    same_type = sa.select(ActivityType.id).where(ActivityType.code == activity_type.code)
-    base = sa.select(sa.func.coalesce(sa.func.sum(Claim.points), 0)).where(
-        Claim.member_id == member_id,
-        Claim.status == "approved",
-        Claim.activity_type_id.in_(same_type),
-    )
-    return CapCheck(
-        day=int(db.session.scalar(base.where(Claim.occurred_on == day))),
-        month=int(
-            db.session.scalar(
-                base.where(Claim.occurred_on >= month_start, Claim.occurred_on < next_month)
-            )
-        ),
-        daily_cap=activity_type.daily_cap,
-        monthly_cap=activity_type.monthly_cap,
-    )
+def _month_of(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1)
 
 
-@dataclass(frozen=True)
-class QueueFigures:
-    """What a reviewer weighs for one claim: the points approving it would award, what the
-    claimant already has from its type on that day and in that month (the caps' own
-    counting), and the cap refusal approving it now would meet, if any."""
-
-    points: int
-    caps: CapCheck
-    refusal: Said | None
-
-
-def queue_figures(claims) -> dict[int, QueueFigures]:
-    """`cap_check` and `points_for` for many claims at once, by claim id: one query for the
-    whole list (awarded points summed per member, type code and day)."""
-    claims = list(claims)
-    if not claims:
-        return {}
-    starts = [c.occurred_on.replace(day=1) for c in claims]
-    until = (max(starts) + timedelta(days=32)).replace(day=1)
+def _awarded(member_ids, codes, since: date, until: date) -> dict[tuple[int, str, date], int]:
+    """What the caps count, in one query: points awarded (approved, not reversed) per member,
+    type code (any version of the type) and day of the work, for days in [since, until)."""
     rows = db.session.execute(
         sa.select(
             Claim.member_id,
@@ -277,29 +244,60 @@ def queue_figures(claims) -> dict[int, QueueFigures]:
         .join(ActivityType, ActivityType.id == Claim.activity_type_id)
         .where(
             Claim.status == "approved",
-            Claim.member_id.in_({c.member_id for c in claims}),
-            ActivityType.code.in_({c.activity_type.code for c in claims}),
-            Claim.occurred_on >= min(starts),
+            Claim.member_id.in_(set(member_ids)),
+            ActivityType.code.in_(set(codes)),
+            Claim.occurred_on >= since,
             Claim.occurred_on < until,
         )
         .group_by(Claim.member_id, ActivityType.code, Claim.occurred_on)
     )
-    by_day: dict[tuple[int, str, date], int] = {}
-    by_month: dict[tuple[int, str, date], int] = {}
-    for member_id, code, day, points in rows:
-        by_day[member_id, code, day] = int(points)
-        month = (member_id, code, day.replace(day=1))
-        by_month[month] = by_month.get(month, 0) + int(points)
+    return {(member_id, code, day): int(points) for member_id, code, day, points in rows}
+
+
+def _caps(awarded, member_id: int, activity_type: ActivityType, day: date) -> CapCheck:
+    code, (first, until) = activity_type.code, _month_of(day)
+    return CapCheck(
+        day=awarded.get((member_id, code, day), 0),
+        month=sum(points for (m, c, d), points in awarded.items()
+                  if m == member_id and c == code and first <= d < until),
+        daily_cap=activity_type.daily_cap,
+        monthly_cap=activity_type.monthly_cap,
+    )
+
+
+def cap_check(member_id: int, activity_type: ActivityType, day: date) -> CapCheck:
+    """Awarded points (approved, not reversed) from any version of the type, on the day and
+    in its month, beside the type's caps."""
+    awarded = _awarded({member_id}, {activity_type.code}, *_month_of(day))
+    return _caps(awarded, member_id, activity_type, day)
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """What a reviewer weighs for one claim: the points approving it would award, what the
+    claimant already has from its type on that day and in that month (`cap_check`), and the
+    cap refusal approving it now would meet, if any."""
+
+    points: int
+    caps: CapCheck
+    refusal: Said | None
+
+
+def queue_figures(claims) -> dict[int, QueueFigures]:
+    """`cap_check` and `points_for` for many claims at once, by claim id, in one query."""
+    claims = list(claims)
+    if not claims:
+        return {}
+    awarded = _awarded(
+        {c.member_id for c in claims},
+        {c.activity_type.code for c in claims},
+        min(_month_of(c.occurred_on)[0] for c in claims),
+        max(_month_of(c.occurred_on)[1] for c in claims),
+    )
     figures = {}
     for claim in claims:
-        t = claim.activity_type
-        caps = CapCheck(
-            day=by_day.get((claim.member_id, t.code, claim.occurred_on), 0),
-            month=by_month.get((claim.member_id, t.code, claim.occurred_on.replace(day=1)), 0),
-            daily_cap=t.daily_cap,
-            monthly_cap=t.monthly_cap,
-        )
-        points = points_for(t, claim.quantity_tenths)
+        caps = _caps(awarded, claim.member_id, claim.activity_type, claim.occurred_on)
+        points = points_for(claim.activity_type, claim.quantity_tenths)
         figures[claim.id] = QueueFigures(points, caps, caps.refusal(points))
     return figures
 
