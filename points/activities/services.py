@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image, ImageOps
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
 
 from points import clock, validate
 from points import messages as shared
@@ -225,26 +226,80 @@ class CapCheck:
         return None
 
 
-def cap_check(member_id: int, activity_type: ActivityType, day: date) -> CapCheck:
-    """Awarded points (approved, not reversed) from any version of the type."""
-    month_start = day.replace(day=1)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
-    same_type = sa.select(ActivityType.id).where(ActivityType.code == activity_type.code)
-    base = sa.select(sa.func.coalesce(sa.func.sum(Claim.points), 0)).where(
-        Claim.member_id == member_id,
-        Claim.status == "approved",
-        Claim.activity_type_id.in_(same_type),
+def _month_of(day: date) -> tuple[date, date]:
+    first = day.replace(day=1)
+    return first, (first + timedelta(days=32)).replace(day=1)
+
+
+def _awarded(member_ids, codes, since: date, until: date) -> dict[tuple[int, str, date], int]:
+    """What the caps count, in one query: points awarded (approved, not reversed) per member,
+    type code (any version of the type) and day of the work, for days in [since, until)."""
+    rows = db.session.execute(
+        sa.select(
+            Claim.member_id,
+            ActivityType.code,
+            Claim.occurred_on,
+            sa.func.coalesce(sa.func.sum(Claim.points), 0),
+        )
+        .join(ActivityType, ActivityType.id == Claim.activity_type_id)
+        .where(
+            Claim.status == "approved",
+            Claim.member_id.in_(set(member_ids)),
+            ActivityType.code.in_(set(codes)),
+            Claim.occurred_on >= since,
+            Claim.occurred_on < until,
+        )
+        .group_by(Claim.member_id, ActivityType.code, Claim.occurred_on)
     )
+    return {(member_id, code, day): int(points) for member_id, code, day, points in rows}
+
+
+def _caps(awarded, member_id: int, activity_type: ActivityType, day: date) -> CapCheck:
+    code, (first, until) = activity_type.code, _month_of(day)
     return CapCheck(
-        day=int(db.session.scalar(base.where(Claim.occurred_on == day))),
-        month=int(
-            db.session.scalar(
-                base.where(Claim.occurred_on >= month_start, Claim.occurred_on < next_month)
-            )
-        ),
+        day=awarded.get((member_id, code, day), 0),
+        month=sum(points for (m, c, d), points in awarded.items()
+                  if m == member_id and c == code and first <= d < until),
         daily_cap=activity_type.daily_cap,
         monthly_cap=activity_type.monthly_cap,
     )
+
+
+def cap_check(member_id: int, activity_type: ActivityType, day: date) -> CapCheck:
+    """Awarded points (approved, not reversed) from any version of the type, on the day and
+    in its month, beside the type's caps."""
+    awarded = _awarded({member_id}, {activity_type.code}, *_month_of(day))
+    return _caps(awarded, member_id, activity_type, day)
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """What a reviewer weighs for one claim: the points approving it would award, what the
+    claimant already has from its type on that day and in that month (`cap_check`), and the
+    cap refusal approving it now would meet, if any."""
+
+    points: int
+    caps: CapCheck
+    refusal: Said | None
+
+
+def queue_figures(claims) -> dict[int, QueueFigures]:
+    """`cap_check` and `points_for` for many claims at once, by claim id, in one query."""
+    claims = list(claims)
+    if not claims:
+        return {}
+    awarded = _awarded(
+        {c.member_id for c in claims},
+        {c.activity_type.code for c in claims},
+        min(_month_of(c.occurred_on)[0] for c in claims),
+        max(_month_of(c.occurred_on)[1] for c in claims),
+    )
+    figures = {}
+    for claim in claims:
+        caps = _caps(awarded, claim.member_id, claim.activity_type, claim.occurred_on)
+        points = points_for(claim.activity_type, claim.quantity_tenths)
+        figures[claim.id] = QueueFigures(points, caps, caps.refusal(points))
+    return figures
 
 
 # ---------------------------------------------------------------------------- claims
@@ -559,6 +614,7 @@ def queue(
         sa.select(Claim)
         .join(Member, Member.id == Claim.member_id)
         .join(ActivityType, ActivityType.id == Claim.activity_type_id)
+        .options(contains_eager(Claim.member))
         .where(scope)
         .order_by(Claim.id if status == "submitted" else Claim.id.desc())
         .limit(limit)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import (
     Blueprint,
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -41,7 +43,7 @@ from points.marketplace import services as market
 from points.members.models import LEVELS
 from points.web import wallet as wallet_lines
 from points.web.auth import _safe_next
-from points.web.forms import attempt, refused
+from points.web.forms import attempt, refused, show_error
 from points.web.labels import LEVEL_NAMES, locale
 from points.web.messages import translate_error
 from points.web.qr import qr_svg
@@ -203,26 +205,44 @@ def photo(claim_id: int):
     return send_file(io.BytesIO(data), mimetype=claim.evidence.content_type)
 
 
+def _queue_page(args, *, back: str, row_errors=None, status: int = 200):
+    """The queue drawn from filter `args`; `row_errors` maps a claim id to the messages shown
+    on that claim's row (a refused rejection or reversal), so the queue stays in view."""
+    args = request.args if args is None else args
+    status_shown = args.get("status", "submitted")
+    listed = claims.queue(
+        current_user,
+        status=status_shown,
+        category=args.get("category") or None,
+        search=args.get("q") or None,
+    )
+    figures = claims.queue_figures(c for c in listed if c.status == "submitted")
+    return render_template(
+        "activities/queue.html",
+        claims=listed,
+        figures=figures,
+        over_cap={i: translate_error(f.refusal) for i, f in figures.items() if f.refusal},
+        status=status_shown,
+        args=args,
+        back=back,
+        row_errors=row_errors or {},
+        categories=catalogue.categories(),
+    ), status
+
+
 @bp.get("/staff/claims")
 @staff_required
 def queue():
-    status = request.args.get("status", "submitted")
-    return render_template(
-        "activities/queue.html",
-        claims=claims.queue(
-            current_user,
-            status=status,
-            category=request.args.get("category") or None,
-            search=request.args.get("q") or None,
-        ),
-        status=status,
-        categories=catalogue.categories(),
-    )
+    return _queue_page(None, back=request.full_path)
+
+
+def _back_target() -> str:
+    target = request.form.get("next")
+    return _safe_next(target) if target else url_for("activities.queue")
 
 
 def _back_to_queue():
-    target = request.form.get("next")
-    return redirect(_safe_next(target) if target else url_for("activities.queue"))
+    return redirect(_back_target())
 
 
 def _act(action, success: str):
@@ -240,22 +260,38 @@ def approve(claim_id: int):
     )
 
 
+def _decide_with_reason(claim_id: int, decide, success: str):
+    """Reject or reverse. A refusal about the reason is drawn on the claim's own row (the
+    queue around it as it was); any other refusal is flashed over the queue as before."""
+    claim = claims.visible_claim(claim_id, current_user)
+    with refused(show=False) as refusal:
+        decide(claim, actor=current_user, reason=request.form.get("reason"))
+        flash(success, "success")
+        return _back_to_queue()
+    if "reason" not in refusal.error.errors:
+        show_error(None, refusal.error)
+        return _back_to_queue()
+    flash(_("Please correct the marked fields and try again."), "error")
+    back = _back_target()
+    filters = MultiDict(parse_qsl(urlsplit(back).query))
+    messages = [translate_error(m) for m in refusal.error.errors["reason"]]
+    return _queue_page(filters, back=back, row_errors={claim_id: messages}, status=422)
+
+
 @bp.post("/staff/claims/<int:claim_id>/reject")
 @staff_required
 def reject(claim_id: int):
-    claim = claims.visible_claim(claim_id, current_user)
-    return _act(
-        lambda: claims.reject_claim(claim, actor=current_user, reason=request.form.get("reason")),
-        _("Rejected; the member sees your reason."),
+    return _decide_with_reason(
+        claim_id, claims.reject_claim, _("Rejected; the member sees your reason.")
     )
 
 
 @bp.post("/staff/claims/<int:claim_id>/reverse")
 @staff_required
 def reverse(claim_id: int):
-    claim = claims.visible_claim(claim_id, current_user)
-    return _act(
-        lambda: claims.reverse_claim(claim, actor=current_user, reason=request.form.get("reason")),
+    return _decide_with_reason(
+        claim_id,
+        claims.reverse_claim,
         _("Reversed: the points were taken back and the member's statement says why."),
     )
 
@@ -263,7 +299,9 @@ def reverse(claim_id: int):
 @bp.post("/staff/claims/approve")
 @staff_required
 def approve_selected():
-    ids = [int(v) for v in request.form.getlist("claim") if re.fullmatch(r"[0-9]{1,18}", v)]
+    # "Select all" without a script approves every claim the page listed (its `shown` ids).
+    picked = request.form.getlist("shown" if request.form.get("all") else "claim")
+    ids = [int(v) for v in picked if re.fullmatch(r"[0-9]{1,18}", v)]
     if not ids:
         flash(_("Tick the claims to approve first."), "error")
         return _back_to_queue()
