@@ -58,7 +58,8 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
     # 李社工 finds it in the queue and approves it.
     sign_in(worker, WORKER)
     worker.goto("/staff/claims")
-    card = worker.locator("section.card", has_text=note)
+    card = worker.locator("tr", has_text=note)  # a row of the queue's table
+    fits_phone(worker)
     snap(worker, "claims-to-review")
     card.get_by_role("button", name="通过", exact=True).click()
     assert "已通过，积分已到账" in worker.inner_text(".flash.success")
