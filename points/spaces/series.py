@@ -53,6 +53,20 @@ def _reason(error: PointsError) -> str:
     return messages[0] if len(messages) == 1 else "; ".join(messages)
 
 
+def weekly_times(start, end, weeks: int) -> list[tuple[datetime, datetime]]:
+    """`[start, end)` and the same local wall time in each of the following weeks (`weeks`
+    in all), so that a series keeps its hour across a daylight-saving change."""
+    start, end = aware_time(start, "start"), aware_time(end, "end")
+    zone = clock.zone()
+    local_start, local_end = start.astimezone(zone).replace(tzinfo=None), end.astimezone(
+        zone).replace(tzinfo=None)
+    return [
+        ((local_start + timedelta(days=7 * week)).replace(tzinfo=zone),
+         (local_end + timedelta(days=7 * week)).replace(tzinfo=zone))
+        for week in range(weeks)
+    ]
+
+
 def book_weekly(
     host: Member,
     *,
@@ -68,16 +82,9 @@ def book_weekly(
     weeks = weeks_of(weeks)
     if not isinstance(skip_conflicts, bool):
         raise InvalidInput(M.TRUE_OR_FALSE, field="skip_conflicts")
-    start, end = aware_time(start, "start"), aware_time(end, "end")
-    zone = clock.zone()
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     result = SeriesResult(series_id=uuid.uuid4().hex)
     first_error: PointsError | None = None
-    for week in range(weeks):
-        shift = timedelta(days=7 * week)
-        # Shift local wall time, so a series keeps its hour across a daylight-saving change.
-        occurrence_start = (local_start.replace(tzinfo=None) + shift).replace(tzinfo=zone)
-        occurrence_end = (local_end.replace(tzinfo=None) + shift).replace(tzinfo=zone)
+    for week, (occurrence_start, occurrence_end) in enumerate(weekly_times(start, end, weeks)):
         try:
             with db.session.begin_nested():
                 made = services.book(

@@ -11,11 +11,10 @@ offer itself is made where every booking ends, `core.offer_freed_time`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from points import clock
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, NotFound, PointsError
 from points.extensions import db
@@ -24,7 +23,6 @@ from points.notifications import services as notifications
 from points.spaces import core, series
 from points.spaces import messages as M
 from points.spaces.models import Booking, SpaceWait
-from points.validate import aware_time
 
 
 def wait(
@@ -99,14 +97,8 @@ def wait_weekly(
     named, and so are weeks already waited for. Refused as `wait` when no week is taken."""
     now = now or utcnow()
     weeks = series.weeks_of(weeks)
-    start, end = aware_time(start, "start"), aware_time(end, "end")
-    zone = clock.zone()
-    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
     result = WeeklyWait()
-    for week in range(weeks):
-        shift = timedelta(days=7 * week)
-        occurrence_start = (local_start.replace(tzinfo=None) + shift).replace(tzinfo=zone)
-        occurrence_end = (local_end.replace(tzinfo=None) + shift).replace(tzinfo=zone)
+    for occurrence_start, occurrence_end in series.weekly_times(start, end, weeks):
         try:
             with db.session.begin_nested():
                 made = wait(host, start=occurrence_start, end=occurrence_end, now=now, **request)
