@@ -11,6 +11,7 @@ from points.database import utcnow
 from points.extensions import db
 from points.ledger import services as ledger
 from points.spaces import services as spaces
+from tests.conftest import csrf_token, sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 EVERY_DAY = {day: [["08:00", "21:00"]] for day in spaces.WEEKDAYS}
@@ -89,3 +90,33 @@ def balances(member) -> tuple[int, int]:
         ledger.balance_of(ledger.member_wallet(member.id)).available,
         ledger.balance_of(ledger.member_wallet(member.id, "space_minutes")).available,
     )
+
+
+@pytest.fixture
+def host_client(client, make_host):
+    """host_client(points=100, **kw) → a new host, signed in on `client`."""
+
+    def make(points=100, **kw):
+        host = make_host(points=points, **kw)
+        sign_in(client, host.phone)
+        return host
+
+    return make
+
+
+def post_booking_form(client, room, at, day=2, start="19:00", end="20:00", **extra):
+    """The booking form of `room`, sent as a host would fill it (`extra` overrides)."""
+    path = f"/spaces/{room.id}/book"
+    data = {
+        "csrf_token": csrf_token(client, path),
+        "day": at(day, start).date().isoformat(),
+        "start": start,
+        "end": end,
+        "tier": "low_fee",
+        "title": "青年夜校",
+        "expected_attendance": "12",
+        "weeks": "1",
+        "action": "book",
+    }
+    data.update(extra)
+    return client.post(path, data=data, follow_redirects=True)

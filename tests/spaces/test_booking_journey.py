@@ -15,8 +15,8 @@ from points.extensions import db
 from points.spaces import series, waitlist
 from points.spaces import services as spaces
 from points.spaces.models import Booking, SpaceWait
-from tests.conftest import csrf_token, sign_in
-from tests.spaces.conftest import balances
+from tests.conftest import csrf_token
+from tests.spaces.conftest import balances, post_booking_form
 
 
 def _book(host, room, start, end, tier="low_fee", **kw):
@@ -138,40 +138,13 @@ def test_a_series_cancel_refused_for_another_host_changes_nothing(room, make_hos
 # ---------------------------------------------------------------------------- pages
 
 
-@pytest.fixture
-def signed_in_host(client, make_host):
-    def make(points=100, **kw):
-        host = make_host(points=points, **kw)
-        sign_in(client, host.phone)
-        return host
-
-    return make
-
-
-def _post(client, room, at, day=2, start="19:00", end="20:00", **extra):
-    path = f"/spaces/{room.id}/book"
-    data = {
-        "csrf_token": csrf_token(client, path),
-        "day": at(day, start).date().isoformat(),
-        "start": start,
-        "end": end,
-        "tier": "low_fee",
-        "title": "青年夜校",
-        "expected_attendance": "12",
-        "weeks": "1",
-        "action": "book",
-    }
-    data.update(extra)
-    return client.post(path, data=data, follow_redirects=True)
-
-
 def test_a_taken_time_says_so_and_offers_the_waiting_list_not_booking(
-    client, room, signed_in_host, make_host, at
+    client, room, host_client, make_host, at
 ):
     holder = make_host(points=100)
     _book(holder, room, at(2, "19:00"), at(2, "20:00"))
     db.session.commit()
-    signed_in_host()
+    host_client()
     page = client.get(f"/spaces/{room.id}/book?start={at(2, '19:00').isoformat()}")
     text = page.get_data(as_text=True)
     assert "19:00–20:00 已被预约" in text
@@ -182,13 +155,14 @@ def test_a_taken_time_says_so_and_offers_the_waiting_list_not_booking(
     assert 'value="book"' in text and 'value="wait"' not in text
 
 
-def test_waiting_for_every_week_from_the_booking_page(client, room, signed_in_host, make_host, at):
+def test_waiting_for_every_week_from_the_booking_page(client, room, host_client, make_host, at):
     holder = make_host(points=500)
     _book(holder, room, at(2, "19:00"), at(2, "20:00"))
     _book(holder, room, at(9, "19:00"), at(9, "20:00"))
     db.session.commit()
-    host = signed_in_host()
-    page = _post(client, room, at, weeks="3", action="wait_weekly").get_data(as_text=True)
+    host = host_client()
+    answer = post_booking_form(client, room, at, weeks="3", action="wait_weekly")
+    page = answer.get_data(as_text=True)
     assert "2 周" in page
     assert f"{at(16, '19:00'):%m-%d}" in page  # the free week, to book instead
     starts = db.session.scalars(
@@ -200,8 +174,8 @@ def test_waiting_for_every_week_from_the_booking_page(client, room, signed_in_ho
     ]
 
 
-def test_end_times_start_after_the_start_and_the_cost_is_shown(client, room, signed_in_host, at):
-    signed_in_host(points=100, minutes=30)
+def test_end_times_start_after_the_start_and_the_cost_is_shown(client, room, host_client, at):
+    host_client(points=100, minutes=30)
     page = client.get(f"/spaces/{room.id}/book?start={at(2, '19:00').isoformat()}")
     text = page.get_data(as_text=True)
     end_select = text[text.index('name="end"') :]
@@ -209,13 +183,13 @@ def test_end_times_start_after_the_start_and_the_cost_is_shown(client, room, sig
     assert 'value="19:00"' not in end_select and 'value="18:30"' not in end_select
     assert 'value="19:30"' in end_select
     assert "30 分钟空间使用权 + 10 分" in text
-    refused = _post(client, room, at, start="20:00", end="19:00").get_data(as_text=True)
+    refused = post_booking_form(client, room, at, start="20:00", end="19:00").get_data(as_text=True)
     assert 'class="field has-error"' in refused
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
 
 
-def test_cancelling_asks_first_and_then_names_the_date(client, room, signed_in_host, at):
-    host = signed_in_host(points=100)
+def test_cancelling_asks_first_and_then_names_the_date(client, room, host_client, at):
+    host = host_client(points=100)
     booking = _book(host, room, at(2, "19:00"), at(2, "20:00"))
     db.session.commit()
     listed = client.get("/me/bookings").get_data(as_text=True)
@@ -235,8 +209,8 @@ def test_cancelling_asks_first_and_then_names_the_date(client, room, signed_in_h
     assert balances(host) == (100, 0)
 
 
-def test_a_whole_series_is_cancelled_from_a_booking_of_it(client, room, signed_in_host, at):
-    host = signed_in_host(points=500)
+def test_a_whole_series_is_cancelled_from_a_booking_of_it(client, room, host_client, at):
+    host = host_client(points=500)
     done = series.book_weekly(
         host,
         weeks=3,
@@ -260,20 +234,20 @@ def test_a_whole_series_is_cancelled_from_a_booking_of_it(client, room, signed_i
     assert balances(host) == (500, 0)
 
 
-def test_my_bookings_show_times_without_seconds(client, room, signed_in_host, make_host, at):
-    host = signed_in_host(points=100)
+def test_my_bookings_show_times_without_seconds(client, room, host_client, make_host, at):
+    host = host_client(points=100)
     _book(host, room, at(2, "19:00"), at(2, "20:00"))
     holder = make_host(points=100)
     _book(holder, room, at(3, "10:00"), at(3, "11:00"))
     db.session.commit()
-    _post(client, room, at, day=3, start="10:00", end="11:00", action="wait")
+    post_booking_form(client, room, at, day=3, start="10:00", end="11:00", action="wait")
     page = client.get("/me/bookings").get_data(as_text=True)
     assert "19:00 – 20:00" in page and "10:00 – 11:00" in page
     assert not re.search(r"\d:\d\d:\d\d", page)
 
 
-def test_the_week_page_starts_today_and_shows_seven_days(client, room, signed_in_host, at):
-    signed_in_host()
+def test_the_week_page_starts_today_and_shows_seven_days(client, room, host_client, at):
+    host_client()
     page = client.get(f"/spaces/{room.id}").get_data(as_text=True)
     headings = re.findall(r'<section class="card day">\s*<h2>([^<]+)</h2>', page)
     today, last, yesterday = at(0, "08:00"), at(6, "08:00"), at(-1, "08:00")
@@ -287,8 +261,8 @@ def test_the_week_page_starts_today_and_shows_seven_days(client, room, signed_in
     assert first.startswith(f"{monday.month}月{monday.day}日")  # a later week starts on Monday
 
 
-def test_the_change_form_offers_only_ends_after_the_start(client, room, signed_in_host, at):
-    host = signed_in_host(points=100)
+def test_the_change_form_offers_only_ends_after_the_start(client, room, host_client, at):
+    host = host_client(points=100)
     booking = _book(host, room, at(2, "19:00"), at(2, "20:00"))
     db.session.commit()
     text = client.get(f"/me/bookings/{booking.id}/change").get_data(as_text=True)
@@ -298,9 +272,9 @@ def test_the_change_form_offers_only_ends_after_the_start(client, room, signed_i
 
 
 def test_in_english_the_taken_time_and_the_cancel_question_read_in_english(
-    client, room, signed_in_host, make_host, at
+    client, room, host_client, make_host, at
 ):
-    host = signed_in_host(points=100)
+    host = host_client(points=100)
     mine = _book(host, room, at(2, "19:00"), at(2, "20:00"))
     db.session.commit()
     client.post("/language/en", data={"csrf_token": csrf_token(client), "next": "/"})

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from points.extensions import db
@@ -14,34 +13,7 @@ from points.spaces import attendance
 from points.spaces import services as spaces
 from points.spaces.models import Booking, SpaceWait
 from tests.conftest import csrf_token, sign_in
-from tests.spaces.conftest import EVERY_DAY, balances
-
-
-@pytest.fixture
-def host_client(client, make_host):
-    def make(points=100, **kw):
-        host = make_host(points=points, **kw)
-        sign_in(client, host.phone)
-        return host
-
-    return make
-
-
-def _form(client, room, at, day=2, start="19:00", end="20:00", **extra):
-    path = f"/spaces/{room.id}/book"
-    data = {
-        "csrf_token": csrf_token(client, path),
-        "day": at(day, start).date().isoformat(),
-        "start": start,
-        "end": end,
-        "tier": "low_fee",
-        "title": "青年夜校",
-        "expected_attendance": "12",
-        "weeks": "1",
-        "action": "book",
-    }
-    data.update(extra)
-    return client.post(path, data=data, follow_redirects=True)
+from tests.spaces.conftest import EVERY_DAY, balances, post_booking_form
 
 
 def test_the_week_shows_free_and_taken_slots_and_a_closed_day(
@@ -78,7 +50,7 @@ def test_booking_from_the_form_charges_and_lists_it(client, room, host_client, a
     host = host_client(points=100)
     prefilled = client.get(f"/spaces/{room.id}/book?start={at(2, '19:00').isoformat()}")
     assert '<option selected value="19:00">' in prefilled.get_data(as_text=True)
-    page = _form(client, room, at).get_data(as_text=True)
+    page = post_booking_form(client, room, at).get_data(as_text=True)
     assert "已预约" in page or "Booked" in page
     assert "青年夜校" in page
     assert balances(host) == (80, 0)
@@ -86,11 +58,11 @@ def test_booking_from_the_form_charges_and_lists_it(client, room, host_client, a
 
 def test_a_bad_form_names_the_field_and_books_nothing(client, room, host_client, at):
     host_client()
-    page = _form(client, room, at, start="19:10").get_data(as_text=True)
+    page = post_booking_form(client, room, at, start="19:10").get_data(as_text=True)
     assert 'class="field has-error"' in page
-    page = _form(client, room, at, start="20:00", end="19:00").get_data(as_text=True)
+    page = post_booking_form(client, room, at, start="20:00", end="19:00").get_data(as_text=True)
     assert "has-error" in page
-    page = _form(client, room, at, title="").get_data(as_text=True)
+    page = post_booking_form(client, room, at, title="").get_data(as_text=True)
     assert "has-error" in page
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
 
@@ -117,7 +89,7 @@ def test_weekly_from_the_form_skips_taken_weeks_and_says_which(
     )
     db.session.commit()
     host_client(points=500)
-    page = _form(client, room, at, weeks="3", skip_conflicts="y").get_data(as_text=True)
+    page = post_booking_form(client, room, at, weeks="3", skip_conflicts="y").get_data(as_text=True)
     assert f"{at(9, '19:00'):%m-%d}" in page
     assert (
         db.session.scalar(
@@ -139,7 +111,7 @@ def test_waiting_then_accepting_an_offer_from_my_bookings(client, room, host_cli
     )
     db.session.commit()
     host = host_client(points=100)
-    _form(client, room, at, action="wait")
+    post_booking_form(client, room, at, action="wait")
     assert db.session.scalar(sa.select(SpaceWait.status)) == "waiting"
     spaces.cancel(taken, host=holder)
     db.session.commit()
@@ -155,7 +127,7 @@ def test_waiting_then_accepting_an_offer_from_my_bookings(client, room, host_cli
 
 def test_cancel_and_change_from_my_bookings(client, room, host_client, at):
     host = host_client(points=100)
-    _form(client, room, at)
+    post_booking_form(client, room, at)
     booking_id = db.session.scalar(sa.select(Booking.id))
     path = f"/me/bookings/{booking_id}/change"
     form = client.get(path).get_data(as_text=True)
