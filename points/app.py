@@ -50,14 +50,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def tune_engine(app: Flask, engine) -> None:
+    """The database settings for `engine`: durability, busy timeout, when SQLite's write
+    lock is taken (the request boundary says)."""
+    configure_engine(
+        engine,
+        busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        synchronous=app.config["SQLITE_SYNCHRONOUS"],
+        begins_writing=boundary.begins_writing,
+    )
+
+
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
-        configure_engine(
-            db.engine,
-            busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
-            synchronous=app.config["SQLITE_SYNCHRONOUS"],
-        )
+        tune_engine(app, db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     from points import assets, headers, identity, ratelimits
     from points import jobs as _jobs  # noqa: F401 (mapped tables: the periodic jobs' last runs)

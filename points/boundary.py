@@ -15,9 +15,14 @@ write. Views and services never commit themselves (a test keeps it so).
   the committed rows (ids, database defaults, balances the ledger wrote in SQL), as before.
   A PointsError is then answered by the API's one error handler.
 
-On SQLite every transaction takes the write lock at its start (points/database.py), so the
-one commit is also where the lock is let go; reads after it (serialising, a streamed file)
-take a new short transaction that the app context's teardown ends.
+SQLite's write lock (points/database.py) is taken at the start of a request that may write —
+any method but GET, HEAD and OPTIONS — so the one commit is also where it is let go. A GET
+begins deferred: it reads its snapshot while writers hold the lock, and never waits on them.
+A GET that does write (few do) simply writes; only when SQLite cannot turn its snapshot into
+a write because another connection wrote meanwhile, the view is run once more from the
+start, writing from its first statement (nothing was committed or sent, so nothing is done
+twice). After the commit, reads (serialising, a streamed file) begin deferred too, in a new
+short transaction that the app context's teardown ends.
 """
 
 from __future__ import annotations
@@ -25,11 +30,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
+from points.database import is_stale_read
 from points.extensions import db
 
 COMMITS = "_commits_once"  # marks a view already inside `committed`
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Kept on the request (its WSGI environ), not on `g`: an app context may outlive a request.
+_WRITING = "points.boundary.writing"  # the view runs again, writing from its first statement
+_COMMITTED = "points.boundary.committed"  # the request's writes are committed; then it reads
+
+
+def begins_writing() -> bool:
+    """Whether the SQLite transaction about to begin takes the write lock at once: outside a
+    request (commands, the worker, tests) always; in a request, until its commit, unless it
+    is a GET that has not yet had to run again."""
+    if not has_request_context():
+        return True
+    if request.environ.get(_COMMITTED):
+        return False
+    return request.environ.get(_WRITING, False) or request.method not in READS
+
+
+def _once(view: Callable, args, kwargs):
+    try:
+        result = view(*args, **kwargs)
+        db.session.commit()  # nothing to do (no database touched) when nothing began
+    except BaseException:
+        db.session.rollback()
+        raise
+    return result
 
 
 def committed(view: Callable) -> Callable:
@@ -40,11 +71,14 @@ def committed(view: Callable) -> Callable:
     @wraps(view)
     def run(*args, **kwargs):
         try:
-            result = view(*args, **kwargs)
-            db.session.commit()  # nothing to do (no database touched) when nothing began
-        except BaseException:
-            db.session.rollback()
-            raise
+            result = _once(view, args, kwargs)
+        except Exception as error:
+            writing = request.environ.get(_WRITING) or request.method not in READS
+            if writing or not is_stale_read(error):
+                raise
+            request.environ[_WRITING] = True
+            result = _once(view, args, kwargs)
+        request.environ[_COMMITTED] = True
         return result
 
     setattr(run, COMMITS, True)

@@ -1,14 +1,17 @@
 """Database plumbing shared by every domain: engine tuning, a UTC time type, row locks.
 
-SQLite (the embedded default) runs in WAL mode with `synchronous=FULL`, a busy timeout and
-every transaction opened with `BEGIN IMMEDIATE`: the write lock is taken at the start, so a
-read-then-write can never fail half-way and concurrent writers simply queue. PostgreSQL runs
+SQLite (the embedded default) runs in WAL mode with `synchronous=FULL` and a busy timeout. A
+transaction that may write opens with `BEGIN IMMEDIATE`: the write lock is taken at the start,
+so a read-then-write can never fail half-way and concurrent writers simply queue. One that only
+reads (a page or API answer that changes nothing, as points/boundary.py decides) opens
+deferred and reads its snapshot while a writer holds the lock. PostgreSQL runs
 at READ COMMITTED; writers lock the rows they change (SELECT … FOR UPDATE) in a fixed order
 and serialise idempotent requests on an advisory lock (`lock_key`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -45,8 +48,19 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
-def configure_engine(engine: Engine, *, busy_timeout_ms: int, synchronous: str) -> None:
-    """Apply the durability and locking settings for the engine's dialect."""
+def always_writing() -> bool:
+    return True
+
+
+def configure_engine(
+    engine: Engine,
+    *,
+    busy_timeout_ms: int,
+    synchronous: str,
+    begins_writing: Callable[[], bool] = always_writing,
+) -> None:
+    """Apply the durability and locking settings for the engine's dialect. `begins_writing`
+    says, as each SQLite transaction begins, whether it takes the write lock at once."""
     if engine.dialect.name != "sqlite":
         return
     if synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
@@ -65,7 +79,16 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int, synchronous: str) 
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if begins_writing() else "BEGIN")
+
+
+def is_stale_read(error: BaseException) -> bool:
+    """SQLite refused to turn a deferred (reading) transaction into a writing one: another
+    connection wrote since its snapshot, or holds the write lock. Run again, writing."""
+    original = getattr(error, "orig", error)
+    code = getattr(original, "sqlite_errorcode", None)
+    # SQLITE_BUSY (5) and its extended codes: BUSY_RECOVERY 261, BUSY_SNAPSHOT 517.
+    return code is not None and code & 0xFF == 5
 
 
 def one_of(column: str, values: tuple[str, ...]) -> str:

@@ -32,8 +32,8 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from points import create_app, ratelimits
+from points.app import tune_engine
 from points.config import normalise_database_url
-from points.database import configure_engine
 from points.extensions import api, db, limiter
 from points.ledger.models import GENESIS_HASH
 from tests import snapshots
@@ -420,11 +420,7 @@ class SharedApp:
         options.setdefault("echo_pool", app.config["SQLALCHEMY_ECHO"])
         db._apply_driver_defaults(options, app)
         engines[None] = db._make_engine(None, options, app)
-        configure_engine(
-            engines[None],
-            busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
-            synchronous=app.config["SQLITE_SYNCHRONOUS"],
-        )
+        tune_engine(app, engines[None])
 
 
 _shared_apps: dict[str, SharedApp] = {}

@@ -143,3 +143,105 @@ def test_no_view_or_service_commits_or_rolls_back_by_itself():
         text = path.read_text(encoding="utf-8")
         found += [f"{name}: {m}" for m in re.findall(r"session\.(?:commit|rollback)\(\)", text)]
     assert found == []
+
+
+# When SQLite's write lock is taken: at the start of a request that may write; a GET reads
+# its snapshot while a writer holds the lock, and a GET that must write after all runs again.
+
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+class HeldWriteLock:
+    """Another connection holding the embedded database's write lock (an uncommitted write)."""
+
+    def __init__(self, app):
+        import sqlite3
+
+        with app.app_context():
+            path = db.engine.url.database
+        self.connection = sqlite3.connect(path, timeout=0, isolation_level=None)
+        self.connection.execute("BEGIN IMMEDIATE")
+        self.connection.execute("INSERT INTO streets (name) VALUES ('held')")
+
+    def release(self):
+        self.connection.execute("ROLLBACK")
+        self.connection.close()
+
+
+@pytest.fixture
+def impatient(db_url, tmp_path):
+    """The app with a busy timeout of 0.1 s: waiting for the write lock fails, never hangs."""
+    from points import create_app
+    from points.members import services as members
+    from tests.conftest import FAST_HASH, app_config
+
+    app = create_app(
+        app_config(
+            db_url,
+            SQLITE_BUSY_TIMEOUT_MS=100,
+            UPLOAD_FOLDER=str(tmp_path / "uploads"),
+            LEDGER_ANCHOR_PATH=str(tmp_path / "anchor.json"),
+        )
+    )
+    with app.app_context():
+        place = members.ensure_place("胜浦街道", "云溪社区", ["云溪一网格"])
+        member = members.register_member(
+            phone="13900000004",
+            password=None,
+            password_hash=FAST_HASH,
+            name="王阿姨",
+            community_id=place.id,
+        )
+        raw, _ = members.issue_token(member)
+        db.session.commit()
+    app.config["bearer"] = {"Authorization": f"Bearer {raw}"}
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@sqlite_only
+def test_a_call_that_only_reads_answers_while_a_writer_holds_the_lock(impatient):
+    client = impatient.test_client()
+    held = HeldWriteLock(impatient)
+    try:
+        read = client.get("/api/v1/me/balance", headers=impatient.config["bearer"])
+        assert read.status_code == 200
+        assert read.get_json()["points"]["available"] == 0
+        assert client.get("/api/v1/me", headers=impatient.config["bearer"]).status_code == 200
+        # A write still takes the lock at its start, so it waits for the writer (and, with
+        # so short a timeout, gives up) — it does not read first and fail half-way.
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            client.post("/api/v1/auth/token", json={"phone": "13900000004", "password": "x"})
+    finally:
+        held.release()
+
+
+@sqlite_only
+def test_a_get_that_writes_after_another_write_runs_again_and_writes_once(fresh_app):
+    import sqlite3
+
+    app = fresh_app
+    runs = []
+    pages = Blueprint("stale_probe", __name__)
+
+    @pages.get("/probe/stale")
+    def stale():
+        runs.append(db.session.scalar(sa.select(sa.func.count(Street.id))))  # the snapshot
+        if len(runs) == 1:  # meanwhile another connection writes and commits
+            other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+            other.execute("INSERT INTO streets (name) VALUES ('meanwhile')")
+            other.close()
+        db.session.add(Street(name="from-get"))
+        db.session.flush()
+        return "done"
+
+    app.register_blueprint(pages)
+    boundary.init_app(app)
+    answer = app.test_client().get("/probe/stale")
+    assert answer.status_code == 200
+    # The first run read a snapshot from before 'meanwhile' and could not write on top of it;
+    # the second run began writing and saw it.
+    assert runs == [0, 1]
+    assert _streets(app) == ["from-get", "meanwhile"]
