@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from points import clock, validate
@@ -185,9 +186,7 @@ def register_member(
     set one."""
     phone, name = _phone(phone), _name(name)
     if password_hash is None:
-        password_hash = (
-            "" if password is None else hash_password(_password(password, phone=phone))
-        )
+        password_hash = "" if password is None else hash_password(_password(password, phone=phone))
     community_id, grid_id = _place(community_id, grid_id)
     if find_by_phone(phone) is not None:
         raise InvalidInput(M.ALREADY_REGISTERED, field="phone")
@@ -298,7 +297,13 @@ def member_for_token(raw, *, kind: str = "api", now: datetime | None = None) -> 
     if not _well_formed(raw):
         return None
     now = now or utcnow()
-    token = db.session.scalar(sa.select(ApiToken).filter_by(token_hash=_token_hash(raw), kind=kind))
+    # One round trip for the token, its member and the member's roles: every request asks.
+    query = (
+        sa.select(ApiToken)
+        .filter_by(token_hash=_token_hash(raw), kind=kind)
+        .options(joinedload(ApiToken.member).joinedload(Member.roles))
+    )
+    token = db.session.scalars(query).unique().one_or_none()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         return None
     return token.member if token.member.is_active else None

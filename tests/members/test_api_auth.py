@@ -184,3 +184,20 @@ def test_progress_and_statement_are_my_own(client, make_member, social_worker, c
     assert bad.status_code == 422 and "cursor" in bad.get_json()["errors"]
     bad = client.get("/api/v1/me/statement?limit=500", headers=headers)
     assert bad.status_code == 422 and "limit" in bad.get_json()["errors"]
+
+
+def test_a_bearer_token_finds_its_member_and_roles_in_one_query(ctx, make_member):
+    member = make_member(role="social_worker")
+    raw, _ = members.issue_token(member)
+    db.session.commit()
+    member_id = member.id
+    db.session.expunge_all()  # as a new request starts: nothing loaded yet
+    seen = []
+    listen = lambda *args: seen.append(args[2])  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        found = members.member_for_token(raw)
+        assert found.id == member_id and found.is_staff
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
