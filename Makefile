@@ -62,6 +62,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.benchmarks.outbox
 	$(BIN)/python -m tests.benchmarks.delivery
 	$(BIN)/python -m tests.benchmarks.tickets
+	$(BIN)/python -m tests.benchmarks.bookings
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis .ruff_cache

@@ -5,7 +5,9 @@ A `Space` is bookable on slot boundaries inside its weekly opening hours; each s
 `[start_at, end_at)`; while it is active (pending or confirmed) no other active booking of the
 same space may overlap it. The database enforces that: on PostgreSQL an exclusion constraint
 over a time range, on SQLite triggers that refuse an overlapping insert or update (writers
-are serialised there, so the check cannot race).
+are serialised there, so the check cannot race). No booking is longer than 26 hours (a CHECK
+on PostgreSQL, the same triggers on SQLite; migration 0026), so every overlap check searches
+only the bookings that start in the 26 hours before — flat however many the space has had.
 
 The price is paid from the host's `space_minutes` first, then points. A booking awaiting
 approval holds what it costs (ledger holds); approval posts them, rejection voids them.

@@ -85,6 +85,45 @@ def test_the_database_itself_refuses_an_overlap(room, make_host, at):
     db.session.rollback()
 
 
+def test_the_database_refuses_a_booking_longer_than_a_day_and_sees_overlaps_at_its_end(
+    room, make_host, at
+):
+    # The overlap checks look back at most a day and two hours (core.MAX_SPAN): sound only
+    # because no booking is longer. A day of 25 hours (clocks changing) is the longest.
+    from sqlalchemy.exc import IntegrityError
+
+    from points.spaces.models import Booking
+
+    host = make_host()
+
+    def raw(start, end):
+        row = Booking(
+            space_id=room.id,
+            host_id=host.id,
+            start_at=start,
+            end_at=end,
+            tier="free",
+            title="x",
+            status="pending",
+        )
+        db.session.add(row)
+        db.session.flush()
+        return row
+
+    with pytest.raises(IntegrityError):
+        raw(at(2, "08:00"), at(2, "08:00") + timedelta(hours=27))
+    db.session.rollback()
+    raw(at(2, "08:00"), at(2, "08:00") + timedelta(hours=25))
+    db.session.commit()
+    late = at(2, "08:00") + timedelta(hours=24, minutes=30)
+    with pytest.raises(IntegrityError):  # the database's own guard
+        raw(late, late + timedelta(minutes=30))
+    db.session.rollback()
+    with pytest.raises(Conflict):  # the service's look, first
+        _book(make_host(points=100), room, late, late + timedelta(minutes=30))
+    db.session.rollback()
+
+
 def test_cancelling_frees_the_slot_and_refunds_in_full_before_the_deadline(room, make_host, at):
     host = make_host(points=100)
     booking = _book(host, room, at(3, "19:00"), at(3, "20:00"))
