@@ -37,6 +37,7 @@ def register_web(app: Flask) -> None:
     elder.register(app)
     app.jinja_env.globals["movement_lines"] = movements.describe
     app.jinja_env.globals["held_memo"] = movements.held_memo
+    app.jinja_env.globals["claim_note"] = movements.claim_note
     inbox.register(app)
     tickets.register(app)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from points.activities import services as claims
 from points.marketplace import services as market
@@ -71,3 +72,18 @@ def held_memo(line) -> str:
     if locale() != "en":
         return line.hold.memo
     return str(KIND_NAMES.get(line.hold.kind, line.hold.kind))
+
+
+# Claims the platform writes for work another domain verified carry a source key and its
+# parameter ("ticket-report:12"); English pages say what it was from that, not the note the
+# code wrote in Chinese (随手拍 #12). A member's own note is shown as they wrote it.
+SOURCE_NAMES = {"ticket-report": _l("Report (随手拍) #%(id)s")}
+
+
+def claim_note(claim) -> str:
+    """A claim's note in the page's language: a verified award's from its source key."""
+    if locale() == "en" and claim.source:
+        what, _sep, ident = claim.source.partition(":")
+        if what in SOURCE_NAMES:
+            return str(SOURCE_NAMES[what]) % {"id": ident}
+    return claim.note

@@ -259,3 +259,21 @@ def test_english_pages_name_communities_and_tiers_in_english(client, make_member
         session["lang"] = "en"
         for name in [*TIER_NAMES.values(), *SERVICE_TIER_NAMES.values()]:
             assert not re.search(r"[\u4e00-\u9fff]", str(name)), name
+
+
+def test_english_pages_say_what_a_verified_award_was_for(client, make_member, activity_types):
+    from points.activities.models import Claim
+
+    member = make_member(level="volunteer")
+    members.set_password(member, "demo1234-elder")
+    claim = claims.submit_claim(
+        member, activity_type="elder-companionship", occurred_on=clock.today(), quantity=1
+    )
+    claim.source, claim.note = "ticket-report:12", "随手拍 #12"  # as the tickets domain writes it
+    db.session.commit()
+    sign_in(client, member.phone, "demo1234-elder")
+    assert "随手拍 #12" in words(client.get("/me/claims").get_data(as_text=True))
+    english(client)
+    text = words(client.get("/me/claims").get_data(as_text=True))
+    assert "Report (随手拍) #12" in text
+    assert db.session.get(Claim, claim.id).note == "随手拍 #12", "the stored note is kept"
