@@ -160,6 +160,8 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "SPACE_RIGHTS_CONFIRM": os.environ.get("SPACE_RIGHTS_CONFIRM", "staff"),
         # The counter: a confirmation (核销) may be undone (撤销) this many minutes after it.
         "COUNTER_UNDO_MINUTES": int(os.environ.get("COUNTER_UNDO_MINUTES", "5")),
+        # 长辈版: list pages show this many items a page at most (points/web/elder.py).
+        "ELDER_PAGE_SIZE": int(os.environ.get("ELDER_PAGE_SIZE", "5")),
         # Wrong voucher codes typed at the counter, per staff member and per address.
         "CONFIRM_WRONG_CODE_LIMIT": os.environ.get("CONFIRM_WRONG_CODE_LIMIT", "10 per minute"),
         # Open311 (/open311/v2): every call per client address, and wrong api_keys.

@@ -83,6 +83,7 @@ def load_places(directory: Path = SEED_DIR) -> int:
             data.get("street"),
             c.get("name"),
             list(c.get("grids", [])),
+            c.get("name_en", ""),
         )
     return len(communities)
 

@@ -10,6 +10,7 @@ from points.members import services as members
 from points.members.schemas import (
     BalanceOut,
     MemberOut,
+    MeUpdate,
     ProgressOut,
     StatementOut,
     StatementQuery,
@@ -23,6 +24,14 @@ blp = Blueprint("me_api", __name__, url_prefix="/me", description="The signed-in
 def me():
     """Who am I: name, phone, level, roles, community."""
     return current_member()
+
+
+@blp.patch("")
+@blp.arguments(MeUpdate)
+@blp.response(200, MemberOut)
+def update_me(changes):
+    """Change my own settings: `elder_mode` (长辈版) for the pages."""
+    return members.update_settings(current_member(), **changes)
 
 
 @blp.get("/progress")

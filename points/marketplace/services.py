@@ -897,6 +897,15 @@ def vouchers_by_hold(hold_ids) -> dict[int, Redemption]:
     return {r.hold_id: r for r in found}
 
 
+def vouchers_by_transfer(transfer_ids) -> dict[int, Redemption]:
+    """transfer id → the voucher that ledger transfer used (a statement line's voucher)."""
+    ids = [i for i in transfer_ids if i is not None]
+    if not ids:
+        return {}
+    found = db.session.scalars(sa.select(Redemption).where(Redemption.transfer_id.in_(ids)))
+    return {r.transfer_id: r for r in found}
+
+
 def confirmed_on(provider_ids: list[int], day: date) -> list[Redemption]:
     start = _start_of(day)
     return list(

@@ -49,9 +49,16 @@ class Community(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     street_id: Mapped[int] = mapped_column(sa.ForeignKey("streets.id"))
     name: Mapped[str] = mapped_column(sa.String(80))
+    # Names are the street office's own (云溪社区); English pages show name_en when set. A
+    # column, not the catalog: communities are rows an operator adds, not strings in code.
+    name_en: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
 
     street: Mapped[Street] = relationship()
     grids: Mapped[list[Grid]] = relationship(back_populates="community", order_by="Grid.id")
+
+    def local_name(self, locale: str) -> str:
+        """The name on a page in `locale`: the English one on English pages, when known."""
+        return self.name_en if locale == "en" and self.name_en else self.name
 
 
 class Grid(db.Model):
@@ -86,6 +93,8 @@ class Member(UserMixin, db.Model):
     real_name: Mapped[str | None] = mapped_column(sa.String(40))
     pledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     locale: Mapped[str | None] = mapped_column(sa.String(10))
+    # 长辈版: larger type and targets, fewer items a screen, plainer words (points.web.elder).
+    elder_mode: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # For email notifications (staff and merchants mostly); residents are told by SMS.
     email: Mapped[str | None] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -105,6 +105,25 @@ class MemberOut(Schema):
     merchant_ids = fields.List(fields.Integer())
     community = fields.Nested(CommunityOut, allow_none=True)
     grid = fields.Nested(CommunityOut, allow_none=True)
+    elder_mode = fields.Boolean(metadata={"description": "长辈版: larger type and targets"})
+
+
+class JSONBoolean(fields.Boolean):
+    """true or false as JSON writes them; 1, "yes" and the like are refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
+class MeUpdate(Schema):
+    """What a member may change of their own settings here."""
+
+    class Meta:
+        unknown = RAISE
+
+    elder_mode = JSONBoolean(required=True)
 
 
 class TokenOut(Schema):

@@ -344,6 +344,19 @@ def forget_ended_sign_ins(*, now: datetime | None = None, keep_days: int = 30) -
 # ---------------------------------------------------------------------------- staff
 
 
+def set_elder_mode(member: Member, on: bool) -> Member:
+    """长辈版 on or off for the member's pages (larger type and targets, fewer items)."""
+    if not isinstance(on, bool):
+        raise InvalidInput(shared.ONE_OF, field="elder_mode", values=("true", "false"))
+    member.elder_mode = on
+    return member
+
+
+def update_settings(member: Member, *, elder_mode: bool) -> Member:
+    """The member's own settings, as the API's PATCH /me sends them."""
+    return set_elder_mode(member, elder_mode)
+
+
 def grant_role(member: Member, role: str, *, merchant_id: int | None = None) -> MemberRole:
     if role not in ROLES:
         raise InvalidInput(shared.ONE_OF, field="role", values=ROLES)
@@ -856,8 +869,11 @@ def communities() -> list[Community]:
     return list(db.session.scalars(sa.select(Community).order_by(Community.id)))
 
 
-def ensure_place(street: str, community: str, grids: list[str]) -> Community:
-    """Create the street, community and grids if missing (seed and set-up)."""
+def ensure_place(
+    street: str, community: str, grids: list[str], name_en: str = ""
+) -> Community:
+    """Create the street, community and grids if missing (seed and set-up); `name_en` is
+    the community's name on English pages."""
     street_name, community_name = _name(street, "street"), _name(community, "community")
     street_row = db.session.scalar(sa.select(Street).filter_by(name=street_name))
     if street_row is None:
@@ -871,6 +887,8 @@ def ensure_place(street: str, community: str, grids: list[str]) -> Community:
         row = Community(street_id=street_row.id, name=community_name)
         db.session.add(row)
         db.session.flush()
+    if name_en:
+        row.name_en = validate.text(name_en, "name_en", 120)
     existing = {g.name for g in row.grids}
     for grid in grids:
         if _name(grid, "grid") not in existing:

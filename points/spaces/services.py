@@ -358,6 +358,15 @@ def change(
     return booking
 
 
+def bookings_by_transfer(transfer_ids) -> dict[int, Booking]:
+    """transfer id → the booking whose points that ledger transfer paid."""
+    ids = [i for i in transfer_ids if i is not None]
+    if not ids:
+        return {}
+    found = db.session.scalars(sa.select(Booking).where(Booking.points_transfer_id.in_(ids)))
+    return {b.points_transfer_id: b for b in found}
+
+
 def get_booking(booking_id) -> Booking:
     found = db.session.get(Booking, booking_id) if is_id(booking_id) else None
     if found is None:

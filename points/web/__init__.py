@@ -12,11 +12,13 @@ def register_web(app: Flask) -> None:
         auth,
         courses,
         earning,
+        elder,
         home,
         hosting,
         inbox,
         labels,
         market,
+        movements,
         outbox,
         profile,
         space_reports,
@@ -32,6 +34,10 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)
     labels.register(app)
+    elder.register(app)
+    app.jinja_env.globals["movement_lines"] = movements.describe
+    app.jinja_env.globals["held_memo"] = movements.held_memo
+    app.jinja_env.globals["claim_note"] = movements.claim_note
     inbox.register(app)
     tickets.register(app)
 

@@ -40,6 +40,7 @@ from points.members import messages as M
 from points.members import services as members
 from points.members.models import Community, Grid
 from points.web.forms import counted, refused
+from points.web.labels import locale
 
 bp = Blueprint("auth", __name__)
 
@@ -104,9 +105,12 @@ def _safe_next(target: str | None) -> str:
 
 def _place_choices(form: RegisterForm) -> None:
     communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
-    form.community_id.choices = [(0, _("— choose —"))] + [(c.id, c.name) for c in communities]
+    here = locale()
+    form.community_id.choices = [(0, _("— choose —"))] + [
+        (c.id, c.local_name(here)) for c in communities
+    ]
     grids = db.session.scalars(sa.select(Grid).order_by(Grid.community_id, Grid.id)).all()
-    names = {c.id: c.name for c in communities}
+    names = {c.id: c.local_name(here) for c in communities}
     form.grid_id.choices = [(0, _("— none —"))] + [
         (g.id, f"{names.get(g.community_id, '')} · {g.name}") for g in grids
     ]

@@ -41,6 +41,7 @@ from points.errors import InvalidInput
 from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members.models import LEVELS
+from points.web import elder
 from points.web import wallet as wallet_lines
 from points.web.auth import _safe_next
 from points.web.forms import attempt, refused, show_error
@@ -50,6 +51,9 @@ from points.web.qr import qr_svg
 from points.web.staff import staff_required
 
 bp = Blueprint("activities", __name__)
+
+STATEMENT_PER_PAGE = 30
+ACTIVITIES_PER_PAGE = 20
 
 
 def _type_choices(member) -> list[tuple[str, str]]:
@@ -179,7 +183,8 @@ def my_claims():
 def statement():
     try:
         page = ledger.statement(
-            ledger.member_wallet(current_user.id), cursor=request.args.get("cursor"), limit=30
+            ledger.member_wallet(current_user.id), cursor=request.args.get("cursor"),
+            limit=elder.page_size(STATEMENT_PER_PAGE),
         )
     except InvalidInput:
         abort(404)
@@ -342,9 +347,11 @@ def activity_list():
         for s in a.signups
         if s.member_id == current_user.id and s.status == "signed_up"
     }
+    shown = elder.page_of(upcoming, ACTIVITIES_PER_PAGE)
     return render_template(
         "activities/list.html",
-        activities=upcoming,
+        activities=shown.items,
+        shown=shown,
         mine=mine,
         may_organise=events.may_organise(current_user),
     )

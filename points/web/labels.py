@@ -21,7 +21,7 @@ ROLE_NAMES = {
     "merchant_staff": _l("Merchant staff"),
 }
 TIER_NAMES = {
-    "basic": _l("Basic (公益理念, 服务礼仪)"),
+    "basic": _l("Basic (public-spirited service, service manners)"),
     "specialised": _l("Specialised skills"),
     "leadership": _l("Leadership"),
 }
@@ -156,9 +156,9 @@ VOUCHER_STATUS_NAMES = {
 
 # 公益 / 低偿 / 市场: the street office's three service tiers for shared space.
 SERVICE_TIER_NAMES = {
-    "free": _l("公益 Free"),
-    "low_fee": _l("低偿 Low fee"),
-    "market": _l("市场 Market"),
+    "free": _l("Free (public-interest)"),
+    "low_fee": _l("Low fee"),
+    "market": _l("Market price"),
 }
 BOOKING_STATUS_NAMES = {
     "pending": _l("Waiting for approval"),

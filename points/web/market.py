@@ -31,6 +31,7 @@ from points.headers import camera_allowed
 from points.marketplace import export
 from points.marketplace import services as market
 from points.marketplace.models import CATEGORIES, HOST_CATEGORIES
+from points.web import elder
 from points.web.forms import attempt, query_number, refused, show_error
 from points.web.labels import VOUCHER_STATUS_NAMES, locale
 from points.web.qr import qr_svg
@@ -38,6 +39,7 @@ from points.web.qr import qr_svg
 bp = Blueprint("market", __name__)
 
 QUANTITIES = (1, 2, 3)
+VOUCHERS_PER_PAGE = 20
 
 
 # ---------------------------------------------------------------------------- benefits
@@ -65,6 +67,7 @@ def benefit_list():
         affordable=filters["affordable"],
         host_only=filters["host_only"],
         search=filters["q"] or None,
+        per_page=elder.page_size(market.BENEFITS_PER_PAGE),
     )
     # What the page links keep: the filters in use, never the empty ones.
     kept = {name: "1" if value is True else value for name, value in filters.items() if value}
@@ -142,9 +145,11 @@ def redeem(benefit_id: int):
 @bp.get("/me/vouchers")
 @login_required
 def vouchers():
+    shown = elder.page_of(market.vouchers_of(current_user), VOUCHERS_PER_PAGE)
     return render_template(
         "market/vouchers.html",
-        vouchers=market.vouchers_of(current_user),
+        vouchers=shown.items,
+        shown=shown,
         now=clock.now(),
     )
 

@@ -29,7 +29,7 @@ class EmailForm(FlaskForm):
 
 
 class SkillForm(FlaskForm):
-    category = StringField(_l("Skill (e.g. 瑜伽, 急救, 手工编织)"))
+    category = StringField(_l("Skill (e.g. yoga, first aid, knitting)"))
     description = TextAreaField(_l("What you can do, and for whom"))
 
 

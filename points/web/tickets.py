@@ -78,7 +78,9 @@ def _grid_choices(member) -> list[tuple[str, str]]:
     if member.community is not None:
         return [(str(g.id), g.name) for g in member.community.grids]
     return [
-        (str(g.id), f"{c.name} · {g.name}") for c in members.communities() for g in c.grids
+        (str(g.id), f"{c.local_name(locale())} · {g.name}")
+        for c in members.communities()
+        for g in c.grids
     ]
 
 

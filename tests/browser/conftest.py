@@ -106,6 +106,7 @@ def _fresh_postgresql(test_url: str) -> str:
 class Server:
     backend: str
     url: str
+    database_url: str = ""  # the served database, for a journey that moves a row's time
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
@@ -148,7 +149,7 @@ def server(request, tmp_path_factory, chromium_path):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process, home / "gunicorn.log")
-        yield Server(request.param, base)
+        yield Server(request.param, base, database_url)
     finally:
         process.terminate()
         try:

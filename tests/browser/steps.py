@@ -25,9 +25,37 @@ def number_in(text: str) -> int:
     return int(match.group())
 
 
+MODES = ["zh", "en", "elder"]  # Chinese, English, 长辈版 (Chinese, larger)
+
+
+def set_mode(page, mode: str) -> None:
+    """Switch this phone's pages to a mode of MODES with the header's buttons (no script),
+    from the Chinese standard pages every context starts on."""
+    page.goto("/")
+    if mode == "en":
+        page.locator("header form.lang button").click()
+        assert page.locator("html").get_attribute("lang") == "en"
+    elif mode == "elder":
+        page.locator("header form.elder-switch button").click()
+        assert page.locator("html").get_attribute("class") == "elder"
+
+
+def reset_mode(page, mode: str) -> None:
+    """Back to the Chinese standard pages: the demo accounts are shared by the journeys, and
+    a signed-in member's language and 长辈版 stay with the account."""
+    page.goto("/")
+    if mode == "en":
+        page.locator("header form.lang button").click()
+        assert page.locator("html").get_attribute("lang") == "zh-Hans"
+    elif mode == "elder":
+        page.locator("header form.elder-switch button").click()
+        assert page.locator("html").get_attribute("class") is None
+
+
 def fits_phone(page) -> None:
     """Nothing on the page makes a 360 px screen scroll sideways, and it meets WCAG 2.2 AA
-    where a measure can tell: text contrast and the size of what is tapped."""
+    where a measure can tell: text contrast and the size of what is tapped. In 长辈版 also
+    the 适老化 rules: body text of 20 px and more, main actions 60 × 60 px and more."""
     # After a click that follows a link the next page may still be loading (its document
     # has no scrollingElement yet): measure the page once it has loaded.
     page.wait_for_load_state()
@@ -37,6 +65,46 @@ def fits_phone(page) -> None:
     assert not low, f"{page.url}: text below WCAG AA contrast: {low}"
     small = page.evaluate(TARGETS)
     assert not small, f"{page.url}: tap targets under 24 x 24 px: {small}"
+    if page.locator("html.elder").count():
+        tiny = page.evaluate(ELDER_TYPE)
+        assert not tiny, f"{page.url}: 长辈版 text under 20 px: {tiny}"
+        short = page.evaluate(ELDER_TARGETS)
+        assert not short, f"{page.url}: 长辈版 main actions under 60 x 60 px: {short}"
+
+
+# 长辈版: every visible piece of text is 20 px or larger.
+ELDER_TYPE = """() => {
+  const tiny = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.closest("[hidden], .sr, svg")) continue;
+    const rect = el.getBoundingClientRect();
+    if (!rect.width || !rect.height || getComputedStyle(el).visibility !== "visible") continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    const text = el.textContent.trim().slice(0, 30);
+    if (size < 20) tiny.push(`${el.tagName.toLowerCase()} "${text}" ${size}px`);
+  }
+  return tiny;
+}"""
+
+# 长辈版: the main actions — buttons, button-like links, the bar's links, fields, folds —
+# are at least 60 x 60 px (tick boxes: their label is the target).
+ELDER_TARGETS = """() => {
+  const short = [];
+  const main = "button, .button, nav a, header a, summary, select, textarea,"
+    + " input:not([type=hidden]):not([type=checkbox]):not([type=radio])";
+  for (const el of document.body.querySelectorAll(main)) {
+    if (el.closest("[hidden], .sr") || el.disabled) continue;
+    const rect = el.getBoundingClientRect();
+    if (!rect.width || !rect.height || getComputedStyle(el).visibility !== "visible") continue;
+    if (rect.height < 60 || rect.width < 60) {
+      const text = (el.textContent || el.name || "").trim().slice(0, 30);
+      const size = `${rect.width.toFixed(0)}x${rect.height.toFixed(0)}`;
+      short.push(`${el.tagName.toLowerCase()} "${text}" ${size}`);
+    }
+  }
+  return short;
+}"""
 
 
 # Every visible piece of text against the background it is drawn on (the backgrounds of its

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.browser.steps import PHONE, fits_phone, sign_in
+from tests.browser.steps import MODES, PHONE, fits_phone, reset_mode, set_mode, sign_in
 from tests.browser.test_scan import unused_voucher_at_the_barbers
 
 VOLUNTEER = "13900000004"  # 王阿姨
@@ -59,10 +59,21 @@ def test_the_benefits_first_screen_shows_results(person, snap, phone):
     snap(page, "benefits-haircut")
 
 
-def test_a_vouchers_qr_and_code_are_on_the_first_screen(person, snap):
+@pytest.mark.parametrize("mode", MODES)
+def test_a_vouchers_qr_and_code_are_on_the_first_screen(person, snap, mode):
+    """Redeemed → the QR code and the code on the first screen, in Chinese, in English and
+    in 长辈版 (larger type and targets: the QR code still fits above the fold)."""
     volunteer = person()
     sign_in(volunteer, VOLUNTEER)
     code, url = unused_voucher_at_the_barbers(volunteer, person)
+    set_mode(volunteer, mode)
+    try:
+        _voucher_first_screen(volunteer, url, snap, mode)
+    finally:
+        reset_mode(volunteer, mode)
+
+
+def _voucher_first_screen(volunteer, url, snap, mode) -> None:
     volunteer.goto(url)
     fits_phone(volunteer)
     on_first_screen(volunteer, ".voucher .qr svg")
@@ -70,14 +81,19 @@ def test_a_vouchers_qr_and_code_are_on_the_first_screen(person, snap):
     assert re.fullmatch(CODE_SHAPE, volunteer.inner_text(".voucher-code.big").strip())
     assert one_line(volunteer, ".voucher-code.big"), "the code reads on one line"
     main = volunteer.inner_text("main")
-    assert "云溪老街理发店" in main and "营业时间" in main and "周二至周日" in main
+    if mode == "en":
+        assert "Yunxi Old Street Barber" in main and "Opening hours" in main
+    else:
+        assert "云溪老街理发店" in main and "营业时间" in main and "周二至周日" in main
     # Cancelling is away from the code, behind a second button.
     cancel = volunteer.locator("details.cancel-voucher")
     assert cancel.bounding_box()["y"] > volunteer.locator(".voucher-code.big").bounding_box()["y"]
-    assert not volunteer.get_by_role("button", name="确定取消这张兑换券").is_visible()
+    really = cancel.locator("form button[type=submit]")
+    assert not really.is_visible()
     snap(volunteer, "voucher")
     volunteer.locator("details.cancel-voucher summary").click()
-    assert volunteer.get_by_role("button", name="确定取消这张兑换券").is_visible()
+    assert really.is_visible()
+    fits_phone(volunteer)
     snap(volunteer, "voucher-cancel-asks")
 
 

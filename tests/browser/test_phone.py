@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.steps import fits_phone, sign_in
+from tests.browser.steps import fits_phone, reset_mode, set_mode, sign_in
 
 PAGES = {
     None: ["/", "/login", "/register", "/activities/types", "/benefits", "/board", "/board/1"],
@@ -96,4 +96,33 @@ def test_each_roles_pages_fit_a_phone(person, snap, phone):
             problems.append(f"{path}: targets under {SMALLEST_TARGET} px: {small}")
         if (size := _smallest_type(page)) < SMALLEST_TYPE:
             problems.append(f"{path}: type as small as {size} px")
+    assert not problems, "\n".join(problems)
+
+
+# In English (longer words) and in 长辈版 (larger type and targets), the pages of the
+# journeys a 68-year-old makes, and the merchant's statement, fit the phone too; in 长辈版
+# fits_phone also measures 20 px type and 60 px main actions.
+MODE_PAGES = {
+    "13900000004": ["/", "/me/statement", "/me/vouchers", "/benefits", "/activities", "/me"],
+    "13900000002": ["/", "/merchant/statement"],
+}
+
+
+@pytest.mark.parametrize("mode", ["en", "elder"])
+@pytest.mark.parametrize("phone", list(MODE_PAGES))
+def test_the_journeys_pages_fit_a_phone_in_english_and_elder_mode(person, snap, phone, mode):
+    page = person()
+    sign_in(page, phone)
+    set_mode(page, mode)
+    problems = []
+    try:
+        for path in MODE_PAGES[phone]:
+            page.goto(path)
+            snap(page, path.strip("/").replace("/", "-") or "home")
+            try:
+                fits_phone(page)
+            except AssertionError as error:
+                problems.append(str(error))
+    finally:
+        reset_mode(page, mode)
     assert not problems, "\n".join(problems)
