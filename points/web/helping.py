@@ -103,7 +103,6 @@ class GrantForm(FlaskForm):
     )
     scopes = SelectMultipleField(
         _l("What they may do for you"),
-        choices=[(s, SCOPE_LABELS[s]) for s in HELPER_SCOPES],
         validate_choice=False,
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
@@ -117,6 +116,7 @@ def mine():
     """My helpers (代办人): who may act for me, withdraw; name a new one. Also the people I
     help."""
     form = GrantForm()
+    form.scopes.choices = [(s, SCOPE_LABELS[s]) for s in HELPER_SCOPES]
     status = 200
     if request.method == "POST":
         with refused(form):
