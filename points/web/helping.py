@@ -106,6 +106,7 @@ class GrantForm(FlaskForm):
         validate_choice=False,
         option_widget=widgets.CheckboxInput(),
         widget=widgets.ListWidget(prefix_label=False),
+        render_kw={"class": "scopes"},
     )
     ends_on = DateField(_l("Last day they may act for you"))
 
