@@ -116,8 +116,7 @@ class GrantForm(FlaskForm):
 def mine():
     """My helpers (代办人): who may act for me, withdraw; name a new one. Also the people I
     help."""
-    form = GrantForm()
-    form.scopes.choices = [(s, SCOPE_LABELS[s]) for s in HELPER_SCOPES]
+    form = _grant_form()
     status = 200
     if request.method == "POST":
         with refused(form):
@@ -362,11 +361,46 @@ def counter():
             "started": clock.now().isoformat(),
         }
         return redirect(url_for("helping.home", resident_id=resident.id))
+    return _counter_page(phone, resident, error, _grant_form(), 422 if error else 200)
+
+
+def _grant_form() -> GrantForm:
+    form = GrantForm()
+    form.scopes.choices = [(s, SCOPE_LABELS[s]) for s in HELPER_SCOPES]
+    return form
+
+
+def _counter_page(phone, resident, error, form, status):
     return render_template(
         "helping/counter.html",
         phone=phone,
         resident=resident,
         error=error,
+        form=form,
         grants=helpers.helpers_of(resident) if resident is not None else [],
         scope_labels=SCOPE_LABELS,
-    ), 422 if error else 200
+    ), status
+
+
+@bp.post("/counter/helping/<int:resident_id>/grant")
+@staff_required
+def counter_grant(resident_id: int):
+    """The resident, here in person, agrees to a helper: the social worker records it as
+    witnessed (her own id as the one who granted)."""
+    resident = members.get_member(resident_id)
+    if not members.can_manage(current_user, resident):
+        abort(404)
+    form = _grant_form()
+    with refused(form):
+        if form.ends_on.raw_data and form.ends_on.data is None:
+            raise InvalidInput(MM.HELPER_END_NEEDED, field="ends_on")
+        grant = helpers.grant_helper(
+            resident,
+            helper_phone=form.helper_phone.data,
+            scopes=form.scopes.data or [],
+            ends_on=form.ends_on.data,
+            granted_by=current_user,
+        )
+        flash(_("%(name)s is now your helper.", name=grant.helper.name), "success")
+        return redirect(url_for("helping.counter", phone=resident.phone))
+    return _counter_page(resident.phone, resident, None, form, 422)

@@ -136,3 +136,22 @@ def test_the_counter_acts_for_a_resident_there_in_person(app, wang, social_worke
     # 结束代办 ends the visit: the next page for her is refused
     worker.post("/helping/end", data={"csrf_token": csrf_token(worker, "/")})
     assert worker.get(f"/helping/{wang.id}").status_code == 403
+
+
+def test_the_counter_records_a_witnessed_grant(app, wang, daughter, social_worker):
+    worker = _client(app, social_worker.phone)
+    path = f"/counter/helping/{wang.id}/grant"
+    form = {
+        "helper_phone": daughter.phone,
+        "scopes": ["claim"],
+        "ends_on": (clock.today() + timedelta(days=7)).isoformat(),
+        "csrf_token": csrf_token(worker, f"/counter/helping?phone={wang.phone}"),
+    }
+    assert worker.post(path, data=form).status_code == 302
+    (grant,) = helpers.helpers_of(wang)
+    assert grant.witnessed and grant.granted_by == social_worker.id
+    assert helpers.may_act_for(daughter, wang, "claim")
+    form["helper_phone"] = wang.phone
+    refused = worker.post(path, data=form)
+    assert refused.status_code == 422
+    assert 'id="helper_phone-error"' in refused.get_data(as_text=True)
