@@ -23,8 +23,8 @@ from points.errors import InvalidInput, PointsError
 from points.extensions import db
 from points.ledger import services as ledger
 from points.marketplace import services as market
+from points.members import helpers, training
 from points.members import services as members
-from points.members import training
 from points.members.models import Community, Course, Grid, Member
 from points.spaces import attendance
 from points.spaces import services as space_services
@@ -412,6 +412,8 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     _entry("demo.toml", "earning", _earning, [m for m, _ in created], now)
     _entry("demo.toml", "spending", _spending, [m for m, _ in created], now)
     _entry("demo.toml", "booking", _booking, [m for m, _ in created], now)
+    for i, entry in enumerate(data.get("helpers") or []):
+        _entry("demo.toml", f"helpers[{i}]", _helper, now, **entry)
     for i, entry in enumerate(data.get("sessions") or []):
         _entry("demo.toml", f"sessions[{i}]", _session, admins[0], **entry)
     _ticket_people(directory)
@@ -421,6 +423,19 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
         "population": population["members"],
         "transfers": len(earnings),
     }
+
+
+def _helper(now, *, resident, helper, scopes, days) -> None:
+    """A resident names her helper (代办) herself, for `days` from today."""
+    member = _demo_member(resident)
+    helpers.grant_helper(
+        member,
+        helper_phone=helper,
+        scopes=scopes,
+        ends_on=clock.today(now) + timedelta(days=int(days)),
+        granted_by=member,
+        now=now,
+    )
 
 
 def _session(admin: Member, *, course, community, starts_at, place, capacity) -> None:

@@ -14,6 +14,8 @@ from points.extensions import db
 from points.ledger import services as ledger
 from points.ledger.models import Account
 from points.ledger.verify import verify_ledger
+from points.members import helpers
+from points.members import services as members
 from points.members.models import Member
 from points.spaces.models import Booking
 from tests.conftest import app_config
@@ -43,6 +45,11 @@ def test_the_demo_seed_loads_once_with_the_readme_accounts(app):
         assert by_phone["13900000004"].level == "volunteer"
         assert by_phone["13900000005"].level == "resident"
         assert ledger.balance_of(ledger.member_wallet(by_phone["13900000003"].id)).balance == 860
+        # 王阿姨's daughter is her helper (代办), for her points, claims and benefits.
+        wang, daughter = by_phone["13900000004"], members.find_by_phone("13900000011")
+        assert [g.resident_id for g in helpers.helped_by(daughter)] == [wang.id]
+        assert helpers.may_act_for(daughter, wang, "redeem")
+        assert not helpers.may_act_for(daughter, wang, "book")
         query = sa.select(Member.level, sa.func.count()).group_by(Member.level)
         levels = {level: n for level, n in db.session.execute(query)}
         assert sum(levels.values()) >= 300 and all(levels[lv] > 0 for lv in levels)

@@ -178,6 +178,16 @@ class Claim(db.Model):
         sa.UniqueConstraint("activity_id", "member_id", name="uq_claims_activity_member"),
         sa.Index("ix_claims_status_community", "status", "community_id"),
         sa.Index("ix_claims_member_day", "member_id", "occurred_on"),
+        # 代办: claimed by someone else for the member (see points/members/helpers.py).
+        sa.CheckConstraint("acted_by IS NULL OR acted_by <> member_id", name="ck_claims_acted_by"),
+        sa.CheckConstraint(
+            "helper_grant_id IS NULL OR acted_by IS NOT NULL", name="ck_claims_grant_actor"
+        ),
+        sa.ForeignKeyConstraint(
+            ["helper_grant_id", "acted_by", "member_id"],
+            ["helper_grants.id", "helper_grants.helper_id", "helper_grants.resident_id"],
+            name="fk_claims_helper_grant",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,12 +213,19 @@ class Claim(db.Model):
     # An award for work another domain verified names what it pays for ("ticket-report:12"),
     # once: the unique key keeps a second award for the same work out of the database.
     source: Mapped[str | None] = mapped_column(sa.String(60))
+    # 代办: who claimed for the member (None: the member themselves), and under which helper
+    # grant (None with `acted_by` set: a social worker at the counter, 本人到场).
+    acted_by: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", name="fk_claims_acted_by")
+    )
+    helper_grant_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     activity_type: Mapped[ActivityType] = relationship(lazy="joined")
     activity: Mapped[Activity | None] = relationship()
     evidence: Mapped[Evidence | None] = relationship()
     decider: Mapped[Member | None] = relationship(foreign_keys=[decided_by])
+    actor: Mapped[Member | None] = relationship(foreign_keys=[acted_by])
 
     @property
     def quantity(self) -> float:

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from marshmallow import RAISE, Schema, fields, validate
 
 from points.activities.models import CLAIM_STATUSES
+from points.members.schemas import ON_BEHALF_FIELD_DOC, on_behalf_of
 
 
 class _In(Schema):
@@ -77,6 +78,7 @@ class ClaimOut(Schema):
     transfer_id = fields.Integer(allow_none=True)
     reversal_id = fields.Integer(allow_none=True)
     reversal_reason = fields.String()
+    on_behalf = fields.Function(on_behalf_of, allow_none=True, metadata=ON_BEHALF_FIELD_DOC)
 
 
 class ClaimsQuery(_In):

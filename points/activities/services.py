@@ -37,6 +37,7 @@ from points.database import is_id, lock_key, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError, Said
 from points.extensions import db
 from points.ledger import services as ledger
+from points.members import helpers
 from points.members import services as members
 from points.members.models import Member
 from points.notifications import render
@@ -314,10 +315,17 @@ def submit_claim(
     note=None,
     photo=None,
     activity: Activity | None = None,
+    actor: Member | None = None,
+    counter: bool = False,
     now: datetime | None = None,
 ) -> Claim:
-    """A member's claim for work done; `photo` is the token of an uploaded photo."""
+    """A member's claim for work done; `photo` is the token of an uploaded photo.
+
+    `actor` is who sends it when it is not the member (代办: a helper named for `claim`, or
+    with `counter` a social worker with the member there in person): the claim is the
+    member's, records who sent it, and the member is told."""
     now = now or utcnow()
+    on_behalf = helpers.authorise(actor, member, "claim", counter=counter, now=now)
     if member.status != "active":
         raise Forbidden(M.ACCOUNT_NOT_ACTIVE)
     if activity is None:
@@ -351,6 +359,8 @@ def submit_claim(
         evidence_id=evidence.id if evidence else None,
         status="submitted",
         created_at=now,
+        acted_by=on_behalf.actor.id if on_behalf else None,
+        helper_grant_id=on_behalf.grant_id if on_behalf else None,
     )
     try:
         with db.session.begin_nested():
@@ -358,6 +368,16 @@ def submit_claim(
             db.session.flush()
     except IntegrityError:  # the same photo sent with two claims at once
         raise InvalidInput(M.PHOTO_USED, field="photo") from None
+    helpers.tell_acted(
+        member,
+        on_behalf,
+        render.names(
+            f"申报了 {version.name_zh}（{day.isoformat()}）",
+            f"claimed points for {version.name_en} ({day.isoformat()})",
+        ),
+        subject=f"helper-acted:claim:{claim.id}",
+        now=now,
+    )
     return claim
 
 

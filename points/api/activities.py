@@ -28,6 +28,7 @@ from points.activities.schemas import (
 )
 from points.api.access import current_member
 from points.api.blueprint import Blueprint
+from points.api.helpers import ON_BEHALF_OF, acting_member
 from points.api.responses import refuses
 from points.errors import InvalidInput, NotFound
 
@@ -87,11 +88,14 @@ def upload():
 
 @blp.post("/claims")
 @refuses(blp, 403, 409)
+@blp.doc(parameters=[ON_BEHALF_OF])
 @blp.arguments(ClaimRequest)
 @blp.response(201, ClaimOut)
 def submit(body):
-    """Claim points for work done (积分申报); a social worker of your community reviews it."""
-    return claims.submit_claim(current_member(), **body)
+    """Claim points for work done (积分申报); a social worker of your community reviews it.
+    With On-Behalf-Of (代办) the claim is the resident's, sent by you."""
+    member, actor = acting_member("claim")
+    return claims.submit_claim(member, actor=actor, **body)
 
 
 @blp.get("/me/claims")

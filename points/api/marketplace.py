@@ -8,6 +8,7 @@ from flask_login import current_user
 from points import clock
 from points.api.access import current_member
 from points.api.blueprint import Blueprint
+from points.api.helpers import ON_BEHALF_OF, acting_member
 from points.api.responses import refuses, slowed_down
 from points.errors import Forbidden
 from points.extensions import limit_wrong_codes
@@ -79,25 +80,31 @@ IDEMPOTENCY_KEY = {
 
 @blp.post("/redemptions")
 @refuses(blp, 403, 404, 409)
-@blp.doc(parameters=[IDEMPOTENCY_KEY])
+@blp.doc(parameters=[IDEMPOTENCY_KEY, ON_BEHALF_OF])
 @blp.arguments(RedemptionRequest)
 @blp.response(201, RedemptionOut)
 def redeem(body):
     """Redeem: stock is taken and the points held; the answer carries the voucher code.
-    Send `Idempotency-Key` to make a retry safe: the same key and body return this voucher."""
+    Send `Idempotency-Key` to make a retry safe: the same key and body return this voucher.
+    With On-Behalf-Of (代办) the resident's wallet pays and the voucher is theirs."""
+    member, actor = acting_member("redeem")
     return market.redeem(
-        current_member(),
+        member,
         benefit_id=body["benefit_id"],
         quantity=body["quantity"],
         idempotency_key=request.headers.get("Idempotency-Key"),
+        actor=actor,
     )
 
 
 @blp.get("/me/redemptions")
+@refuses(blp, 403, 422)
+@blp.doc(parameters=[ON_BEHALF_OF])
 @blp.response(200, RedemptionOut(many=True))
 def my_redemptions():
-    """My vouchers, newest first."""
-    return market.vouchers_of(current_member())
+    """My vouchers, newest first (with On-Behalf-Of, the resident's I help with `redeem`)."""
+    member, _ = acting_member("redeem")
+    return market.vouchers_of(member)
 
 
 @blp.get("/redemptions/<int:redemption_id>")

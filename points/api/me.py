@@ -5,6 +5,8 @@ from __future__ import annotations
 from points.activities import services as claims
 from points.api.access import current_member
 from points.api.blueprint import Blueprint
+from points.api.helpers import ON_BEHALF_OF, acting_member
+from points.api.responses import refuses
 from points.ledger import services as ledger
 from points.members import services as members
 from points.members.schemas import (
@@ -48,10 +50,13 @@ def progress():
 
 
 @blp.get("/balance")
+@refuses(blp, 403, 422)
+@blp.doc(parameters=[ON_BEHALF_OF])
 @blp.response(200, BalanceOut)
 def balance():
-    """My points and space minutes: balance, held by pending vouchers, available."""
-    member = current_member()
+    """My points and space minutes: balance, held by pending vouchers, available (with
+    On-Behalf-Of, the resident's I help with `balance`)."""
+    member, _ = acting_member("balance")
     out = {}
     for asset in ("points", "space_minutes"):
         b = ledger.balance_of(ledger.member_wallet(member.id, asset))
@@ -60,11 +65,14 @@ def balance():
 
 
 @blp.get("/statement")
+@refuses(blp, 403)
+@blp.doc(parameters=[ON_BEHALF_OF])
 @blp.arguments(StatementQuery, location="query")
 @blp.response(200, StatementOut)
 def statement(query):
-    """My movements, newest first; pass next_cursor back as cursor for the next page."""
-    member = current_member()
+    """My movements, newest first; pass next_cursor back as cursor for the next page (with
+    On-Behalf-Of, the resident's I help with `balance`)."""
+    member, _ = acting_member("balance")
     page = ledger.statement(
         ledger.member_wallet(member.id, query["asset"]),
         cursor=query["cursor"],

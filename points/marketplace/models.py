@@ -144,6 +144,18 @@ class Redemption(db.Model):
         sa.Index("ix_redemptions_provider_status", "provider_id", "status"),
         sa.Index("ix_redemptions_member_benefit", "member_id", "benefit_id", "created_at"),
         sa.Index("ix_redemptions_status_expiry", "status", "expires_at"),
+        # 代办: redeemed by someone else for the member (see points/members/helpers.py).
+        sa.CheckConstraint(
+            "acted_by IS NULL OR acted_by <> member_id", name="ck_redemptions_acted_by"
+        ),
+        sa.CheckConstraint(
+            "helper_grant_id IS NULL OR acted_by IS NOT NULL", name="ck_redemptions_grant_actor"
+        ),
+        sa.ForeignKeyConstraint(
+            ["helper_grant_id", "acted_by", "member_id"],
+            ["helper_grants.id", "helper_grants.helper_id", "helper_grants.resident_id"],
+            name="fk_redemptions_helper_grant",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -164,11 +176,18 @@ class Redemption(db.Model):
     transfer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
     # Space-use rights: the transfer that credited the host's space minutes.
     grant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("transfers.id"))
+    # 代办: who redeemed it for the member (None: the member themselves), and under which
+    # helper grant (None with `acted_by` set: a social worker at the counter, 本人到场).
+    acted_by: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", name="fk_redemptions_acted_by")
+    )
+    helper_grant_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     benefit: Mapped[Benefit] = relationship(lazy="joined")
     provider: Mapped[Provider] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     confirmer: Mapped[Member | None] = relationship(foreign_keys=[confirmed_by])
+    actor: Mapped[Member | None] = relationship(foreign_keys=[acted_by])
 
     def status_at(self, now: datetime) -> str:
         """The status people are shown: a held voucher past its expiry is expired, even

@@ -6,6 +6,7 @@ from flask_babel import get_locale
 from marshmallow import RAISE, Schema, fields, validate
 
 from points.marketplace.services import masked_name, undo_until
+from points.members.schemas import ON_BEHALF_FIELD_DOC, on_behalf_of
 
 
 class _In(Schema):
@@ -95,11 +96,15 @@ class RedemptionOut(Schema):
     expires_at = fields.DateTime()
     confirmed_at = fields.DateTime(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
+    on_behalf = fields.Function(on_behalf_of, allow_none=True, metadata=ON_BEHALF_FIELD_DOC)
 
 
 class CounterRedemptionOut(RedemptionOut):
     """What the merchant sees: no phone number, a masked name, and the code masked while
-    the voucher can still be used (ABC-***-***)."""
+    the voucher can still be used (ABC-***-***); not who redeemed it for the member."""
+
+    class Meta:
+        exclude = ("on_behalf",)
 
     code = fields.Function(
         lambda r: r.counter_code.replace("-", ""),

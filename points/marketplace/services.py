@@ -40,6 +40,7 @@ from points.marketplace.models import (
     Provider,
     Redemption,
 )
+from points.members import helpers
 from points.members.models import LEVELS, Community, Member
 from points.notifications import render
 from points.notifications import services as notifications
@@ -433,13 +434,21 @@ def redeem(
     benefit_id,
     quantity=1,
     idempotency_key=None,
+    actor: Member | None = None,
+    counter: bool = False,
     now: datetime | None = None,
 ) -> Redemption:
     """Take stock and hold the points; the member gets a voucher with a short code.
 
+    `actor` is who presses Redeem when it is not the member (代办: a helper the member named
+    for `redeem`, or with `counter` a social worker with the member there in person): the
+    member's wallet pays, the voucher is the member's, the hold and the voucher say who
+    acted, and the member is told.
+
     The same idempotency key with the same request returns the first voucher; with a
     different request it is a conflict naming the fields that differ."""
     now = now or utcnow()
+    on_behalf = helpers.authorise(actor, member, "redeem", counter=counter, now=now)
     key = _key(idempotency_key)
     if key is not None:
         lock_key(db.session, f"redemption:{member.id}:{key}")
@@ -490,7 +499,7 @@ def redeem(
         amount=points,
         kind="redeem",
         expires_at=expires_at,
-        actor_id=member.id,
+        actor_id=on_behalf.actor.id if on_behalf else member.id,
         memo=f"兑换 {benefit.title_zh} ×{quantity}",
         now=now,
     )
@@ -506,9 +515,21 @@ def redeem(
         idempotency_key=key,
         created_at=now,
         expires_at=expires_at,
+        acted_by=on_behalf.actor.id if on_behalf else None,
+        helper_grant_id=on_behalf.grant_id if on_behalf else None,
     )
     db.session.add(redemption)
     db.session.flush()
+    helpers.tell_acted(
+        member,
+        on_behalf,
+        render.names(
+            f"兑换了 {benefit.title_zh} ×{quantity}（{points} 积分）",
+            f"redeemed {benefit.title_en} ×{quantity} ({points} points)",
+        ),
+        subject=f"helper-acted:{_subject(redemption)}",
+        now=now,
+    )
     if benefit.category == "space_use" and current_app.config["SPACE_RIGHTS_CONFIRM"] == "instant":
         _confirm(redemption, actor_id=None, now=now)
     return redemption

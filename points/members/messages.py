@@ -534,3 +534,102 @@ ASSESSMENT_PUBLISHED = Kind(
     labels={"colour": "colour"},
     sms=("quarter", "colour"),
 )
+
+# ---------------------------------------------------------------------------- helpers (代办)
+
+HELPER_UNKNOWN_PHONE = Text(
+    "helpers.unknown_phone",
+    "no member has this mobile number: the helper signs up first",
+    N_("Nobody has an account with this mobile number. Ask your helper to sign up first."),
+)
+HELPER_SELF = Text(
+    "helpers.self",
+    "you cannot name yourself as your helper",
+    N_("This is your own number. Enter your helper's mobile number."),
+)
+HELPER_NOT_ACTIVE = Text(
+    "helpers.not_active",
+    "this member's account is not active",
+    N_("This member's account is closed, so they cannot help anyone for now."),
+)
+HELPER_SCOPES_NEEDED = Text(
+    "helpers.scopes_needed",
+    "choose at least one of {values}",
+    N_("Tick at least one thing your helper may do for you."),
+)
+HELPER_END_NEEDED = Text(
+    "helpers.end_needed",
+    "must be a date (YYYY-MM-DD)",
+    N_("Enter the last day your helper may act for you, like 2027-06-30."),
+)
+HELPER_END_PAST = Text(
+    "helpers.end_past",
+    "must be today or later",
+    N_("The last day cannot be in the past."),
+)
+HELPER_END_TOO_FAR = Text(
+    "helpers.end_too_far",
+    "must be within {days} days from today",
+    N_("Name a last day within %(days)s days from today; you can name the helper again then."),
+)
+HELPER_GRANTER = Text(
+    "helpers.granter",
+    "only the resident, or a social worker of their community who witnessed their consent "
+    "in person, names a helper",
+    N_(
+        "Only the resident names a helper, or a social worker of their community who heard "
+        "them agree in person."
+    ),
+)
+NO_SUCH_GRANT = Text(
+    "helpers.no_such_grant", "no such helper grant", N_("That helper was not found.")
+)
+HELPER_NOT_GRANTED = Text(
+    "helpers.not_granted",
+    "{name} has not named you their helper for {scope}, or it has ended",
+    N_("%(name)s has not asked you to do this for them, or your help has ended."),
+)
+HELPER_ALREADY_WITHDRAWN = Text(
+    "helpers.already_withdrawn",
+    "this helper grant was withdrawn already",
+    N_("This helper was already withdrawn."),
+)
+COUNTER_NOT_STAFF = Text(
+    "helpers.counter_not_staff",
+    "only a social worker of the resident's community acts for them at the counter",
+    N_("Only a social worker of the resident's community can act for them at the counter."),
+)
+
+# What a resident hears about their helpers (always by SMS too: nobody acts for a resident
+# without the resident's own phone being told).
+
+HELPER_GRANTED = Kind(
+    "helpers.granted",
+    N_("Helpers named (代办)"),
+    N_("%(helper)s is now your helper"),
+    N_(
+        "%(helper)s may act for you until %(ends_on)s: %(scopes)s. You can withdraw this at "
+        "any time on My helpers."
+    ),
+    link=("helping.mine", {}),
+    sms=("helper", "ends_on"),
+    required=("sms",),
+)
+HELPER_WITHDRAWN = Kind(
+    "helpers.withdrawn",
+    N_("Helpers withdrawn"),
+    N_("%(helper)s no longer acts for you"),
+    N_("%(helper)s can no longer act for you, from %(time)s."),
+    link=("helping.mine", {}),
+    sms=("helper",),
+    required=("sms",),
+)
+HELPER_ACTED = Kind(
+    "helpers.acted",
+    N_("Things done for you by a helper (代办)"),
+    N_("%(actor)s did something for you"),
+    N_("%(actor)s, acting for you, %(what)s at %(time)s."),
+    link=("activities.statement", {}),
+    sms=("actor", "what"),
+    required=("sms",),
+)

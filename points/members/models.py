@@ -19,7 +19,7 @@ it. A member who signed up by code has no password (`password_hash` is empty).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -476,3 +476,67 @@ class Attendance(db.Model):
     recorded_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
 
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
+
+
+HELPER_SCOPES = ("balance", "claim", "redeem", "book")
+
+
+class HelperGrant(db.Model):
+    """代办: a resident names a helper (another member, a family member mostly) who may act
+    for them in the chosen scopes until `ends_on` (the last day, in the community's dates).
+
+    Granted by the resident, or by a social worker who witnessed the resident's consent in
+    person (`witnessed`, the social worker in `granted_by`). Withdrawn at any time by the
+    resident or a social worker (`withdrawn_at`, `withdrawn_by`); a withdrawn grant is kept.
+    One grant not withdrawn per (resident, helper): a partial unique index. Rows acting under
+    a grant (claims, redemptions) point at it with (grant, helper, resident) together, so
+    the database refuses a row whose helper or resident is not the grant's."""
+
+    __tablename__ = "helper_grants"
+    __table_args__ = (
+        sa.CheckConstraint("resident_id <> helper_id", name="ck_helper_grants_not_self"),
+        sa.CheckConstraint(
+            "may_balance OR may_claim OR may_redeem OR may_book", name="ck_helper_grants_scope"
+        ),
+        sa.CheckConstraint(
+            "witnessed = (granted_by <> resident_id)", name="ck_helper_grants_witnessed"
+        ),
+        sa.CheckConstraint(
+            "(withdrawn_at IS NULL) = (withdrawn_by IS NULL)", name="ck_helper_grants_withdrawn"
+        ),
+        sa.UniqueConstraint("id", "helper_id", "resident_id", name="uq_helper_grants_parties"),
+        sa.Index(
+            "uq_helper_grants_active",
+            "resident_id",
+            "helper_id",
+            unique=True,
+            sqlite_where=sa.text("withdrawn_at IS NULL"),
+            postgresql_where=sa.text("withdrawn_at IS NULL"),
+        ),
+        sa.Index("ix_helper_grants_helper", "helper_id", "withdrawn_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    helper_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    may_balance: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    may_claim: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    may_redeem: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    may_book: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    granted_by: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    witnessed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+
+    resident: Mapped[Member] = relationship(foreign_keys=[resident_id])
+    helper: Mapped[Member] = relationship(foreign_keys=[helper_id])
+    granter: Mapped[Member] = relationship(foreign_keys=[granted_by])
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        return tuple(s for s in HELPER_SCOPES if getattr(self, f"may_{s}"))
+
+    def allows(self, scope: str) -> bool:
+        return scope in HELPER_SCOPES and bool(getattr(self, f"may_{scope}"))

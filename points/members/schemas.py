@@ -572,3 +572,76 @@ class MemberRecordOut(Schema):
     progress = fields.Nested(ProgressOut)
     history = fields.List(fields.Nested(LevelChangeOut))
     skills = fields.List(fields.Nested(SkillOut))
+
+
+# ---------------------------------------------------------------------------- helpers (代办)
+
+
+class OnBehalfOut(Schema):
+    """Who did this for the member (代办): a helper, or a social worker at the counter."""
+
+    id = fields.Integer(attribute="acted_by")
+    name = fields.Function(lambda row: row.actor.name)
+    at_counter = fields.Function(
+        lambda row: row.helper_grant_id is None,
+        metadata={"description": "a social worker at the counter, the member there in person"},
+    )
+
+
+def on_behalf_of(row):
+    """A claim's or voucher's OnBehalfOut, or None when the member did it themselves."""
+    return OnBehalfOut().dump(row) if row.acted_by else None
+
+
+ON_BEHALF_FIELD_DOC = {
+    "type": "object",
+    "nullable": True,
+    "description": "who did this for the member (代办); null when they did it themselves",
+    "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "at_counter": {"type": "boolean"},
+    },
+}
+
+
+class GrantPersonOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class HelperGrantOut(Schema):
+    id = fields.Integer()
+    resident = fields.Nested(GrantPersonOut)
+    helper = fields.Nested(GrantPersonOut)
+    scopes = fields.List(fields.String(metadata={"enum": ["balance", "claim", "redeem", "book"]}))
+    ends_on = fields.Date(metadata={"description": "the last day the helper may act"})
+    witnessed = fields.Boolean(
+        metadata={"description": "recorded by a social worker who witnessed consent in person"}
+    )
+    granted_by = fields.Integer()
+    created_at = fields.DateTime()
+    withdrawn_at = fields.DateTime(allow_none=True)
+    withdrawn_by = fields.Integer(allow_none=True)
+
+
+class HelperGrantsOut(Schema):
+    mine = fields.List(
+        fields.Nested(HelperGrantOut), metadata={"description": "my helpers (as resident)"}
+    )
+    helping = fields.List(
+        fields.Nested(HelperGrantOut), metadata={"description": "the people I help"}
+    )
+
+
+class HelperGrantRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    helper_phone = fields.String(required=True, metadata={"example": "13900000011"})
+    scopes = fields.List(
+        fields.String(validate=validate.OneOf(["balance", "claim", "redeem", "book"])),
+        required=True,
+        validate=validate.Length(1, 4),
+    )
+    ends_on = fields.Date(required=True, metadata={"example": "2027-06-30"})

@@ -13,6 +13,7 @@ def register_web(app: Flask) -> None:
         courses,
         earning,
         elder,
+        helping,
         home,
         hosting,
         inbox,
@@ -29,7 +30,7 @@ def register_web(app: Flask) -> None:
     )
 
     pages = (home, auth, profile, staff, hosting, assessments, training, courses, earning, market)
-    pages += (spaces, inbox, outbox, tickets)
+    pages += (spaces, inbox, outbox, tickets, helping)
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)

@@ -193,6 +193,7 @@ def statement():
         "activities/statement.html",
         page=page,
         behind=behind,
+        vouchers=market.vouchers_by_transfer(i.transfer_id for i in page.items),
         spendable=market.spendable(current_user),
         # Holds read as lines above the newest movement, on the first page only.
         held=[] if request.args.get("cursor") else wallet_lines.held_lines(current_user),

@@ -19,7 +19,7 @@ from points import clock
 from points.activities import services as claims
 from points.ledger import services as ledger
 from points.marketplace import services as market
-from points.members import applications, quarterly, training
+from points.members import applications, helpers, quarterly, training
 from points.members import services as members
 from points.members.models import Member
 from points.notifications import render as notice
@@ -59,6 +59,7 @@ def index():
         compare_words=compare_words,
         use_words=use_words,
         part_name=part_name,
+        helping=helpers.helped_by(member),
     )
     if counter or staff:
         # Staff homes show staff things; their own points (when they have any) are a link.

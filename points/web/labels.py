@@ -67,6 +67,13 @@ FINDING_NAMES = {
     "rating": _l("Participants' rating (1–5)"),
     "complaints": _l("Upheld complaints"),
 }
+# 代办: what a helper may do for a resident (points.members.models.HELPER_SCOPES).
+HELPER_SCOPE_NAMES = {
+    "balance": _l("Check points and the statement"),
+    "claim": _l("Claim points"),
+    "redeem": _l("Redeem benefits"),
+    "book": _l("Book space"),
+}
 CLAIM_STATUS_NAMES = {
     "submitted": _l("Waiting for review"),
     "approved": _l("Approved"),
@@ -262,6 +269,7 @@ def register(app) -> None:
             "COLOUR_NAMES": COLOUR_NAMES,
             "FINDING_NAMES": FINDING_NAMES,
             "CLAIM_STATUS_NAMES": CLAIM_STATUS_NAMES,
+            "HELPER_SCOPE_NAMES": HELPER_SCOPE_NAMES,
             "UNIT_NAMES": UNIT_NAMES,
             "KIND_NAMES": KIND_NAMES,
             "SERVICE_TIER_NAMES": SERVICE_TIER_NAMES,

@@ -8,7 +8,7 @@ check costs the same at a million bookings as at ten thousand. PostgreSQL keeps 
 exclusion constraint (a GiST index is already logarithmic) and gains the CHECK.
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-02 01:20:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0026'
-down_revision = '0024'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
