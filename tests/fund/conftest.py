@@ -9,6 +9,7 @@ import pytest
 
 from points.extensions import db
 from points.fund import services as fund
+from tests.ledger.conftest import unguarded  # noqa: F401 (a fixture the money tests use)
 
 # A fixed afternoon in the community's zone: 2026-11-20 15:00 Shanghai.
 SHANGHAI = timezone(timedelta(hours=8))

@@ -13,7 +13,7 @@ from points.fund import services as fund
 from points.ledger import services as ledger
 from points.ledger.verify import verify_ledger
 from tests.fund.conftest import fee
-from tests.ledger.conftest import raw, unguarded  # noqa: F401 (fixture)
+from tests.ledger.conftest import raw
 
 
 @pytest.fixture
