@@ -12,6 +12,7 @@ def register_web(app: Flask) -> None:
         auth,
         courses,
         earning,
+        fund,
         home,
         hosting,
         inbox,
@@ -27,7 +28,7 @@ def register_web(app: Flask) -> None:
     )
 
     pages = (home, auth, profile, staff, hosting, assessments, training, courses, earning, market)
-    pages += (spaces, inbox, outbox, tickets)
+    pages += (spaces, inbox, outbox, tickets, fund)
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)

@@ -85,15 +85,17 @@ def fee(
 
 
 def seed_fund(people, fen: int, *, key: str = "seed-sponsor"):
-    """Put `fen` into the fund: a sponsorship the office (a social worker) took in, at 100 %."""
-    fund.set_rate(
-        people.admin,
-        people.community.id,
-        basis="sponsorship",
-        rate_bp=10000,
-        starts_on="2026-11-01",
-        now=local(date(2026, 11, 1)),
-    )
+    """Put `fen` into the fund: a sponsorship the office (a social worker) took in, at 100 %
+    (or at the sponsorship rate already set)."""
+    if fund.rate_in_force(people.community.id, "sponsorship", date(2026, 11, 2)) is None:
+        fund.set_rate(
+            people.admin,
+            people.community.id,
+            basis="sponsorship",
+            rate_bp=10000,
+            starts_on="2026-11-01",
+            now=local(date(2026, 11, 1)),
+        )
     entry = fund.record_income(
         people.sw1,
         community_id=people.community.id,
