@@ -96,6 +96,7 @@ def register_api(app: Flask, api: Api) -> None:
         activities,
         assessments,
         auth,
+        fund,
         marketplace,
         me,
         members,
@@ -125,6 +126,7 @@ def register_api(app: Flask, api: Api) -> None:
         members,
         notifications,
         tickets,
+        fund,
     )
     for module in modules:
         csrf.exempt(module.blp)
