@@ -15,11 +15,11 @@ from points.fund import transparency
 from points.fund.schemas import (
     DeclareRequest,
     GrantOut,
+    GrantReasonRequest,
     GrantRequest,
     IncomeOut,
     IncomeRequest,
     PaymentOut,
-    GrantReasonRequest,
     SettlementOut,
     SettlementQuery,
     TransparencyOut,
