@@ -41,12 +41,12 @@ TIER_FOR_SOURCE = Text(
 RATE_BP = Text(
     "fund.rate_bp",
     "must be a whole number of basis points from 0 to 10000",
-    N_("Enter a share from 0%% to 100%%, with at most two decimals."),
+    N_("Enter a share from 0 to 100 per cent, with at most two decimals."),
 )
 PERCENT = Text(
     "fund.percent",
     "must be a percentage from 0 to 100 with at most two decimals",
-    N_("Enter a share from 0%% to 100%%, with at most two decimals."),
+    N_("Enter a share from 0 to 100 per cent, with at most two decimals."),
 )
 RATE_START_PAST = Text(
     "fund.rate_start_past",

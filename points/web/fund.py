@@ -509,7 +509,7 @@ def grant_action(grant_id: int, action: str):
 
 class RateForm(FlaskForm):
     basis = SelectField(_l("For"), choices=_choices(BASIS_NAMES))
-    percent = StringField(_l("Share to the fund, in % (e.g. 20)"))
+    percent = StringField(_l("Share to the fund, in per cent (e.g. 20)"))
     starts_on = DateField(_l("Applies to money paid from"))
 
 
