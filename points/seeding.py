@@ -471,8 +471,8 @@ def _fund(now) -> dict[str, int]:
         days = [first + timedelta(days=d) for d in (2, 9, 16, 23)]
         for i, day in enumerate(d for d in days if d <= today):
             for collector, tier, amount, what in (
-                (host, "low_fee", 30000, "青年夜校·书法（低偿）"),
-                (host2, "market", 50000, "瑜伽课（市场）"),
+                (host, "low_fee", 30000, "瑜伽课（低偿）"),
+                (host2, "market", 50000, "书法课（市场）"),
             ):
                 entries.append(
                     (
@@ -575,7 +575,7 @@ def _fund(now) -> dict[str, int]:
         now=asked,
     )
     rejected = fund.request_grant(
-        host2, purpose="瑜伽垫 20 张", project="女性工坊", amount_fen=80000, now=asked
+        host2, purpose="书法课笔墨纸砚", project="青年夜校", amount_fen=80000, now=asked
     )
     for grant in (paid,):
         fund.approve_grant(worker, grant.id, now=asked + timedelta(hours=3))
