@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from points import clock
-from points.database import lock_key, lock_row, utcnow
+from points.database import MAX_ID, lock_key, lock_row, utcnow
 from points.errors import Conflict, Forbidden, IdempotencyConflict, InvalidInput, NotFound
 from points.extensions import db
 from points.fund import messages as M
@@ -143,12 +143,19 @@ def month_range(month: str) -> tuple[date, date]:
     return first, after
 
 
+def _row_id(value) -> int | None:
+    """An id as a row could have it (a whole number that fits the id column), else None."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        return None
+    return value
+
+
 # ---------------------------------------------------------------------------- who
 
 
 def get_community(community_id) -> Community:
     found = None
-    if isinstance(community_id, int) and not isinstance(community_id, bool):
+    if _row_id(community_id) is not None:
         found = db.session.get(Community, community_id)
     if found is None:
         raise NotFound(M.NO_SUCH_COMMUNITY, field="community")
@@ -347,7 +354,7 @@ _spaces = sa.table("spaces", sa.column("id", sa.Integer), sa.column("community_i
 
 def _market_booking(booking_id, community_id: int) -> int:
     """A 市场 booking of the community (spaces imports this domain, not the reverse)."""
-    if isinstance(booking_id, bool) or not isinstance(booking_id, int):
+    if _row_id(booking_id) is None:
         raise InvalidInput(M.NO_SUCH_BOOKING, field="booking_id")
     row = db.session.execute(
         sa.select(_bookings.c.tier, _spaces.c.community_id)
@@ -398,7 +405,7 @@ def record_income(
     else:
         tier = None
     amount_fen = fen(amount_fen)
-    collector = db.session.get(Member, collector_id) if isinstance(collector_id, int) else None
+    collector = db.session.get(Member, collector_id) if _row_id(collector_id) else None
     if collector is None or not may_record_income(collector, community.id):
         raise InvalidInput(M.NOT_A_COLLECTOR, field="collector_id")
     if not is_staff_of(actor, community.id) and collector.id != actor.id:
@@ -477,7 +484,7 @@ def record_income(
 
 
 def get_income(entry_id) -> IncomeEntry:
-    found = db.session.get(IncomeEntry, entry_id) if isinstance(entry_id, int) else None
+    found = db.session.get(IncomeEntry, entry_id) if _row_id(entry_id) else None
     if found is None:
         raise NotFound(M.NO_SUCH_ENTRY, field="entry")
     return found
@@ -628,7 +635,7 @@ def declare_payment(
 
 
 def get_payment(payment_id) -> SettlementPayment:
-    found = db.session.get(SettlementPayment, payment_id) if isinstance(payment_id, int) else None
+    found = db.session.get(SettlementPayment, payment_id) if _row_id(payment_id) else None
     if found is None:
         raise NotFound(M.NO_SUCH_PAYMENT, field="payment")
     return found
@@ -682,7 +689,7 @@ def public_days() -> int:
 
 def get_grant(grant_id) -> Grant:
     found = None
-    if isinstance(grant_id, int) and not isinstance(grant_id, bool):
+    if _row_id(grant_id) is not None:
         found = db.session.get(Grant, grant_id)
     if found is None:
         raise NotFound(M.NO_SUCH_GRANT, field="grant")

@@ -65,6 +65,8 @@ KNOWN = {
     "ticket_id": 1,
     "photo_id": 1,
     "community_id": 1,
+    "grant_id": 1,
+    "payment_id": 1,
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.
