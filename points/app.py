@@ -77,6 +77,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     from points.activities import reconcile as claims_reconcile
     from points.activities import services as activities
+    from points.fund import reconcile as fund_reconcile
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
     from points.marketplace import reconcile as vouchers_reconcile
     from points.notifications import models as _notifications_models  # noqa: F401 (tables)
@@ -94,6 +95,7 @@ def register_extensions(app: Flask) -> None:
     claims_reconcile.register()
     vouchers_reconcile.register()
     bookings_reconcile.register()
+    fund_reconcile.register()
     # What losing a level or active status does to bookings (exit, suspension, demotion).
     standing.register()
     if app.config["REDIS_URL"]:

@@ -40,6 +40,7 @@ def verify_command():
     report = verify_ledger()
     db.session.rollback()
     click.echo(report.anchor_line())
+    click.echo(report.assets_line())
     click.echo(report.summary())
     for fault in report.faults:
         click.echo(f"FAULT: {fault}", err=True)

@@ -178,6 +178,9 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         "BOOKING_MAX_ADVANCE_DAYS": int(os.environ.get("BOOKING_MAX_ADVANCE_DAYS", "60")),
         "BOOKING_REFUND_HOURS": int(os.environ.get("BOOKING_REFUND_HOURS", "24")),
         "BOOKING_LATE_REFUND_PERCENT": int(os.environ.get("BOOKING_LATE_REFUND_PERCENT", "50")),
+        # Grants above this many fen are shown publicly for FUND_PUBLIC_DAYS before paying.
+        "FUND_PUBLIC_THRESHOLD_FEN": int(os.environ.get("FUND_PUBLIC_THRESHOLD_FEN", "200000")),
+        "FUND_PUBLIC_DAYS": int(os.environ.get("FUND_PUBLIC_DAYS", "5")),
         # Hours one host may book per local week across all spaces (0: no quota).
         "BOOKING_WEEKLY_QUOTA_HOURS": int(os.environ.get("BOOKING_WEEKLY_QUOTA_HOURS", "12")),
         # Check-in opens this long before the start; a booking not checked in this long

@@ -21,6 +21,7 @@ from points.activities import services as activity_claims
 from points.database import utcnow
 from points.errors import InvalidInput, PointsError
 from points.extensions import db
+from points.fund import services as fund
 from points.ledger import services as ledger
 from points.marketplace import services as market
 from points.members import helpers, training
@@ -418,6 +419,7 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
         _entry("demo.toml", f"sessions[{i}]", _session, admins[0], **entry)
     _ticket_people(directory)
     _entry("demo.toml", "tickets", _tickets, [m for m, _ in created], now)
+    _entry("demo.toml", "fund", _fund, now)
     return {
         "accounts": len(created),
         "population": population["members"],
@@ -436,6 +438,182 @@ def _helper(now, *, resident, helper, scopes, days) -> None:
         granted_by=member,
         now=now,
     )
+
+
+# 反哺 rates in basis points, from the first of the month two months back; 市场 was lowered
+# from 25 % to 20 % at the start of last month.
+FUND_RATES = (
+    ("low_fee", 1000, -2),
+    ("market", 2500, -2),
+    ("sponsorship", 3000, -2),
+    ("market", 2000, -1),
+)
+
+
+def _fund(now) -> dict[str, int]:
+    """Three months of money in 云溪社区, the pilot scaled down: the two demo hosts' fees
+    (低偿 and 市场) and market rent, a partner unit's sponsorship taken in by the office, the
+    rates (one changed), a month settled and one outstanding, and grants in every state.
+    The two months before this one bring in ¥12,000, of which ¥2,700 returns to the fund
+    (the pilot's ¥60,000 and ¥13,000 at one fifth); the fund holds ¥2,220 after a ¥360 grant,
+    ¥2,100 of it set aside for a grant in its public window."""
+    host, host2 = members.find_by_phone("13900000003"), members.find_by_phone("13900000007")
+    worker, admin = members.find_by_phone("13900000001"), members.find_by_phone("13900000006")
+    if None in (host, host2, worker, admin) or host.level != "host" or host2.level != "host":
+        return {}
+    community_id = host.community_id
+    zone = clock.zone()
+    today = now.astimezone(zone).date()
+    firsts = {0: today.replace(day=1)}
+    for back in (1, 2):
+        firsts[-back] = (firsts[1 - back] - timedelta(days=1)).replace(day=1)
+
+    def at(day, hour=20):
+        return min(datetime.combine(day, time(hour), tzinfo=zone), now)
+
+    for basis, bp, month in FUND_RATES:
+        fund.set_rate(
+            admin,
+            community_id,
+            basis=basis,
+            rate_bp=bp,
+            starts_on=firsts[month],
+            now=at(firsts[month], 0),
+        )
+    sponsor = next((p for p in market.providers() if p.kind == "partner"), None)
+    entries = []
+    for month in (-2, -1):
+        first = firsts[month]
+        days = [first + timedelta(days=d) for d in (2, 9, 16, 23)]
+        for i, day in enumerate(d for d in days if d <= today):
+            for collector, tier, amount, what in (
+                (host, "low_fee", 30000, "瑜伽课（低偿）"),
+                (host2, "market", 50000, "书法课（市场）"),
+            ):
+                entries.append(
+                    (
+                        day,
+                        collector,
+                        dict(
+                            source="session_fee",
+                            tier=tier,
+                            amount_fen=amount,
+                            payer_kind="resident",
+                            payer_name=f"{what}学员",
+                            method="transfer" if i % 2 else "cash",
+                            subject=what,
+                            idempotency_key=f"seed:fee:{collector.id}:{day}",
+                        ),
+                    )
+                )
+        rent_day = first + timedelta(days=12)
+        if rent_day <= today:
+            entries.append(
+                (
+                    rent_day,
+                    host2,
+                    dict(
+                        source="market_rent",
+                        tier="market",
+                        amount_fen=80000,
+                        payer_kind="unit",
+                        payer_name="周末市集活动方",
+                        method="transfer",
+                        reference=f"RENT-{rent_day:%Y%m}",
+                        idempotency_key=f"seed:rent:{rent_day}",
+                    ),
+                )
+            )
+    if sponsor is not None:
+        entries.append(
+            (
+                firsts[-2] + timedelta(days=5),
+                worker,
+                dict(
+                    source="sponsorship",
+                    amount_fen=400000,
+                    payer_kind="unit",
+                    payer_name=sponsor.name_zh,
+                    method="transfer",
+                    reference="共建-2026-01",
+                    idempotency_key="seed:sponsorship:1",
+                ),
+            )
+        )
+    for day, collector, values in sorted(entries, key=lambda e: e[0]):
+        fund.record_income(
+            collector,
+            community_id=community_id,
+            collector_id=collector.id,
+            paid_on=day,
+            now=at(day),
+            **values,
+        )
+    # Two months ago settled by both hosts; last month handed over by 陈 and confirmed, by 张
+    # declared and not yet confirmed; this month still open.
+    settle_at = at(firsts[-1] + timedelta(days=3), 10)
+    for collector, month, confirm in (
+        (host, -2, True),
+        (host2, -2, True),
+        (host2, -1, True),
+        (host, -1, False),
+    ):
+        label = f"{firsts[month]:%Y-%m}"
+        owed = fund.settlement(community_id, collector.id, label).outstanding
+        if owed <= 0:
+            continue
+        when = settle_at if month == -2 else at(firsts[-1] + timedelta(days=27), 10)
+        payment = fund.declare_payment(
+            collector,
+            month=label,
+            amount_fen=owed,
+            method="transfer",
+            reference=f"WX-{label}",
+            now=when,
+        )
+        if confirm:
+            fund.confirm_payment(worker, payment.id, now=when + timedelta(hours=2))
+
+    def receipt(shade: int) -> int:
+        from PIL import Image
+
+        out = io.BytesIO()
+        Image.new("RGB", (96, 64), (240, 240 - shade, 220)).save(out, format="PNG")
+        return activity_claims.save_evidence(worker, out.getvalue()).id
+
+    asked = at(firsts[-1] + timedelta(days=8), 10)
+    paid = fund.request_grant(
+        host,
+        purpose="楼道声控灯更换 12 盏",
+        project="云溪楼道微更新",
+        amount_fen=36000,
+        receipt_evidence_id=receipt(10),
+        now=asked,
+    )
+    rejected = fund.request_grant(
+        host2, purpose="书法课笔墨纸砚", project="青年夜校", amount_fen=80000, now=asked
+    )
+    for grant in (paid,):
+        fund.approve_grant(worker, grant.id, now=asked + timedelta(hours=3))
+        fund.approve_grant(admin, grant.id, now=asked + timedelta(hours=5))
+        fund.pay_grant(worker, grant.id, now=asked + timedelta(days=1))
+    fund.reject_grant(
+        worker,
+        rejected.id,
+        reason="属项目自身经营支出，不属社区治理项目",
+        now=asked + timedelta(hours=4),
+    )
+    recent = max(now - timedelta(days=1), asked + timedelta(days=2))
+    public = fund.request_grant(
+        host, purpose="童享花园护栏与雨水收集桶", project="童享花园", amount_fen=210000, now=recent
+    )
+    fund.approve_grant(worker, public.id, now=recent + timedelta(minutes=30))
+    fund.approve_grant(admin, public.id, now=recent + timedelta(hours=1))
+    waiting = fund.request_grant(
+        host2, purpose="议事厅桌椅维修", project="居民议事会", amount_fen=45000, now=now
+    )
+    fund.approve_grant(worker, waiting.id, now=now)
+    return {"income": len(entries)}
 
 
 def _session(admin: Member, *, course, community, starts_at, place, capacity) -> None:

@@ -194,7 +194,7 @@ def _hold_of(table: str, row_id: int, column: str = "hold_id") -> int:
 def test_a_clean_database_with_activity_from_every_domain_passes(world):
     report = verify_ledger()
     assert report.faults == []
-    assert report.domains == {"claims": 4, "vouchers": 5, "bookings": 7}
+    assert report.domains == {"claims": 4, "vouchers": 5, "bookings": 7, "fund entries": 0}
     booking = db.session.get(Booking, world.bookings["changed"])
     assert booking.revision == 1  # the refund of revision 0 was checked too
     minutes = db.session.get(Booking, world.bookings["minutes"])
@@ -380,5 +380,5 @@ def test_the_verify_command_names_the_row(app, world):
     _raw("UPDATE claims SET points = 1 WHERE id = :id", id=claim)
     result = app.test_cli_runner().invoke(args=["ledger", "verify"])
     assert result.exit_code == 1
-    assert ", 4 claims, 5 vouchers, 7 bookings: 1 fault(s)" in result.output
+    assert ", 4 claims, 5 vouchers, 7 bookings, 0 fund entries: 1 fault(s)" in result.output
     assert f"FAULT: claim {claim}: approved for 1 points" in result.output

@@ -96,6 +96,7 @@ def register_api(app: Flask, api: Api) -> None:
         activities,
         assessments,
         auth,
+        fund,
         helpers,
         marketplace,
         me,
@@ -127,6 +128,7 @@ def register_api(app: Flask, api: Api) -> None:
         notifications,
         tickets,
         helpers,
+        fund,
     )
     for module in modules:
         csrf.exempt(module.blp)

@@ -32,6 +32,7 @@ PUBLIC = frozenset(
         "members_api.notices",
         "tickets_api.board",
         "tickets_api.photo",
+        "fund_api.public_fund",
     }
 )
 

@@ -111,6 +111,16 @@ INSUFFICIENT_IN_ACCOUNT = Text(
     "only {have} {asset} available in account {account}, {need} needed",
     N_("Account %(account)s does not have enough: %(have)s available, %(need)s needed."),
 )
+INSUFFICIENT_MONEY = Text(
+    "ledger.insufficient_money",
+    "only {have} fen available, {need} needed",
+    N_("Not enough money in this account: %(have)s fen available, %(need)s needed."),
+)
+MONEY_MIXED = Text(
+    "ledger.money_mixed",
+    "a transfer with cny postings may have only cny postings",
+    N_("Money and points never move in one transfer."),
+)
 MIXED_ASSETS = Text(
     "ledger.mixed_assets",
     "holds {source} but the destination holds {destination}",

@@ -1,6 +1,7 @@
 """The points ledger, double-entry and append-only.
 
-An `Account` holds one asset (`points` or `space_minutes`) and caches its `balance` and the
+An `Account` holds one asset (`points`, `space_minutes`, or `cny`: money in integer fen) and
+caches its `balance` and the
 amount `held` by pending holds; available = balance − held. A `Transfer` moves value with two
 or more `Posting`s whose amounts sum to zero per asset. Transfers and postings are never
 updated or deleted (database triggers refuse it); a mistake is undone by a reversing transfer
@@ -14,7 +15,9 @@ row holding the chain's tip, locked by every writer of a transfer so the chain n
 
 Database constraints repeat the rules the services enforce: a wallet never below zero nor
 holding more than it has, non-zero postings in the posting account's own asset, one transfer
-per idempotency key, one reversal per transfer, one posting transfer per hold.
+per idempotency key, one reversal per transfer, one posting transfer per hold. Money never
+mixes with the other assets: a transfer with a `cny` posting has only `cny` postings (the
+trigger `postings_money_alone`, migration 0023).
 """
 
 from __future__ import annotations
@@ -27,11 +30,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from points.database import UTCDateTime, utcnow
 from points.extensions import db
 
-ASSETS = ("points", "space_minutes")
+ASSETS = ("points", "space_minutes", "cny")
+MONEY = "cny"  # integer fen; never in one transfer with another asset
 HOLD_STATUSES = ("pending", "posted", "voided", "expired")
 GENESIS_HASH = "0" * 64
 
-_asset_check = "asset IN ('points', 'space_minutes')"
+_asset_check = "asset IN ('points', 'space_minutes', 'cny')"
 
 
 class Account(db.Model):

@@ -19,7 +19,7 @@ from points import messages as shared
 from points.database import utcnow
 from points.errors import InsufficientPoints, InvalidInput
 from points.ledger import messages as M
-from points.ledger.models import ASSETS, Account
+from points.ledger.models import ASSETS, MONEY, Account
 
 # No single posting or hold may move more than this: it keeps every sum far inside 64 bits
 # and turns a typo of many zeros into an error instead of a fortune.
@@ -39,11 +39,21 @@ KINDS = frozenset(
         "adjust",  # a correction by staff, via adjustments
         "grant",  # space-use minutes credited from a redeemed right
         "transfer",  # plain movement between accounts
+        "income",  # money taken in (cny), income:<source> → collector and the fund's share
     }
 )
 
 # System accounts that may go below zero: the sources value is created from.
-NEGATIVE_SYSTEM_ACCOUNTS = frozenset({"issuance", "adjustments"})
+# Money (cny) enters from outside through one account per income source.
+NEGATIVE_SYSTEM_ACCOUNTS = frozenset(
+    {
+        "issuance",
+        "adjustments",
+        "income:session_fee",
+        "income:market_rent",
+        "income:sponsorship",
+    }
+)
 _SYSTEM_NAME = re.compile(r"^[a-z][a-z_]*(:[A-Za-z0-9_.-]{1,60})?$")
 _CURSOR = re.compile(r"[0-9]{1,18}")
 
@@ -214,7 +224,17 @@ def unbalanced(
     return None
 
 
+def mixes_money(legs: Sequence[tuple[int, int]], rows: Mapping[int, AccountState]) -> bool:
+    """Money is alone in its transfers: True when `cny` postings sit beside another asset's
+    (the trigger `postings_money_alone` refuses it in the database too)."""
+    held_in = {rows[account].asset for account, _ in legs}
+    return MONEY in held_in and len(held_in) > 1
+
+
 def refuse_unbalanced(legs: Sequence[tuple[int, int]], rows: Mapping[int, AccountState]) -> None:
+    """Refuse a transfer that does not sum to zero per asset, or mixes money with another."""
+    if mixes_money(legs, rows):
+        raise InvalidInput(M.MONEY_MIXED, field="postings")
     found = unbalanced(legs, rows)
     if found is not None:
         held_in, total = found
@@ -275,7 +295,11 @@ def refuse_overdraft(
     raise InsufficientPoints(_SHORT_OF[row.asset], field="amount", have=available, need=needed)
 
 
-_SHORT_OF = {"points": M.INSUFFICIENT_POINTS, "space_minutes": M.INSUFFICIENT_SPACE_MINUTES}
+_SHORT_OF = {
+    "points": M.INSUFFICIENT_POINTS,
+    "space_minutes": M.INSUFFICIENT_SPACE_MINUTES,
+    MONEY: M.INSUFFICIENT_MONEY,
+}
 
 
 def refuse_mixed_assets(source: AccountState, destination: AccountState) -> None:

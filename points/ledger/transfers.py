@@ -171,6 +171,7 @@ def _move_balances_first(
     if (
         len(rows) == len(legs)
         and rules.unbalanced(legs, rows) is None
+        and not rules.mixes_money(legs, rows)
         and rules.overdrawn(legs, rows) is None
     ):
         return rows

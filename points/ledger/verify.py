@@ -1,7 +1,8 @@
 """Check the whole ledger against its own history.
 
 Recomputes every cached balance and held amount from postings and pending holds, checks that
-every transfer balances per asset and has two or more postings, that each posting's running
+every transfer balances per asset (points, space minutes and money, cny) and has two or
+more postings, that money never shares a transfer with another asset, that each posting's running
 balance is right, that no wallet is below zero, and that the hash chain is intact from the
 first transfer to the head. Read-only; streams the chain so a million postings fit in memory.
 
@@ -25,7 +26,16 @@ from sqlalchemy.orm import aliased
 from points.extensions import db
 from points.ledger.anchor import Anchor, AnchorError, anchor_path, mismatches, read_anchors
 from points.ledger.chain import transfer_hash
-from points.ledger.models import GENESIS_HASH, Account, Hold, LedgerHead, Posting, Transfer
+from points.ledger.models import (
+    ASSETS,
+    GENESIS_HASH,
+    MONEY,
+    Account,
+    Hold,
+    LedgerHead,
+    Posting,
+    Transfer,
+)
 from points.ledger.services import chain_key
 
 
@@ -40,6 +50,8 @@ class VerifyReport:
     domains: dict[str, int] = field(default_factory=dict)
     anchor_path: Path | None = None
     anchor: Anchor | None = None
+    # Per asset: (accounts, postings, the sum of every posting — zero when the asset balances).
+    assets: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -55,6 +67,13 @@ class VerifyReport:
                 "`ledger anchor`); the chain's length is not checked against one"
             )
         return f"anchor: {self.anchor.describe()} ({self.anchor_path})"
+
+    def assets_line(self) -> str:
+        """Each asset checked, with its accounts, postings and their sum, in one line."""
+        return "assets: " + "; ".join(
+            f"{asset} {accounts} accounts, {postings} postings, sum {total:+d}"
+            for asset, (accounts, postings, total) in self.assets.items()
+        )
 
     def summary(self) -> str:
         checked = (
@@ -91,6 +110,30 @@ def _check_sums(report: VerifyReport) -> None:
     )
     if row:
         report.faults.append(f"transfer {row.id} has {row.n} posting(s); two or more are needed")
+
+
+def _check_assets(report: VerifyReport) -> None:
+    """Each asset's postings and their sum (zero); money is alone in its transfers."""
+    for asset in ASSETS:
+        accounts = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Account).where(Account.asset == asset)
+        )
+        postings, total = db.session.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Posting.amount), 0)).where(
+                Posting.asset == asset
+            )
+        ).one()
+        # Implied by every transfer balancing per asset (a fault `_check_sums` names): shown.
+        report.assets[asset] = (accounts, postings, int(total))
+    money = sa.case((Posting.asset == MONEY, 1), else_=0)
+    row = _first(
+        sa.select(Posting.transfer_id)
+        .group_by(Posting.transfer_id)
+        .having(sa.func.max(money) != sa.func.min(money))
+        .order_by(Posting.transfer_id)
+    )
+    if row:
+        report.faults.append(f"transfer {row.transfer_id} moves money ({MONEY}) with another asset")
 
 
 def _check_balances(report: VerifyReport) -> None:
@@ -424,6 +467,7 @@ def verify_ledger(*, anchor_file: Path | None = None) -> VerifyReport:
     report.postings = db.session.scalar(sa.select(sa.func.count()).select_from(Posting))
     report.holds = db.session.scalar(sa.select(sa.func.count()).select_from(Hold))
     _check_sums(report)
+    _check_assets(report)
     _check_balances(report)
     _check_holds(report)
     _check_chain(report)

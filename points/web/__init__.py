@@ -13,6 +13,7 @@ def register_web(app: Flask) -> None:
         courses,
         earning,
         elder,
+        fund,
         helping,
         home,
         hosting,
@@ -30,7 +31,7 @@ def register_web(app: Flask) -> None:
     )
 
     pages = (home, auth, profile, staff, hosting, assessments, training, courses, earning, market)
-    pages += (spaces, inbox, outbox, tickets, helping)
+    pages += (spaces, inbox, outbox, tickets, helping, fund)
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)

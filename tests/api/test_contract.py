@@ -48,6 +48,7 @@ def test_only_the_public_operations_need_no_member(client):
         ("GET", "/api/v1/notices"),
         ("GET", "/api/v1/tickets/board/{community_id}"),
         ("GET", "/api/v1/tickets/{ticket_id}/photos/{photo_id}"),
+        ("GET", "/api/v1/communities/{community_id}/fund"),
     }
     for method, path, operation in _operations(doc):
         if (method, path) not in public:

@@ -66,6 +66,7 @@ KNOWN = {
     "photo_id": 1,
     "community_id": 1,
     "grant_id": 1,
+    "payment_id": 1,
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.

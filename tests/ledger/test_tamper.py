@@ -113,7 +113,7 @@ def test_the_verify_command_prints_counts_and_exits_nonzero_on_a_fault(app, hist
     assert result.exit_code == 0, result.output
     assert (
         "checked 4 accounts, 3 transfers, 6 postings, 1 holds, 0 claims, 0 vouchers, "
-        "0 bookings: OK" in result.output
+        "0 bookings, 0 fund entries: OK" in result.output
     )
     request.getfixturevalue("unguarded")
     _raw("UPDATE postings SET amount = 999 WHERE id = 1")

@@ -2,7 +2,7 @@
 name on English pages
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-02 01:15:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0024'
-down_revision = '0021'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
