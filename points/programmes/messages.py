@@ -158,7 +158,7 @@ COMPLAINT_LODGED = Kind(
     "programme.complaint",
     N_("Complaints about programmes (staff)"),
     N_("A complaint about %(programme)s"),
-    N_("%(member)s complains about %(programme)s on %(day)s: %(comment)s Uphold or dismiss it."),
+    N_("%(resident)s complains about %(programme)s on %(day)s: %(comment)s Uphold or dismiss it."),
     link=("programmes.complaints", {}),
     answer=True,
     email_default=True,

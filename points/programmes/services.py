@@ -550,7 +550,7 @@ def rate_session(
                 now=now,
                 programme=session.programme.name,
                 day=_day(session.activity.starts_at),
-                member=member.name,
+                resident=member.name,
                 comment=comment,
             )
     return rating
