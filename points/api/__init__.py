@@ -100,6 +100,7 @@ def register_api(app: Flask, api: Api) -> None:
         me,
         members,
         notifications,
+        programmes,
         space_reports,
         spaces,
         system,
@@ -125,6 +126,7 @@ def register_api(app: Flask, api: Api) -> None:
         members,
         notifications,
         tickets,
+        programmes,
     )
     for module in modules:
         csrf.exempt(module.blp)

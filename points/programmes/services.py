@@ -27,7 +27,6 @@ from points.notifications import services as notifications
 from points.programmes import messages as M
 from points.programmes.fees import FEE_MAX_FEN
 from points.programmes.models import Programme, ProgrammeSession, Rating, TermMember
-from points.spaces import services as spaces
 from points.spaces.models import TIERS, Booking, Space
 from points.validate import text, whole
 
@@ -660,7 +659,9 @@ def summarise(ratings: list[Rating]) -> Summary:
         count=len(stars),
         average=round(sum(stars) / len(stars), 2),
         good_share=round(sum(1 for s in stars if s >= 4) / len(stars), 3),
-        comments=[r for r in sorted(ratings, key=lambda r: r.created_at, reverse=True) if r.comment],
+        comments=[
+            r for r in sorted(ratings, key=lambda r: r.created_at, reverse=True) if r.comment
+        ],
     )
 
 

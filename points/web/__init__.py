@@ -19,6 +19,7 @@ def register_web(app: Flask) -> None:
         market,
         outbox,
         profile,
+        programmes,
         space_reports,
         spaces,
         staff,
@@ -27,7 +28,7 @@ def register_web(app: Flask) -> None:
     )
 
     pages = (home, auth, profile, staff, hosting, assessments, training, courses, earning, market)
-    pages += (spaces, inbox, outbox, tickets)
+    pages += (spaces, inbox, outbox, tickets, programmes)
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)
