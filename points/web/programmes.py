@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from points.programmes import services as programmes
 from points.programmes.fees import parse_yuan, yuan, yuan_number
@@ -28,7 +29,7 @@ def _yuan(fen) -> str:
 
 
 class ProgrammeForm(FlaskForm):
-    name = StringField(_l("Name"))
+    name = StringField(_l("Programme name"))
     description = TextAreaField(_l("What residents do and learn"))
     tier = SelectField(_l("Tier"), choices=[], validate_choice=False)
     fee_fen = StringField(_l("Fee per session (yuan; 0 for 公益)"), default="0")
@@ -38,16 +39,18 @@ class ProgrammeForm(FlaskForm):
 
 class RatingForm(FlaskForm):
     stars = RadioField(
-        _l("Stars"), choices=[(str(n), str(n)) for n in range(5, 0, -1)], validate_choice=False
+        _l("Stars"),
+        choices=[SelectChoice(str(n), str(n)) for n in range(5, 0, -1)],
+        validate_choice=False,
     )
     comment = TextAreaField(_l("Comment (optional)"))
     complaint = BooleanField(_l("This is a complaint: tell the social worker"))
 
 
 def _choices(form: ProgrammeForm) -> None:
-    form.tier.choices = [(t, str(SERVICE_TIER_NAMES[t])) for t in TIERS]
-    form.space_id.choices = [("", _("None"))] + [
-        (str(s.id), s.name_zh) for s in spaces.spaces(current_user.community_id)
+    form.tier.choices = [SelectChoice(t, str(SERVICE_TIER_NAMES[t])) for t in TIERS]
+    form.space_id.choices = [SelectChoice("", _("None"))] + [
+        SelectChoice(str(s.id), s.name_zh) for s in spaces.spaces(current_user.community_id)
     ]
 
 
@@ -85,8 +88,7 @@ def index():
         averages=programmes.public_averages(found),
         next_sessions=programmes.next_sessions(found),
         mine=programmes.hosted_by(current_user) if current_user.level == "host" else [],
-        may_create=programmes.may_run_programmes(current_user)
-        and current_user.level == "host",
+        may_create=programmes.may_run_programmes(current_user) and current_user.level == "host",
         places_left=programmes.places_left,
     )
 
@@ -294,4 +296,3 @@ def decide(rating_id: int):
         _("Complaint decided; the resident is told."),
     )
     return redirect(url_for("programmes.complaints"))
-

@@ -108,9 +108,7 @@ def session_of(book):
 
     def make(programme, days=1, start="10:00"):
         booking = book(programme.host, days=days, start=start)
-        made = programmes.schedule_session(
-            programme, booking_id=booking.id, actor=programme.host
-        )
+        made = programmes.schedule_session(programme, booking_id=booking.id, actor=programme.host)
         db.session.commit()
         return made
 

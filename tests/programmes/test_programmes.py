@@ -27,8 +27,12 @@ def test_a_host_creates_a_programme_on_each_tier_with_its_fee(host):
 
 @pytest.mark.parametrize(
     "tier, fee, field",
-    [("free", 500, "fee_fen"), ("low_fee", 0, "fee_fen"), ("market", -1, "fee_fen"),
-     ("gold", 0, "tier")],
+    [
+        ("free", 500, "fee_fen"),
+        ("low_fee", 0, "fee_fen"),
+        ("market", -1, "fee_fen"),
+        ("gold", 0, "tier"),
+    ],
 )
 def test_the_fee_must_fit_the_tier(host, tier, fee, field):
     with pytest.raises(InvalidInput) as refused:

@@ -104,6 +104,4 @@ def test_a_complaint_reaches_the_social_worker_and_upheld_counts_against_the_hos
     assert programmes.upheld_complaints(programme.host_id, start, end) == 1
     assert "programme.complaint_upheld" in _kinds(resident)
     with pytest.raises(Conflict):
-        programmes.decide_complaint(
-            rating, actor=social_worker, decision="dismiss", reason="再议"
-        )
+        programmes.decide_complaint(rating, actor=social_worker, decision="dismiss", reason="再议")
