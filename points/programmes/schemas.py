@@ -92,7 +92,7 @@ class ProgrammeSessionRequest(_In):
 
 class ProgrammeSignupRequest(_In):
     session_id = fields.Raw(load_default=None)
-    term = fields.Boolean(load_default=False)
+    term = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
 class ProgrammeSignupOut(Schema):
@@ -104,7 +104,7 @@ class ProgrammeSignupOut(Schema):
 class SessionRatingRequest(_In):
     stars = fields.Raw(required=True, metadata={"description": "1–5", "example": 5})
     comment = fields.String(load_default="")
-    complaint = fields.Boolean(load_default=False)
+    complaint = fields.Boolean(load_default=False, truthy={True}, falsy={False})
 
 
 class SessionRatingOut(Schema):
