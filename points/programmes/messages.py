@@ -45,7 +45,8 @@ FEE_FOR_FREE = Text(
 )
 FEE_NEEDED = Text(
     "programmes.fee_needed",
-    "a low-fee or market programme needs a fee from {low} to {high} fen",
+    "a low-fee or market programme needs a fee from {low} to {high} fen "
+    "(¥{low_yuan} to ¥{high_yuan})",
     N_("A 低偿 or 市场 programme needs a fee from ¥%(low_yuan)s to ¥%(high_yuan)s."),
 )
 FEE_SHAPE = Text(
