@@ -196,3 +196,15 @@ def test_the_host_reads_ratings_and_the_social_worker_decides_the_complaint(
     db.session.expire_all()
     decided = db.session.get(Rating, rating_id)
     assert (decided.complaint_status, decided.decided_by) == ("upheld", social_worker.id)
+
+
+def test_the_assessment_board_shows_the_hosts_participants_beside_the_colour(
+    client, programme, social_worker
+):
+    from points.members import quarterly
+
+    quarter = quarterly.current_quarter()
+    db.session.commit()
+    sign_in(client, social_worker.phone)
+    page = _get(client, f"/staff/assessments?quarter={quarter}")
+    assert "宋老师" in page and "项目参与居民：0 人" in page
