@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
     from points.marketplace import models as _marketplace_models  # noqa: F401 (mapped tables)
     from points.marketplace import reconcile as vouchers_reconcile
     from points.notifications import models as _notifications_models  # noqa: F401 (tables)
+    from points.programmes import services as programmes
     from points.spaces import attendance, standing
     from points.spaces import models as _spaces_models  # noqa: F401 (mapped tables)
     from points.spaces import reconcile as bookings_reconcile
@@ -91,6 +92,7 @@ def register_extensions(app: Flask) -> None:
     # Domains that measure what members do feed the ladder and the assessment.
     activities.register_measures()
     attendance.register_measures()
+    programmes.register()  # sessions held, ratings, complaints; rating invitations at close
     # `ledger verify` checks each domain's rows against their transfers and holds.
     claims_reconcile.register()
     vouchers_reconcile.register()

@@ -420,6 +420,20 @@ def load_demo(directory: Path = SEED_DIR) -> dict[str, int]:
     _ticket_people(directory)
     _entry("demo.toml", "tickets", _tickets, [m for m, _ in created], now)
     _entry("demo.toml", "fund", _fund, now)
+    _entry("demo.toml", "programmes", _programmes, [m for m, _ in created], now)
+    # The programmes' space rent came out of the hosts' points: back to demo.toml's balances.
+    refills = []
+    for member, entry in created:
+        wallet = ledger.member_wallet(member.id)
+        missing = (entry.get("points") or 0) - ledger.balance_of(wallet).balance
+        if missing > 0:
+            refills.append(
+                ledger.TransferSpec(
+                    "earn", [(issuance, -missing), (wallet, missing)], "历史积分导入"
+                )
+            )
+    if refills:
+        ledger.post_transfers_bulk(refills, actor_id=admins[0].id, now=now)
     return {
         "accounts": len(created),
         "population": population["members"],
@@ -746,9 +760,9 @@ def _booking(accounts: list[Member], now) -> None:
 
 
 def _last_quarter(accounts: list[Member], now) -> None:
-    """The first host's work in the last ended quarter, made through the flows at the time:
-    a weekly yoga class held (closed) and fortnightly hours at the legal-advice desk, so the
-    host assessment has something to rate (the rest of the population has no record yet)."""
+    """The first host's desk hours in the last ended quarter, made through the flows at the
+    time: three hours at the legal-advice desk every other week (her classes that quarter are
+    programme sessions, see `_programmes`), so the host assessment has something to rate."""
     from points.members import quarterly
 
     worker = next((m for m in accounts if m.has_role("social_worker")), None)
@@ -759,36 +773,185 @@ def _last_quarter(accounts: list[Member], now) -> None:
     start, end = quarterly.quarter_bounds(quarterly.last_ended_quarter(now), zone)
     if not members.host_periods(host) or members.host_periods(host)[0][0] > start:
         return  # not a host for the whole quarter
-    for week in range(13):
+    for week in range(1, 13, 2):  # three hours at the legal-advice desk every other week
         begins = datetime.combine((start + timedelta(days=7 * week)).date(), time(7), tzinfo=zone)
         try:
             with db.session.begin_nested():
-                if week % 2 == 0:  # a class every other week: seven in the quarter
-                    activity = events.create_activity(
-                        host,
-                        activity_type="elder-companionship",
-                        title="晨间瑜伽·陪伴长者",
-                        place="云溪社区活动室",
-                        starts_at=begins,
-                        ends_at=begins + timedelta(hours=1),
-                        capacity=20,
-                        now=begins - timedelta(days=2),
-                    )
-                    events.close_activity(activity, actor=host, now=begins + timedelta(hours=2))
-                else:  # three hours at the legal-advice desk in the other weeks
-                    claim = activity_claims.submit_claim(
-                        host,
-                        activity_type="mediation-legal-advice",
-                        occurred_on=begins.date(),
-                        quantity=3,
-                        note="法律咨询台值班",
-                        now=begins + timedelta(days=1),
-                    )
-                    activity_claims.approve_claim(
-                        claim, actor=worker, now=begins + timedelta(days=2)
-                    )
+                claim = activity_claims.submit_claim(
+                    host,
+                    activity_type="mediation-legal-advice",
+                    occurred_on=begins.date(),
+                    quantity=3,
+                    note="法律咨询台值班",
+                    now=begins + timedelta(days=1),
+                )
+                activity_claims.approve_claim(claim, actor=worker, now=begins + timedelta(days=2))
         except PointsError:
             continue  # a cap or a closed day: that week is skipped, as in life
+
+
+# The demo hosts' programmes (品牌项目): (host phone, name, tier, fee in fen, places, space,
+# weekday, start hour, hours, description).
+DEMO_PROGRAMMES = [
+    ("13900000003", "瑜伽课", "market", 4000, 15, "yunxi-activity-room", 0, 19, 1,
+     "晚间舒展瑜伽，零基础可参加，自带瑜伽垫。"),
+    ("13900000003", "苏大夜校", "free", 0, 30, "yunxi-classroom", 3, 19, 2,
+     "苏州大学志愿者开讲：智能手机、防诈骗、健康养生，居民免费参加。"),
+    ("13900000007", "女性工坊", "low_fee", 1000, 12, "yunxi-reading-room", 2, 14, 2,
+     "手工编织与烘焙，低偿收取材料费，做好的作品可以带回家。"),
+    ("13900000007", "童享花园", "free", 0, 20, "yunxi-garden", 5, 15, 2,
+     "周六下午带孩子认识植物、种菜浇水，亲子公益活动。"),
+]
+COMMENTS = [
+    "老师很耐心，讲得清楚", "环境好，邻居们都很热情", "孩子特别喜欢", "时间安排合适",
+    "内容实用，下次还来", "希望多开几期", "收获很大", "", "", "",
+]
+
+
+def _programmes(accounts: list[Member], now) -> None:
+    """The demo hosts' programmes on the three tiers, made through the flows at the time:
+    the first host's yoga class every other week of the last ended quarter, then three weeks
+    of every programme behind us and two ahead — each session in a booking of its own,
+    attended (the demo volunteer and resident among the neighbours), closed by the social
+    worker and rated, about 95 % with four or five stars; one complaint waits for the social
+    worker, and the demo volunteer still has a session to rate."""
+    from points.members import quarterly
+    from points.programmes import services as programmes
+
+    by_phone = {m.phone: m for m in accounts}
+    worker = next((m for m in accounts if m.has_role("social_worker")), None)
+    if worker is None or worker.community_id is None:
+        return
+    rng = random.Random(17)
+    zone = clock.zone()
+    codes = {sp.code: sp for sp in space_services.spaces()}
+    neighbours = list(
+        db.session.scalars(
+            sa.select(Member)
+            .where(
+                Member.community_id == worker.community_id,
+                Member.status == "active",
+                Member.phone.like("137%"),
+            )
+            .order_by(Member.id)
+            .limit(60)
+        )
+    )
+    volunteer, resident = by_phone.get("13900000004"), by_phone.get("13900000005")
+
+    def run(programme, space, start, hours, *, regulars=(), rate=True, complaint=False):
+        """One session: booked three days ahead, held, attended, closed and rated."""
+        end = start + timedelta(hours=hours)
+        made_at = min(start - timedelta(days=3), now)
+        host = programme.host
+        with db.session.begin_nested():
+            booking = space_services.book(
+                host,
+                space_id=space.id,
+                start=start,
+                end=end,
+                tier=programme.tier,
+                title=programme.name,
+                expected_attendance=min(programme.capacity, space.capacity),
+                now=made_at,
+            )
+            session = programmes.schedule_session(
+                programme, booking_id=booking.id, actor=host, now=made_at
+            )
+            if start > now:
+                return session
+            attendance.check_in(booking, actor=host, now=start)
+            pool = [m for m in neighbours if m.created_at < start]
+            regular_ids = {m.id for m in regulars}
+            others = [m for m in pool if m.id not in regular_ids]
+            came = list(regulars) + rng.sample(others, min(len(others), rng.randint(4, 7)))
+            came = came[: programme.capacity]
+            for member in came:
+                events.tick_off(
+                    session.activity, member.id, actor=host, now=start + timedelta(minutes=10)
+                )
+            events.close_activity(session.activity, actor=worker, now=end + timedelta(minutes=30))
+            for i, member in enumerate(came):
+                if member.id in regular_ids and not rate:
+                    continue  # the demo volunteer's last session waits for her rating
+                complains = complaint and i == len(came) - 1
+                if member.id not in regular_ids and not complains and rng.random() < 0.2:
+                    continue  # not everyone rates
+                draw = rng.random()
+                stars = 5 if draw < 0.7 else 4 if draw < 0.96 else 3
+                said = rng.choice(COMMENTS)
+                if complains:
+                    stars, said = 2, "材料不够，等了二十分钟才开始，希望改进。"
+                programmes.rate_session(
+                    session,
+                    member,
+                    stars=stars,
+                    comment=said,
+                    complaint=complains,
+                    now=min(end + timedelta(hours=2 + i), now),
+                )
+        return session
+
+    made = []
+    for phone, name, tier, fee, places, code, weekday, hour, hours, about in DEMO_PROGRAMMES:
+        host, space = by_phone.get(phone), codes.get(code)
+        if host is None or space is None or host.level != "host":
+            continue
+        programme = programmes.create_programme(
+            host,
+            name=name,
+            tier=tier,
+            fee_fen=fee,
+            capacity=places,
+            space_id=space.id,
+            description=about,
+            now=min(host.created_at + timedelta(days=1), now - timedelta(days=120)),
+        )
+        made.append((programme, space, weekday, hour, hours))
+    # The first host's yoga class in the last ended quarter: seven sessions held.
+    start_q, _ = quarterly.quarter_bounds(quarterly.last_ended_quarter(now), zone)
+    for programme, space, weekday, hour, hours in made[:1]:
+        for week in range(0, 13, 2):
+            day = (start_q + timedelta(days=7 * week)).date()
+            day += timedelta(days=(weekday - day.weekday()) % 7)
+            try:
+                run(programme, space, datetime.combine(day, time(hour), tzinfo=zone), hours)
+            except PointsError:
+                continue  # a closed day: that week is skipped, as in life
+    # Three weeks behind us and two ahead, for every programme.
+    monday = now.astimezone(zone).date() - timedelta(days=now.astimezone(zone).weekday())
+    for n, (programme, space, weekday, hour, hours) in enumerate(made):
+        for week in range(-3, 3):
+            start = datetime.combine(
+                monday + timedelta(days=7 * week + weekday), time(hour), tzinfo=zone
+            )
+            if start - timedelta(hours=2) < now < start + timedelta(hours=hours):
+                continue  # not one under way right now
+            regulars = []
+            if volunteer is not None and n in (0, 3):
+                regulars.append(volunteer)
+            if resident is not None and n == 1 and week == -1:
+                regulars.append(resident)
+            last_past = start < now and start + timedelta(days=7) > now
+            try:
+                run(
+                    programme,
+                    space,
+                    start,
+                    hours,
+                    regulars=regulars,
+                    rate=not (n == 3 and last_past),
+                    complaint=n == 2 and last_past,
+                )
+            except PointsError:
+                continue
+    # The demo volunteer takes the whole term of the yoga class.
+    if volunteer is not None and made:
+        try:
+            with db.session.begin_nested():
+                programmes.sign_up_term(made[0][0], volunteer, now=now)
+        except PointsError:
+            pass
 
 
 def _population(spec: dict, password_hash, grower, issuance, now) -> dict:

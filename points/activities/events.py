@@ -9,6 +9,7 @@ while after the end.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -28,6 +29,18 @@ from points.members.models import Member
 from points.validate import aware_time, text, whole
 
 CHECK_IN_SALT = "activity-check-in"
+
+# What other domains do when an activity is closed (programmes: ask attendees to rate the
+# session), registered at start-up by the domain that owns it, so the arrows point one way.
+# Each hook(activity, now) runs in the close's transaction.
+OnClose = Callable[[Activity, datetime], object]
+_on_close: list[OnClose] = []
+
+
+def register_on_close(hook: OnClose) -> None:
+    """Add hook(activity, now), called inside every close of an activity."""
+    if hook not in _on_close:
+        _on_close.append(hook)
 
 
 def may_organise(member: Member) -> bool:
@@ -316,6 +329,8 @@ def close_activity(activity: Activity, *, actor: Member, now: datetime | None = 
         )
     activity.status = "closed"
     db.session.flush()
+    for hook in _on_close:
+        hook(activity, now)
     approved, refused = [], {}
     if actor.is_staff:
         for claim in made:

@@ -695,22 +695,5 @@ def approved_hours(member_id: int, start: datetime, end: datetime) -> float:
     return int(tenths) / 10
 
 
-def programmes_held(member_id: int, start: datetime, end: datetime) -> float:
-    """Scheduled activities the member organised that took place in [start, end)."""
-    return float(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Activity)
-            .where(
-                Activity.organiser_id == member_id,
-                Activity.status == "closed",
-                Activity.starts_at >= start,
-                Activity.starts_at < end,
-            )
-        )
-    )
-
-
 def register_measures() -> None:
     members.register_measure("service_hours", approved_hours)
-    members.register_measure("programmes_held", programmes_held)

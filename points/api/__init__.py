@@ -102,6 +102,7 @@ def register_api(app: Flask, api: Api) -> None:
         me,
         members,
         notifications,
+        programmes,
         space_reports,
         spaces,
         system,
@@ -129,6 +130,7 @@ def register_api(app: Flask, api: Api) -> None:
         tickets,
         helpers,
         fund,
+        programmes,
     )
     for module in modules:
         csrf.exempt(module.blp)

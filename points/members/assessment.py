@@ -40,6 +40,7 @@ class Inputs:
     no_shows: int | None = None  # bookings not checked in
     rating: float | None = None  # participants' average rating, 1–5
     complaints: int | None = None  # upheld complaints
+    participants: int | None = None  # members who attended the host's sessions (not rated)
 
 
 @dataclass(frozen=True)

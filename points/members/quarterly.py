@@ -134,7 +134,13 @@ def inputs_for(member_id: int, segments: list[tuple[datetime, datetime]]) -> Inp
     values = {}
     for name in members.MEASURES:
         parts = [members.measure(name, member_id, s, e) for s, e in segments]
-        values[name] = None if any(p is None for p in parts) else sum(parts)
+        known = [p for p in parts if p is not None]
+        if not known:
+            values[name] = None
+        elif name in members.AVERAGED:
+            values[name] = round(sum(known) / len(known), 2)
+        else:
+            values[name] = sum(known)
     return Inputs(**values)
 
 

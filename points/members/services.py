@@ -67,8 +67,20 @@ def hash_password(password: str) -> str:
 # bookings used and no-shows (spaces), ratings and complaints — are registered here at
 # start-up by the domains that own them, so the arrows keep pointing one way. A measure
 # nobody registered is None: "not measured yet".
-MEASURES = ("service_hours", "programmes_held", "bookings_used", "no_shows", "rating", "complaints")
-Measure = Callable[[int, datetime, datetime], float]
+# Programme sessions, ratings, complaints and participants are measured by programmes. A
+# source may answer None ("nothing to measure": no ratings); an average (AVERAGED) over
+# several spells of a quarter is the mean of the spells that have one.
+MEASURES = (
+    "service_hours",
+    "programmes_held",
+    "bookings_used",
+    "no_shows",
+    "rating",
+    "complaints",
+    "participants",
+)
+AVERAGED = ("rating",)
+Measure = Callable[[int, datetime, datetime], float | None]
 _measures: dict[str, list[Measure]] = {}
 
 
@@ -82,10 +94,12 @@ def register_measure(name: str, source: Measure) -> None:
 
 
 def measure(name: str, member_id: int, start: datetime, end: datetime) -> float | None:
+    """The sources' sum; None when nobody measures it or no source has a value."""
     sources = _measures.get(name)
     if not sources:
         return None
-    return sum(source(member_id, start, end) for source in sources)
+    values = [v for v in (source(member_id, start, end) for source in sources) if v is not None]
+    return sum(values) if values else None
 
 
 # What other domains undo when a member loses a level or stops being active (exit,

@@ -23,6 +23,7 @@ def register_web(app: Flask) -> None:
         movements,
         outbox,
         profile,
+        programmes,
         space_reports,
         spaces,
         staff,
@@ -31,7 +32,7 @@ def register_web(app: Flask) -> None:
     )
 
     pages = (home, auth, profile, staff, hosting, assessments, training, courses, earning, market)
-    pages += (spaces, inbox, outbox, tickets, helping, fund)
+    pages += (spaces, inbox, outbox, tickets, helping, fund, programmes)
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)

@@ -51,6 +51,10 @@ def board():
     return render_template(
         "staff/assessments.html",
         rows=[(hq, _card(hq, quarter)) for hq in rows],
+        participants={
+            hq.member.id: quarterly.inputs_for(hq.member.id, hq.segments).participants
+            for hq in rows
+        },
         quarter=quarter,
         ended=ended,
         drafts=drafts,

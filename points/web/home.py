@@ -24,6 +24,7 @@ from points.members import services as members
 from points.members.models import Member
 from points.notifications import render as notice
 from points.notifications import services as notifications
+from points.programmes import services as programmes
 from points.spaces import services as spaces
 from points.spaces import utilisation
 from points.spaces.models import Booking, Space
@@ -50,6 +51,7 @@ def index():
     staff = _staff_work(member) if member.is_staff else None
     common = dict(
         answers=notifications.needs_answer(member),
+        rate_due=programmes.due_ratings(member),
         notice=notice,
         notice_target=inbox.target,
         counter=counter,
@@ -129,6 +131,7 @@ class StaffWork:
     skills: int
     bookings: int
     unassigned: int  # members without a community (the street admin's to assign)
+    complaints: int = 0  # open complaints about programmes
     # This week against last week for the community's spaces (admin: every space).
     utilisation: utilisation.Report | None = None
 
@@ -140,6 +143,7 @@ def _staff_work(member: Member) -> StaffWork:
         skills=members.skills_to_review_count(member),
         bookings=spaces.pending_count(member),
         unassigned=members.unassigned_count(member),
+        complaints=programmes.open_complaints_count(member),
         utilisation=utilisation.report(member),
     )
 

@@ -120,7 +120,7 @@ def world(app, backend, db_url, tmp_path_factory) -> dict[str, dict[str, str]]:
         market.redeem(volunteer, benefit_id=benefit.id)
 
         start = datetime.combine(today + timedelta(days=2), time(10), tzinfo=SHANGHAI)
-        spaces.book(
+        booking = spaces.book(
             host,
             space_id=room.id,
             start=start,
@@ -137,6 +137,11 @@ def world(app, backend, db_url, tmp_path_factory) -> dict[str, dict[str, str]]:
             ends_at=start + timedelta(days=1, hours=2),
             capacity=10,
         )
+        # A programme whose one session is held in the host's booking (activity 2).
+        from points.programmes import services as programmes
+
+        reading = programmes.create_programme(host, name="亲子绘本共读", tier="free", capacity=12)
+        programmes.schedule_session(reading, booking_id=booking.id, actor=host)
         _ticket(volunteer)
         db.session.commit()
     return {"volunteer": bearer(app, VOLUNTEER), "social_worker": bearer(app, SOCIAL_WORKER)}

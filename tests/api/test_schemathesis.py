@@ -67,6 +67,7 @@ KNOWN = {
     "community_id": 1,
     "grant_id": 1,
     "payment_id": 1,
+    "programme_id": 1,
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.

@@ -6,7 +6,7 @@ place (the documented writable_schema procedure for changing a CHECK): rebuildin
 is impossible while postings and holds point at it with foreign keys on.
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-02 00:57:35.182003
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0023'
-down_revision = '0021'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
