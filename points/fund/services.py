@@ -37,6 +37,7 @@ from points.fund.models import (
 from points.ledger import services as ledger
 from points.members import services as members
 from points.members.models import Community, Member
+from points.money import typed_fen, yuan
 from points.notifications import services as notifications
 
 MONEY = "cny"
@@ -44,29 +45,17 @@ MAX_FEN = 100_000_000  # ¥1,000,000 in one entry at most
 GRANT_HOLD_DAYS = 400  # an approved grant's amount stays set aside this long at most
 TIERS_OF = {"session_fee": ("low_fee", "market"), "market_rent": ("market",), "sponsorship": ()}
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-_YUAN = re.compile(r"^\d{1,9}(\.\d{1,2})?$")
 
 
 # ---------------------------------------------------------------------------- money
 
 
-def yuan(fen: int) -> str:
-    """¥1,234.56 (negative: -¥12.00)."""
-    sign = "-" if fen < 0 else ""
-    whole, part = divmod(abs(int(fen)), 100)
-    return f"{sign}¥{whole:,}.{part:02d}"
-
-
 def parse_yuan(value, field: str = "amount") -> int:
     """Fen from a yuan amount typed on a page ("120", "120.5", "¥1,200.50")."""
-    text = (
-        value.strip().replace(",", "").replace("，", "").lstrip("¥￥")
-        if isinstance(value, str)
-        else ""
-    )
-    if not _YUAN.match(text):
+    amount = typed_fen(value)
+    if amount is None:
         raise InvalidInput(M.YUAN, field=field)
-    return fen(int(Decimal(text) * 100), field)
+    return fen(amount, field)
 
 
 def fen(value, field: str = "amount_fen") -> int:
@@ -366,6 +355,15 @@ def _market_booking(booking_id, community_id: int) -> int:
     if row.tier != "market" or row.community_id != community_id:
         raise InvalidInput(M.NOT_A_MARKET_BOOKING, field="booking_id")
     return booking_id
+
+
+def entries_by_key(keys: list[str]) -> list[IncomeEntry]:
+    """The income entries recorded under these idempotency keys (e.g. a session's fees)."""
+    if not keys:
+        return []
+    return list(
+        db.session.scalars(sa.select(IncomeEntry).where(IncomeEntry.idempotency_key.in_(keys)))
+    )
 
 
 def record_income(

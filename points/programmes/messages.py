@@ -179,3 +179,16 @@ COMPLAINT_DISMISSED = Kind(
     N_("Your complaint about %(programme)s on %(day)s is dismissed: %(reason)s"),
     link=("programmes.index", {}),
 )
+
+# ---------------------------------------------------------------------------- fees
+
+NO_FEE = Text(
+    "programmes.no_fee",
+    "this programme is 公益 (free): there is no fee to record",
+    N_("This programme is free (公益): there is no fee to record."),
+)
+NOT_A_PARTICIPANT = Text(
+    "programmes.not_a_participant",
+    "only a member signed up for this session pays its fee",
+    N_("Only someone signed up for this session pays its fee."),
+)

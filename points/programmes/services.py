@@ -21,6 +21,8 @@ from points.activities.models import Activity, Signup
 from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
+from points.fund import services as fund
+from points.fund.models import IncomeEntry
 from points.members import services as members
 from points.members.models import Member
 from points.notifications import services as notifications
@@ -207,6 +209,14 @@ def programmes_for(viewer: Member, *, tier: str | None = None) -> list[Programme
     if tier is not None:
         query = query.where(Programme.tier == tier)
     return list(db.session.scalars(query))
+
+
+def of_community(community_id: int) -> list[Programme]:
+    """A community's active programmes by name, as the public fund page lists them."""
+    query = sa.select(Programme).where(
+        Programme.status == "active", Programme.community_id == community_id
+    )
+    return list(db.session.scalars(query.order_by(Programme.name)))
 
 
 def hosted_by(host: Member) -> list[Programme]:
@@ -443,6 +453,66 @@ def leave_term(programme: Programme, member: Member, *, now: datetime | None = N
 
 
 # ---------------------------------------------------------------------------- ratings
+
+
+# ---------------------------------------------------------------------------- fees
+
+
+def fee_key(session: ProgrammeSession, member_id: int) -> str:
+    """One fee per participant and session: recording it twice gives the first entry."""
+    return f"programme-fee:{session.id}:{member_id}"
+
+
+def participants_of(session: ProgrammeSession) -> list[Signup]:
+    """Who is signed up for (or came to) the session, in the order they signed up."""
+    return [s for s in session.activity.signups if s.status != "cancelled"]
+
+
+def fees_paid(session: ProgrammeSession) -> dict[int, IncomeEntry]:
+    """member id → the fee recorded for them at this session."""
+    keys = {fee_key(session, s.member_id): s.member_id for s in participants_of(session)}
+    return {keys[e.idempotency_key]: e for e in fund.entries_by_key(list(keys))}
+
+
+def record_fee(
+    session: ProgrammeSession,
+    member_id,
+    *,
+    actor: Member,
+    method,
+    reference="",
+    paid_on=None,
+    now: datetime | None = None,
+) -> IncomeEntry:
+    """A participant paid a 低偿 / 市场 session's fee, at the door or by transfer: recorded as
+    the host's income, with the fund's 反哺 share moved at once (fund.record_income)."""
+    now = now or utcnow()
+    programme = session.programme
+    _require_editor(programme, actor)
+    if not programme.fee_fen:
+        raise InvalidInput(M.NO_FEE, field="member_id")
+    signup = next(
+        (s for s in participants_of(session) if is_id(member_id) and s.member_id == member_id),
+        None,
+    )
+    if signup is None:
+        raise InvalidInput(M.NOT_A_PARTICIPANT, field="member_id")
+    return fund.record_income(
+        actor,
+        community_id=programme.community_id,
+        source="session_fee",
+        tier=programme.tier,
+        amount_fen=programme.fee_fen,
+        collector_id=programme.host_id,
+        payer_name=signup.member.name,
+        method=method,
+        reference=reference,
+        paid_on=paid_on if paid_on is not None else clock.today(now),
+        idempotency_key=fee_key(session, signup.member_id),
+        subject=f"programme_session:{session.id}",
+        memo=programme.name,
+        now=now,
+    )
 
 
 def rating_subject(session: ProgrammeSession) -> str:
@@ -698,9 +768,7 @@ def public_averages(programmes: list[Programme]) -> dict[int, tuple[float, int]]
         .where(ProgrammeSession.programme_id.in_(ids))
         .group_by(ProgrammeSession.programme_id)
     )
-    return {
-        pid: (round(float(avg), 1), n) for pid, avg, n in rows if n >= PUBLIC_AVERAGE_FROM
-    }
+    return {pid: (round(float(avg), 1), n) for pid, avg, n in rows if n >= PUBLIC_AVERAGE_FROM}
 
 
 def next_sessions(programmes: list[Programme], now: datetime | None = None) -> dict:
@@ -740,9 +808,7 @@ def due_ratings(member: Member, now: datetime | None = None) -> list[ProgrammeSe
 
 
 def attendees(session: ProgrammeSession) -> int:
-    return sum(
-        1 for s in session.activity.signups if s.status == "signed_up" and s.checked_in_at
-    )
+    return sum(1 for s in session.activity.signups if s.status == "signed_up" and s.checked_in_at)
 
 
 # ---------------------------------------------------------------------------- measures

@@ -24,6 +24,7 @@ from points.fund import export, transparency
 from points.fund import services as fund
 from points.fund.models import Grant
 from points.members.models import Community, Member
+from points.programmes import services as programmes
 from points.web.forms import attempt, refused
 from points.web.labels import SERVICE_TIER_NAMES
 
@@ -114,7 +115,13 @@ def _page_or_404(community_id: int):
 def public(community_id: int):
     """Open to everyone: the fund's balance, its income, every request, paid receipts."""
     page = _page_or_404(community_id)
-    return render_template("fund/public.html", page=page)
+    shown = programmes.of_community(community_id)
+    return render_template(
+        "fund/public.html",
+        page=page,
+        programmes=shown,
+        averages=programmes.public_averages(shown),
+    )
 
 
 INCOME_HEADINGS = (

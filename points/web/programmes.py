@@ -13,7 +13,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, TextArea
 from wtforms.fields.choices import SelectChoice
 
 from points.programmes import services as programmes
-from points.programmes.fees import parse_yuan, yuan, yuan_number
+from points.programmes.fees import parse_yuan, yuan, yuan_field
 from points.spaces import services as spaces
 from points.spaces.models import TIERS
 from points.web.forms import attempt, refused
@@ -138,7 +138,7 @@ def edit(programme_id: int):
     form = ProgrammeForm(obj=programme if request.method == "GET" else None)
     _choices(form)
     if request.method == "GET":
-        form.fee_fen.data = yuan_number(programme.fee_fen)
+        form.fee_fen.data = yuan_field(programme.fee_fen)
         form.capacity.data = str(programme.capacity)
         form.space_id.data = str(programme.space_id or "")
     status = 200
@@ -195,6 +195,40 @@ def ratings(programme_id: int):
 
 def _back(programme_id: int):
     return redirect(url_for("programmes.detail", programme_id=programme_id))
+
+
+@bp.get("/programmes/sessions/<int:session_id>/fees")
+@login_required
+def fees(session_id: int):
+    """The host's list at the door: who is signed up, who has paid the fee, and how."""
+    session = programmes.visible_session(session_id, current_user)
+    if not programmes.may_edit(session.programme, current_user):
+        abort(403)
+    return render_template(
+        "programmes/fees.html",
+        session=session,
+        programme=session.programme,
+        participants=programmes.participants_of(session),
+        paid=programmes.fees_paid(session),
+    )
+
+
+@bp.post("/programmes/sessions/<int:session_id>/fees")
+@login_required
+def record_fee(session_id: int):
+    session = programmes.visible_session(session_id, current_user)
+    member_id = request.form.get("member_id", type=int)
+    attempt(
+        lambda: programmes.record_fee(
+            session,
+            member_id,
+            actor=current_user,
+            method=request.form.get("method", ""),
+            reference=request.form.get("reference", ""),
+        ),
+        _("The fee is recorded, and the fund's share with it."),
+    )
+    return redirect(url_for("programmes.fees", session_id=session.id))
 
 
 @bp.post("/programmes/sessions/<int:session_id>/signup")

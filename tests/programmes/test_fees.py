@@ -1,0 +1,110 @@
+"""A 低偿 / 市场 session's fee, recorded by the host at the door: income in the ledger with the
+fund's 反哺 share (points.fund), once per participant and session."""
+
+from __future__ import annotations
+
+import pytest
+
+from points.database import utcnow
+from points.errors import Forbidden, InvalidInput
+from points.extensions import db
+from points.fund import services as fund
+from points.ledger import services as ledger
+from points.programmes import services as programmes
+from tests.conftest import sign_in
+
+
+@pytest.fixture
+def market_rate(make_member, places):
+    admin = make_member("13900000006", role="admin", name="周站长")
+    fund.set_rate(
+        admin, places[0].id, basis="market", rate_bp=2000, starts_on=utcnow().date(), now=utcnow()
+    )
+    db.session.commit()
+
+
+def _balance(account) -> int:
+    return ledger.balance_of(account).balance
+
+
+def test_a_fee_is_the_hosts_income_with_the_funds_share_and_is_recorded_once(
+    programme, session_of, resident, host, market_rate
+):
+    session = session_of(programme)  # 瑜伽课, 市场 ¥40
+    programmes.sign_up_session(session, resident)
+    db.session.commit()
+    first = programmes.record_fee(session, resident.id, actor=host, method="cash")
+    again = programmes.record_fee(session, resident.id, actor=host, method="cash")
+    db.session.commit()
+    assert again.id == first.id
+    # ¥40 at 20 %: ¥8 owed to the fund, ¥32 kept by the host.
+    assert (first.amount_fen, first.share_fen) == (4000, 800)
+    community = programme.community_id
+    assert _balance(fund.due_account(community, host.id)) == 800
+    assert _balance(fund.collected_account(host.id)) == 3200
+    assert programmes.fees_paid(session) == {resident.id: first}
+
+
+def test_a_fee_is_refused_for_a_free_programme_a_stranger_or_another_host(
+    host, other_host, resident, session_of, programme, market_rate, make_member
+):
+    free = programmes.create_programme(host, name="苏大夜校", tier="free", fee_fen=0, capacity=5)
+    db.session.commit()
+    free_session = session_of(free, start="14:00")
+    programmes.sign_up_session(free_session, resident)
+    db.session.commit()
+    with pytest.raises(InvalidInput) as refused:
+        programmes.record_fee(free_session, resident.id, actor=host, method="cash")
+    assert "member_id" in refused.value.errors
+    session = session_of(programme)
+    stranger = make_member(name="路人")
+    with pytest.raises(InvalidInput):
+        programmes.record_fee(session, stranger.id, actor=host, method="cash")
+    programmes.sign_up_session(session, resident)
+    with pytest.raises(Forbidden):
+        programmes.record_fee(session, resident.id, actor=other_host, method="cash")
+    db.session.rollback()
+
+
+def test_the_host_records_a_fee_at_the_door_on_the_fees_page(
+    client, programme, session_of, resident, host, market_rate
+):
+    session = session_of(programme)
+    programmes.sign_up_session(session, resident)
+    db.session.commit()
+    sign_in(client, host.phone, "demo1234")
+    page = client.get(f"/programmes/sessions/{session.id}/fees").get_data(as_text=True)
+    assert "陈小明" in page and "¥40.00" in page
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, f"/programmes/sessions/{session.id}/fees")
+    answer = client.post(
+        f"/programmes/sessions/{session.id}/fees",
+        data={
+            "csrf_token": token,
+            "member_id": resident.id,
+            "method": "transfer",
+            "reference": "WX123",
+        },
+    )
+    assert answer.status_code == 302
+    page = client.get(f"/programmes/sessions/{session.id}/fees").get_data(as_text=True)
+    assert "WX123" in page
+    assert len(programmes.fees_paid(session)) == 1
+
+
+def test_the_public_fund_page_lists_the_programmes_with_their_average_once_rated_enough(
+    client, programme, session_of, host, make_member, market_rate
+):
+    from tests.programmes.conftest import after, attend
+
+    session = session_of(programme)
+    page = client.get(f"/communities/{programme.community_id}/fund").get_data(as_text=True)
+    assert "瑜伽课" in page and "¥40.00" in page and "/ 5" not in page  # no rating yet
+    for n, stars in enumerate((5, 4, 3)):
+        member = make_member(name=f"学员{n}")
+        attend(session, member, actor=host)
+        programmes.rate_session(session, member, stars=stars, now=after(session))
+    db.session.commit()
+    page = client.get(f"/communities/{programme.community_id}/fund").get_data(as_text=True)
+    assert "4.0 / 5" in page  # (5 + 4 + 3) / 3, shown from three ratings on
