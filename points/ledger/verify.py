@@ -430,3 +430,40 @@ def verify_ledger(*, anchor_file: Path | None = None) -> VerifyReport:
     _check_anchor(report, anchors)
     _check_domains(report)
     return report
+
+
+# ---------------------------------------------------------------------------- a cheap read
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Per asset, the sum of every account's cached balance and of every posting: both are
+    zero when every transfer balances and every cache matches its postings (what
+    `verify_ledger` checks one by one)."""
+
+    balances: dict[str, int]
+    postings: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return not any(self.balances.values()) and not any(self.postings.values())
+
+
+def totals() -> Totals:
+    """The ledger's sums per asset in two aggregate reads (reports show them beside their
+    figures; `verify_ledger` is the full check)."""
+    balances = dict(
+        db.session.execute(
+            sa.select(Account.asset, sa.func.coalesce(sa.func.sum(Account.balance), 0))
+            .group_by(Account.asset)
+        ).all()
+    )
+    postings = dict(
+        db.session.execute(
+            sa.select(Posting.asset, sa.func.coalesce(sa.func.sum(Posting.amount), 0))
+            .group_by(Posting.asset)
+        ).all()
+    )
+    return Totals(
+        {a: int(v) for a, v in balances.items()}, {a: int(v) for a, v in postings.items()}
+    )
