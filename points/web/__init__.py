@@ -19,6 +19,7 @@ def register_web(app: Flask) -> None:
         market,
         outbox,
         profile,
+        reports,
         space_reports,
         spaces,
         staff,
@@ -31,6 +32,7 @@ def register_web(app: Flask) -> None:
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)
+    app.register_blueprint(reports.bp)
     labels.register(app)
     inbox.register(app)
     tickets.register(app)

@@ -249,7 +249,7 @@ def build(ctx: Context) -> AreaReport:
         Figure("supply", N_("What the catalogue can still supply (stock × price)"),
                stock_points, None, "points"),
         Figure("coverage", N_("Coverage (supply ÷ outstanding)"), coverage, None, "ratio"),
-        Figure("top_share", N_("Share held by the top 10 % of holders"), share, None, "ratio"),
+        Figure("top_share", N_("Share held by the top tenth of holders"), share, None, "ratio"),
         Figure("holders", N_("Members holding points"), holders, None),
         Figure("dormant", N_("Balances with no movement for 90 days"), idle, None),
         Figure("dormant_points", N_("Points in balances with no movement for 90 days"),

@@ -36,9 +36,9 @@ def build(ctx: Context) -> AreaReport:
                total(before, "closed_not_fixed")),
         Figure("open", N_("Still open"), total(now, "open"), total(before, "open")),
         Figure("median_days", N_("Median days to fix"), _median(now.days_to_fix),
-               _median(before.days_to_fix), "days", public=True),
+               _median(before.days_to_fix), "days"),
         Figure("satisfied", N_("Reporters satisfied (rating 4 or 5)"), satisfied(now),
-               satisfied(before), "ratio", public=True),
+               satisfied(before), "ratio"),
     ]
     late = (
         tickets.overdue_by_unit(ctx.actor, community_id=ctx.scope.community.id
