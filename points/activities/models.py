@@ -178,6 +178,8 @@ class Claim(db.Model):
         sa.UniqueConstraint("activity_id", "member_id", name="uq_claims_activity_member"),
         sa.Index("ix_claims_status_community", "status", "community_id"),
         sa.Index("ix_claims_member_day", "member_id", "occurred_on"),
+        sa.Index("ix_claims_decided_at", "decided_at"),  # reports: issued in a period
+        sa.Index("ix_claims_occurred_on", "occurred_on"),  # reports: hours served
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

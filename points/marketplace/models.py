@@ -144,6 +144,10 @@ class Redemption(db.Model):
         sa.Index("ix_redemptions_provider_status", "provider_id", "status"),
         sa.Index("ix_redemptions_member_benefit", "member_id", "benefit_id", "created_at"),
         sa.Index("ix_redemptions_status_expiry", "status", "expires_at"),
+        # reports: vouchers issued, confirmed and ended in a period
+        sa.Index("ix_redemptions_created_at", "created_at"),
+        sa.Index("ix_redemptions_confirmed_at", "confirmed_at"),
+        sa.Index("ix_redemptions_ended_at", "ended_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

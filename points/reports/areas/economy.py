@@ -298,12 +298,15 @@ def build(ctx: Context) -> AreaReport:
         ),
         Table(
             "reconciliation",
-            N_("Reconciliation: the ledger's sums (each must be 0)"),
-            [Column("asset", N_("Asset")),
-             Column("balances", N_("Sum of cached balances"), "points"),
-             Column("postings", N_("Sum of postings"), "points")],
-            [[asset, sums.balances.get(asset, 0), sums.postings.get(asset, 0)]
-             for asset in sorted(set(sums.balances) | set(sums.postings))],
+            N_("Reconciliation: the ledger's own sums"),
+            [Column("check", N_("Check")), Column("value", N_("Value"), "points"),
+             Column("expected", N_("Must be"), "points")],
+            # Names in both languages, as rows of names are (see figures.Table).
+            [[{"zh": f"全部账户余额合计（{asset}）",
+               "en": f"Sum of every cached balance ({asset})"},
+              sums.balances[asset], 0] for asset in sorted(sums.balances)]
+            + [[{"zh": "账户冻结合计 = 未结冻结单合计", "en": "Held on accounts = pending holds"},
+                sums.held, sums.pending]],
         ),
     ]
     return report
