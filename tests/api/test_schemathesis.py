@@ -65,6 +65,7 @@ KNOWN = {
     "ticket_id": 1,
     "photo_id": 1,
     "community_id": 1,
+    "area": "economy",
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.

@@ -21,6 +21,19 @@ from points.reports.period import Period
 from points.reports.scope import Scope
 
 AWARDED = ("approved", "reversed")  # a reversed claim was issued, then taken back
+# Transfer kinds and assets as rows name them, in both languages (see figures.Table).
+KIND_NAMES = {
+    "earn": ("发放", "earned"), "redeem": ("兑换", "redeemed"), "booking": ("空间预约", "booking"),
+    "refund": ("退回", "refunded"), "reverse": ("冲正", "reversed"), "expire": ("过期", "expired"),
+    "adjust": ("调整", "adjusted"), "grant": ("空间时长入账", "granted"),
+    "transfer": ("转账", "transferred"),
+}
+ASSET_NAMES = {"points": ("积分", "points"), "space_minutes": ("空间时长（分钟）", "space minutes")}
+
+
+def _named(names: dict, code: str) -> dict:
+    zh, en = names.get(code, (code, code))
+    return {"zh": zh, "en": en}
 
 
 def _wallets(scope: Scope):
@@ -220,7 +233,7 @@ def build(ctx: Context) -> AreaReport:
     at_end = outstanding_at(scope, period.end, balance)
     at_end_before = outstanding_at(scope, before.end, balance)
     stock_points, unlimited = supply(scope)
-    coverage = ratio(stock_points, at_end)
+    coverage = ratio(stock_points, balance)  # both as they stand now
     share, holders = top_share(scope)
     days = current_app.config["REPORTS_DORMANT_DAYS"]
     idle, idle_points = dormant(scope, ctx.now, days)
@@ -248,7 +261,8 @@ def build(ctx: Context) -> AreaReport:
         Figure("held", N_("Points held by vouchers now"), held, None, "points"),
         Figure("supply", N_("What the catalogue can still supply (stock × price)"),
                stock_points, None, "points"),
-        Figure("coverage", N_("Coverage (supply ÷ outstanding)"), coverage, None, "ratio"),
+        Figure("coverage", N_("Coverage now (supply ÷ points outstanding now)"), coverage, None,
+               "ratio"),
         Figure("top_share", N_("Share held by the top tenth of holders"), share, None, "ratio"),
         Figure("holders", N_("Members holding points"), holders, None),
         Figure("dormant", N_("Balances with no movement for 90 days"), idle, None),
@@ -293,7 +307,7 @@ def build(ctx: Context) -> AreaReport:
             N_("Wallet movements by kind"),
             [Column("kind", N_("Kind")), Column("points", N_("Points"), "points"),
              Column("previous", N_("Previous period"), "points")],
-            [[kind, moves.get(kind, 0), moves_before.get(kind, 0)]
+            [[_named(KIND_NAMES, kind), moves.get(kind, 0), moves_before.get(kind, 0)]
              for kind in sorted(set(moves) | set(moves_before))],
         ),
         Table(
@@ -302,8 +316,8 @@ def build(ctx: Context) -> AreaReport:
             [Column("check", N_("Check")), Column("value", N_("Value"), "points"),
              Column("expected", N_("Must be"), "points")],
             # Names in both languages, as rows of names are (see figures.Table).
-            [[{"zh": f"全部账户余额合计（{asset}）",
-               "en": f"Sum of every cached balance ({asset})"},
+            [[{"zh": f"全部账户余额合计（{_named(ASSET_NAMES, asset)['zh']}）",
+               "en": f"Sum of every cached balance ({_named(ASSET_NAMES, asset)['en']})"},
               sums.balances[asset], 0] for asset in sorted(sums.balances)]
             + [[{"zh": "账户冻结合计 = 未结冻结单合计", "en": "Held on accounts = pending holds"},
                 sums.held, sums.pending]],
