@@ -33,6 +33,15 @@ class Scope:
         """A condition keeping rows of this scope, by a community id column."""
         return sa.true() if self.community is None else column == self.community.id
 
+    def member_of(self, column) -> sa.ColumnElement[bool]:
+        """A condition keeping rows whose member (`column`, a member id) is of this scope,
+        checked row by row on rows found by another index (a period's): `column + 0` keeps
+        the planner from probing a member index once per member of the scope, which would
+        read all their history. The street needs no condition at all."""
+        if self.community is None:
+            return sa.true()
+        return (column + 0).in_(self.members())
+
     def members(self) -> sa.Select:
         """Ids of the members of this scope (a subquery for IN)."""
         return sa.select(Member.id).where(self.where(Member.community_id))

@@ -42,7 +42,8 @@ def _is_wallet(scope: Scope) -> tuple:
     return (
         Account.kind == "wallet",
         Account.asset == "points",
-        Account.member_id.in_(scope.members()),
+        Account.member_id.is_not(None),
+        scope.member_of(Account.member_id),
     )
 
 
@@ -98,7 +99,7 @@ def _redemptions(scope: Scope, status: str, column, period: Period):
         Redemption.status == status,
         column >= period.start,
         column < period.end,
-        Redemption.member_id.in_(scope.members()),
+        scope.member_of(Redemption.member_id),
     )
 
 

@@ -16,7 +16,7 @@ from points.reports.scope import Scope
 def _counts(scope: Scope, period: Period) -> dict[int, list[int]]:
     """provider id → [issued, confirmed, expired, points confirmed]: each by the moment it
     happened (issued when held, confirmed at the counter, expired when it lapsed)."""
-    mine = Redemption.member_id.in_(scope.members())
+    mine = scope.member_of(Redemption.member_id)
     out: dict[int, list[int]] = {}
     steps = (
         (0, Redemption.created_at, None),
