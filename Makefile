@@ -63,6 +63,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.benchmarks.delivery
 	$(BIN)/python -m tests.benchmarks.tickets
 	$(BIN)/python -m tests.benchmarks.bookings
+	$(BIN)/python -m tests.benchmarks.reports
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis .ruff_cache

@@ -198,6 +198,11 @@ def load_config(instance_path: str, overrides: Mapping[str, Any] | None) -> dict
         # address may try before it is slowed down.
         "CALENDAR_UID_DOMAIN": os.environ.get("CALENDAR_UID_DOMAIN", ""),
         "CALENDAR_WRONG_TOKEN_LIMIT": os.environ.get("CALENDAR_WRONG_TOKEN_LIMIT", "20 per minute"),
+        # Reports: the points economy warns when what the catalogue can still supply (active
+        # benefits' stock × price) covers less than this share of the points outstanding.
+        "REPORTS_COVERAGE_WARNING": float(os.environ.get("REPORTS_COVERAGE_WARNING", "1.0")),
+        # A balance with no movement for this many days counts as dormant.
+        "REPORTS_DORMANT_DAYS": int(os.environ.get("REPORTS_DORMANT_DAYS", "90")),
         # flask-smorest / OpenAPI
         "API_TITLE": "社区主理人 Points API",
         "API_VERSION": "v1",

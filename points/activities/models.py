@@ -188,6 +188,8 @@ class Claim(db.Model):
             ["helper_grants.id", "helper_grants.helper_id", "helper_grants.resident_id"],
             name="fk_claims_helper_grant",
         ),
+        sa.Index("ix_claims_decided_at", "decided_at"),  # reports: issued in a period
+        sa.Index("ix_claims_occurred_on", "occurred_on"),  # reports: hours served
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

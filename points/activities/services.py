@@ -697,3 +697,22 @@ def approved_hours(member_id: int, start: datetime, end: datetime) -> float:
 
 def register_measures() -> None:
     members.register_measure("service_hours", approved_hours)
+
+
+def service_totals(where, first: date, last: date) -> tuple[int, float]:
+    """(members with an approved claim for work done on the local days first..last, the
+    hours of those claims that count hours) for claims matching `where` (a condition on
+    Claim): the rule of `approved_hours`, summed over everyone."""
+    hours = sa.case((ActivityType.unit == "hour", Claim.quantity_tenths), else_=0)
+    members_served, tenths = db.session.execute(
+        sa.select(sa.func.count(sa.distinct(Claim.member_id)),
+                  sa.func.coalesce(sa.func.sum(hours), 0))
+        .join(ActivityType, ActivityType.id == Claim.activity_type_id)
+        .where(
+            where,
+            Claim.status == "approved",
+            Claim.occurred_on >= first,
+            Claim.occurred_on <= last,
+        )
+    ).one()
+    return int(members_served), int(tenths) / 10

@@ -75,6 +75,7 @@ class Transfer(db.Model):
         sa.UniqueConstraint("reverses_id", name="uq_transfers_reverses"),
         sa.UniqueConstraint("hold_id", name="uq_transfers_hold"),
         sa.CheckConstraint("seq > 0", name="ck_transfers_seq_positive"),
+        sa.Index("ix_transfers_created_at", "created_at"),  # reports read one period
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -156,6 +156,10 @@ class Redemption(db.Model):
             ["helper_grants.id", "helper_grants.helper_id", "helper_grants.resident_id"],
             name="fk_redemptions_helper_grant",
         ),
+        # reports: vouchers issued, confirmed and ended in a period
+        sa.Index("ix_redemptions_created_at", "created_at"),
+        sa.Index("ix_redemptions_confirmed_at", "confirmed_at"),
+        sa.Index("ix_redemptions_ended_at", "ended_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -976,3 +976,47 @@ def set_email(member: Member, value) -> Member:
     except EmailNotValidError:
         raise InvalidInput(M.EMAIL, field="email") from None
     return member
+
+
+# ---------------------------------------------------------------------------- counting
+
+CERTIFIED_LEVELS = LEVELS[1:]  # a certified volunteer: trained and pledged, volunteer or above
+
+
+def is_certified_volunteer(level: str) -> bool:
+    """Whether a member at `level` counts as a certified volunteer (志愿者 and up)."""
+    return level in CERTIFIED_LEVELS
+
+
+def levels_at(where, moments: list[datetime]) -> list[dict[str, int]]:
+    """Members per level at each moment, for the members matching `where` (a condition on
+    Member): a member counts from their registration, at the level their last recorded
+    change before the moment gave them (or their current level if none was recorded)."""
+    people = db.session.execute(
+        sa.select(Member.id, Member.created_at, Member.level).where(where)
+    ).all()
+    changes: dict[int, list[tuple[datetime, str]]] = {}
+    for member_id, at, level in db.session.execute(
+        sa.select(LevelChange.member_id, LevelChange.created_at, LevelChange.to_level)
+        .where(LevelChange.member_id.in_(sa.select(Member.id).where(where)))
+        .order_by(LevelChange.id)
+    ):
+        changes.setdefault(member_id, []).append((at, level))
+    out = []
+    for moment in moments:
+        counts = dict.fromkeys(LEVELS, 0)
+        for member_id, created, current in people:
+            if created >= moment:
+                continue
+            history = changes.get(member_id)
+            if not history:
+                counts[current] += 1
+                continue
+            level = "resident"
+            for at, to_level in history:
+                if at >= moment:
+                    break
+                level = to_level
+            counts[level] += 1
+        out.append(counts)
+    return out

@@ -382,6 +382,9 @@ def report(actor: Member, first=None, last=None, *, today: date | None = None) -
                 Booking.status == "confirmed",
                 Booking.start_at < span_end,
                 Booking.end_at > span_start,
+                # no booking is longer than MAX_SPAN: a bounded range of the index, however
+                # many years of bookings came before
+                Booking.start_at > span_start - core.MAX_SPAN,
             )
         ).all()
         if ids

@@ -204,6 +204,7 @@ class Ticket(db.Model):
         sa.Index("ix_tickets_community_state", "community_id", "state", "created_at"),
         sa.Index("ix_tickets_reporter", "reporter_id", "created_at"),
         sa.Index("ix_tickets_due", "state", "due_at"),
+        sa.Index("ix_tickets_created_at", "created_at"),  # reports: reported in a period
         # Years of closed tickets must not slow the queues. The partial indexes hold only the
         # open ones, in id order; a query reaches them by naming the same states as literals
         # (`in_triage()`, `is_open()`), which is how SQLite proves the index applies.

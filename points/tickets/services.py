@@ -1483,10 +1483,13 @@ def overdue(actor: Member, *, limit: int = 200) -> list[Ticket]:
     )
 
 
-def overdue_by_unit(actor: Member) -> list[UnitLateness]:
-    """Per unit: how many live assignments are on overdue tickets, and escalated ones."""
+def overdue_by_unit(actor: Member, *, community_id: int | None = None) -> list[UnitLateness]:
+    """Per unit: how many live assignments are on overdue tickets, and escalated ones; an
+    admin may narrow it to one community."""
     members.require_staff(actor)
     scope = sa.true() if actor.has_role("admin") else Ticket.community_id == actor.community_id
+    if community_id is not None:
+        scope = sa.and_(scope, Ticket.community_id == community_id)
     rows = db.session.execute(
         sa.select(
             TicketAssignment.unit_id,
@@ -1530,23 +1533,27 @@ class Board:
     tickets: list[Ticket]  # recent published tickets, for their photos
 
 
-def _shown(n: int) -> int | None:
-    return n if n >= BOARD_MIN_COUNT else None
+@dataclass(frozen=True)
+class CategoryTally:
+    category: TicketCategory
+    reported: int
+    fixed: int  # closed with the outcome fixed (`Ticket.fixed`)
+    closed_not_fixed: int  # closed with any other outcome: closed is not fixed
+    open: int
 
 
-def board(community_id, *, start: date, end: date, recent: int = 12) -> Board:
-    """The public board of a community for [start, end): tickets by category and outcome,
-    the median days from report to fix, the satisfaction figure, and published tickets.
-    A count under five is not shown (it could point at a neighbour)."""
-    community = db.session.get(Community, community_id) if is_id(community_id) else None
-    if community is None:
-        raise NotFound(M.NOT_A_COMMUNITY, field="community")
-    since, until = clock.at(start), clock.at(end)
-    period = (
-        Ticket.community_id == community.id,
-        Ticket.created_at >= since,
-        Ticket.created_at < until,
-    )
+@dataclass(frozen=True)
+class Outcomes:
+    period: tuple
+    lines: list[CategoryTally]
+    days_to_fix: list[float]  # report → handled (or closed), per fixed ticket
+    ratings: list[int]
+
+
+def outcomes(where, since: datetime, until: datetime) -> Outcomes:
+    """Tickets reported in [since, until) matching `where`, by category and outcome, with the
+    days each fixed one took and the reporters' ratings: the board's and the reports' count."""
+    period = (where, Ticket.created_at >= since, Ticket.created_at < until)
     rows = db.session.execute(
         sa.select(Ticket.category_id, Ticket.state, Ticket.outcome, sa.func.count())
         .where(*period)
@@ -1564,8 +1571,7 @@ def board(community_id, *, start: date, end: date, recent: int = 12) -> Board:
             t["closed"] += n
     cats = {c.id: c for c in db.session.scalars(sa.select(TicketCategory))}
     lines = [
-        BoardLine(cats[cid], _shown(t["reported"]), _shown(t["fixed"]), _shown(t["closed"]),
-                  _shown(t["open"]))
+        CategoryTally(cats[cid], t["reported"], t["fixed"], t["closed"], t["open"])
         for cid, t in sorted(tally.items(), key=lambda kv: (cats[kv[0]].position, kv[0]))
     ]
     fixes = db.session.execute(
@@ -1575,9 +1581,32 @@ def board(community_id, *, start: date, end: date, recent: int = 12) -> Board:
     ).all()
     days = [((handled or closed) - created).total_seconds() / 86400 for created, handled, closed
             in fixes]
-    median = round(statistics.median(days), 1) if len(days) >= BOARD_MIN_COUNT else None
     ratings = list(db.session.scalars(sa.select(Ticket.rating).where(
         *period, Ticket.rating.is_not(None))))
+    return Outcomes(period, lines, days, ratings)
+
+
+def _shown(n: int) -> int | None:
+    return n if n >= BOARD_MIN_COUNT else None
+
+
+def board(community_id, *, start: date, end: date, recent: int = 12) -> Board:
+    """The public board of a community for [start, end): tickets by category and outcome,
+    the median days from report to fix, the satisfaction figure, and published tickets.
+    A count under five is not shown (it could point at a neighbour)."""
+    community = db.session.get(Community, community_id) if is_id(community_id) else None
+    if community is None:
+        raise NotFound(M.NOT_A_COMMUNITY, field="community")
+    found = outcomes(Ticket.community_id == community.id, clock.at(start), clock.at(end))
+    period = found.period
+    lines = [
+        BoardLine(t.category, _shown(t.reported), _shown(t.fixed), _shown(t.closed_not_fixed),
+                  _shown(t.open))
+        for t in found.lines
+    ]
+    days = found.days_to_fix
+    median = round(statistics.median(days), 1) if len(days) >= BOARD_MIN_COUNT else None
+    ratings = found.ratings
     satisfied = None
     if len(ratings) >= BOARD_MIN_COUNT:
         satisfied = sum(1 for r in ratings if r >= 4) / len(ratings)

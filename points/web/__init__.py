@@ -24,6 +24,7 @@ def register_web(app: Flask) -> None:
         outbox,
         profile,
         programmes,
+        reports,
         space_reports,
         spaces,
         staff,
@@ -36,6 +37,7 @@ def register_web(app: Flask) -> None:
     for module in pages:
         app.register_blueprint(module.bp)
     app.register_blueprint(space_reports.bp)
+    app.register_blueprint(reports.bp)
     labels.register(app)
     elder.register(app)
     app.jinja_env.globals["movement_lines"] = movements.describe

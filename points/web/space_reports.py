@@ -83,6 +83,12 @@ def use_words(change: Change) -> str:
     return _("use %(ratio)s", ratio=times(change.use_ratio))
 
 
+def week_words(week) -> str:
+    """A week as a person reads it: 第49周 11/30–12/6 (its days within the period)."""
+    days = f"{week.first.month}/{week.first.day}–{week.last.month}/{week.last.day}"
+    return _("Week %(n)s", n=week.number) + " " + days
+
+
 def part_name(part: Part) -> str:
     return part.name(locale()) if part.name_zh != OTHER else _("Outside day-parts")
 
@@ -125,7 +131,7 @@ def week_chart(report: Report) -> dict:
     rows, said = [], []
     for measures, colour in ((report.before, PREVIOUS), (report.now, CURRENT)):
         for week, usage in measures.weeks.items():
-            label = f"{week.label} ({week.first:%m-%d}–{week.last:%m-%d})"
+            label = week_words(week)
             rows.append({"label": label, "bars": [_bar(usage, colour)]})
             said.append(f"{label}: {percent(usage)}")
     return {
@@ -181,6 +187,7 @@ def utilisation_page():
         compare_words=compare_words,
         use_words=use_words,
         part_name=part_name,
+        week_words=week_words,
     ), (422 if errors else 200)
 
 

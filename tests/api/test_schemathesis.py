@@ -68,6 +68,7 @@ KNOWN = {
     "grant_id": 1,
     "payment_id": 1,
     "programme_id": 1,
+    "area": "economy",
 }
 
 # Revoking the caller's token would sign the rest of the run out: that call gets its own.

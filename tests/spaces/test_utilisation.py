@@ -308,7 +308,8 @@ def test_the_page_reads_from_before_to_now_with_a_chart(client, worked_week, soc
     assert "Evening: from 14.3% to 50%; use ×3" in html
     assert "Midday: from 0% to 15%; use is new: none in the previous period" in html
     assert html.count("<svg") == 2 and '<title id="parts-chart-title">' in html
-    assert '<desc id="weeks-chart-desc">2026-W49 (11-30–12-06): 8.8%; ' in html
+    # a week as a person reads it (第49周 11/30–12/6 in Chinese)
+    assert '<desc id="weeks-chart-desc">Week 49 11/30–12/6: 8.8%; ' in html
     assert "19.5 of 78 bookable hours booked" in html
     assert "<script" not in html
 

@@ -1,0 +1,264 @@
+"""Reports at a small and a large history: every report area, read for the street (an
+admin) and for one community (its social worker), should answer in under 300 ms and cost
+about the same however many years of postings the street has. Figures and ratios, never
+pass/fail (`make bench`).
+
+History is written in bulk: `postings` ledger postings (earn transfers of two postings
+each), a tenth as many approved claims, a twentieth as many vouchers (with their holds) and
+as many bookings, over a fixed 2 000 members in the seeded communities; the last 90 days hold
+the same rows at every size (see RECENT), the rest lies in the three years before.
+Then each area's service runs `n` times for last month and the median is
+printed, with the ratio large ÷ small (the target: within 1.5). SQLite by default;
+BENCH_DATABASE_URL (a PostgreSQL database the run MAY WIPE) runs it there too.
+`--sizes 10000,1000000` (default 10 k and 1 M; `--quick`: 10 k and 100 k).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from points import clock, seeding
+from points.activities.models import ActivityType, Claim
+from points.extensions import db
+from points.ledger import services as ledger
+from points.ledger.models import Account, Hold, Posting, Transfer
+from points.marketplace.models import Benefit, Redemption
+from points.members import services as members
+from points.members.models import Community, Member
+from points.reports import services as reports
+from points.reports.areas import AREAS
+from points.spaces.models import Booking, Space
+from tests.benchmarks.ledger import normalise_database_url, reset_postgresql
+from tests.benchmarks.outbox import build, progress
+
+MEMBERS = 2_000
+CHUNK = 5_000
+# The last RECENT days hold the same rows at every size (a street's month is a month however
+# old the street): this many transfers, claims and vouchers; the rest of the history is
+# spread over the years before. Bookings run back hour by hour from now, at least 1 500 of
+# them, so the month reported is fully booked at every size.
+RECENT = timedelta(days=90)
+RECENT_ROWS = {"transfers": 2_500, "claims": 500, "vouchers": 250}
+MIN_BOOKINGS = 1_500
+HASH = "scrypt:32768:8:1$bench$" + "0" * 128
+YEARS = timedelta(days=3 * 365)
+
+
+def world():
+    ledger.system_account("issuance")
+    seeding.load_places()
+    seeding.load_activity_types()
+    seeding.load_benefits()
+    seeding.load_spaces()
+    communities = db.session.scalars(sa.select(Community).order_by(Community.id)).all()
+    admin = members.register_member(phone="13900000006", password=None, password_hash=HASH,
+                                    name="管理员", community_id=communities[0].id)
+    members.grant_role(admin, "admin")
+    worker = members.register_member(phone="13900000001", password=None, password_hash=HASH,
+                                     name="李社工", community_id=communities[0].id)
+    members.grant_role(worker, "social_worker")
+    db.session.commit()
+    start = datetime.now(UTC) - YEARS
+    rows = [{"phone": f"137{i:08d}", "name": f"居民{i}", "password_hash": HASH,
+             "community_id": communities[i % len(communities)].id,
+             "level": ("resident", "volunteer", "volunteer", "talent")[i % 4],
+             "status": "active", "status_reason": "", "created_at": start}
+            for i in range(MEMBERS)]
+    db.session.execute(sa.insert(Member), rows)
+    ids = db.session.scalars(sa.select(Member.id).where(Member.phone.like("137%"))
+                             .order_by(Member.id)).all()
+    db.session.execute(sa.insert(Account), [
+        {"name": f"member:{i}", "asset": "points", "kind": "wallet", "member_id": i,
+         "may_go_negative": False, "balance": 0, "held": 0, "created_at": start} for i in ids])
+    db.session.commit()
+    return admin, worker, ids
+
+
+def spread(total: int, recent: int, now: datetime):
+    """The moment of row i of `total`: the first `total - recent` over the years before the
+    recent days, the last `recent` over those days."""
+    recent = min(recent, total // 2)
+    old = total - recent
+    begin, cut = now - YEARS - RECENT, now - RECENT
+
+    def moment(i: int) -> datetime:
+        if i < old:
+            return begin + (cut - begin) * (i / old)
+        return cut + RECENT * ((i - old) / recent)
+
+    return moment
+
+
+def history(postings: int, member_ids: list[int]) -> None:
+    now = datetime.now(UTC) - timedelta(hours=1)
+    issuance = ledger.system_account("issuance").id
+    redeemed = ledger.system_account("redeemed:bench").id
+    wallets = dict(db.session.execute(
+        sa.select(Account.member_id, Account.id).where(Account.member_id.in_(member_ids),
+                                                       Account.asset == "points")).all())
+    people = db.session.execute(sa.select(Member.id, Member.community_id)
+                                .where(Member.id.in_(member_ids))).all()
+    transfers = postings // 2
+    when = spread(transfers, RECENT_ROWS["transfers"], now)
+    progress(f"    {transfers:,} transfers, {postings:,} postings …")
+    for first in range(0, transfers, CHUNK):
+        t_rows, p_rows = [], []
+        for i in range(first, min(first + CHUNK, transfers)):
+            member_id, _ = people[i % len(people)]
+            t_rows.append({"id": i + 1, "seq": i + 1, "kind": "earn", "memo": "",
+                           "created_at": when(i), "prev_hash": f"{i:064x}",
+                           "hash": f"{i + 1:064x}"})
+            p_rows += [
+                {"transfer_id": i + 1, "account_id": issuance, "asset": "points",
+                 "amount": -10, "balance_after": -10 * (i + 1)},
+                {"transfer_id": i + 1, "account_id": wallets[member_id], "asset": "points",
+                 "amount": 10, "balance_after": 10},
+            ]
+        db.session.execute(sa.insert(Transfer), t_rows)
+        db.session.execute(sa.insert(Posting), p_rows)
+    types = db.session.scalars(sa.select(ActivityType.id).where(ActivityType.is_current)).all()
+    claims = postings // 10
+    progress(f"    {claims:,} claims …")
+    when = spread(claims, RECENT_ROWS["claims"], now)
+    for first in range(0, claims, CHUNK):
+        rows = []
+        for i in range(first, min(first + CHUNK, claims)):
+            member_id, community_id = people[i % len(people)]
+            moment = when(i)
+            rows.append({"member_id": member_id, "community_id": community_id,
+                         "activity_type_id": types[i % len(types)],
+                         "occurred_on": moment.date(), "quantity_tenths": 10, "note": "",
+                         "status": "approved", "points": 10, "created_at": moment,
+                         "decided_at": moment, "reason": "", "reversal_reason": "",
+                         "transfer_id": i + 1})
+        db.session.execute(sa.insert(Claim), rows)
+    benefit = db.session.scalars(sa.select(Benefit).order_by(Benefit.id)).first()
+    vouchers = postings // 20
+    progress(f"    {vouchers:,} vouchers …")
+    when = spread(vouchers, RECENT_ROWS["vouchers"], now)
+    for first in range(0, vouchers, CHUNK):
+        holds, rows = [], []
+        for i in range(first, min(first + CHUNK, vouchers)):
+            member_id, _ = people[i % len(people)]
+            moment = when(i)
+            status = ("confirmed", "confirmed", "cancelled", "expired")[i % 4]
+            holds.append({"id": i + 1, "account_id": wallets[member_id],
+                          "destination_id": redeemed, "asset": "points", "amount": 10,
+                          "kind": "redeem", "memo": "", "end_reason": "",
+                          "status": {"confirmed": "posted", "cancelled": "voided"}.get(
+                              status, "expired"),
+                          "created_at": moment, "expires_at": moment + timedelta(days=7),
+                          "ended_at": moment + timedelta(hours=1)})
+            rows.append({"benefit_id": benefit.id, "provider_id": benefit.provider_id,
+                         "member_id": member_id, "quantity": 1, "points": 10,
+                         "code": f"B{i:010d}", "hold_id": i + 1, "status": status,
+                         "created_at": moment, "expires_at": moment + timedelta(days=7),
+                         "confirmed_at": moment + timedelta(hours=1)
+                         if status == "confirmed" else None,
+                         "ended_at": moment + timedelta(hours=1)})
+        db.session.execute(sa.insert(Hold), holds)
+        db.session.execute(sa.insert(Redemption), rows)
+    space = db.session.scalars(sa.select(Space).order_by(Space.id)).first()
+    bookings = max(postings // 20, MIN_BOOKINGS)
+    progress(f"    {bookings:,} bookings …")
+    end = now.replace(minute=0, second=0, microsecond=0)
+    rows = []
+    for i in range(bookings):
+        begin = end - timedelta(hours=1)
+        rows.append({"space_id": space.id, "host_id": member_ids[0], "start_at": begin,
+                     "end_at": end, "tier": "free", "title": f"历史预约 {i}",
+                     "status": "confirmed", "expected_attendance": 0, "cost_points": 0,
+                     "cost_minutes": 0, "refunded_points": 0, "refunded_minutes": 0,
+                     "revision": 0, "end_reason": "", "created_at": begin})
+        end = begin
+        if len(rows) == CHUNK:
+            db.session.execute(sa.insert(Booking), rows)
+            rows = []
+    if rows:
+        db.session.execute(sa.insert(Booking), rows)
+    db.session.commit()
+    db.session.execute(sa.text("ANALYZE"))  # as a database in use has its statistics
+    db.session.commit()
+
+
+def measure(url: str, size: int, n: int) -> dict:
+    app = build(url)
+    with app.app_context():
+        admin, worker, ids = world()
+        history(size, ids)
+        last_month = (clock.today().replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        out = {}
+        for who, actor in (("street", admin), ("community", worker)):
+            for code in AREAS:
+                timings = []
+                for _ in range(n):
+                    began = time.perf_counter()
+                    reports.area_report(reports.context(actor, month=last_month), code)
+                    db.session.rollback()
+                    timings.append((time.perf_counter() - began) * 1000)
+                out[f"{who}:{code}"] = round(statistics.median(timings), 2)
+        db.session.remove()
+        db.engine.dispose()
+    return out
+
+
+def run(url_for_size, sizes, n: int) -> dict:
+    out = {}
+    for size in sizes:
+        progress(f"  {size:,} postings …")
+        out[size] = measure(url_for_size(size), size, n)
+    small, large = out[sizes[0]], out[sizes[-1]]
+    out["ratio"] = {k: round(large[k] / small[k], 2) for k in small}
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--sizes", help="comma-separated posting counts (default 10k,1M)")
+    parser.add_argument("-n", type=int, default=5)
+    args = parser.parse_args()
+    sizes = (10_000, 100_000) if args.quick else (10_000, 1_000_000)
+    if args.sizes:
+        sizes = tuple(int(s) for s in args.sizes.split(","))
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        progress("reports on SQLite …")
+        results["sqlite"] = run(lambda s: f"sqlite:///{Path(tmp) / f'reports-{s}.sqlite3'}",
+                                sizes, args.n)
+    pg = os.environ.get("BENCH_DATABASE_URL")
+    if pg:
+        url = normalise_database_url(pg)
+
+        def fresh(_size):
+            reset_postgresql(url)
+            return url
+
+        progress("reports on PostgreSQL …")
+        results["postgresql"] = run(fresh, sizes, args.n)
+        reset_postgresql(url)
+    print(f"{'database':<12}{'report (ms)':<22}" + "".join(f"{s:>12,}" for s in sizes)
+          + f"{'ratio':>8}")
+    for database, figures in results.items():
+        for key in figures[sizes[0]]:
+            print(f"{database:<12}{key:<22}" + "".join(f"{figures[s][key]:>12}" for s in sizes)
+                  + f"{figures['ratio'][key]:>8}")
+    print(json.dumps({"reports": {d: {str(k): v for k, v in f.items()}
+                                  for d, f in results.items()}}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
