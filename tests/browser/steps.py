@@ -18,6 +18,20 @@ def sign_in(page, phone: str, password: str = PASSWORD) -> None:
     assert "/login" not in page.url, page.inner_text("main")
 
 
+def shown(page, selector: str) -> None:
+    """What an action leads to is on screen. Waits for it: a click that submits a form
+    returns once the next page starts loading, not once it shows."""
+    try:
+        page.locator(selector).first.wait_for(state="visible", timeout=10_000)
+    except Exception:  # playwright's TimeoutError: say what the page shows instead
+        raise AssertionError(f"{selector} not shown on {page.url}: {page.inner_text('body')}")
+
+
+def flashed(page, kind: str = "success") -> None:
+    """The page an action leads to says it worked (success) or why not (error)."""
+    shown(page, f"main .flash.{kind}")
+
+
 def number_in(text: str) -> int:
     """The first whole number in a piece of visible text."""
     match = re.search(r"-?\d+", text.replace(",", ""))

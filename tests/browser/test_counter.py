@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from tests.browser.steps import MODES, fits_phone, reset_mode, set_mode, sign_in
+from tests.browser.steps import MODES, fits_phone, flashed, reset_mode, set_mode, shown, sign_in
 from tests.browser.test_scan import unused_voucher_at_the_barbers
 
 VOLUNTEER = "13900000004"  # 王阿姨
@@ -44,9 +44,9 @@ def confirm_at_the_counter(merchant, code: str) -> None:
     merchant.fill("input[name=code]", code)
     merchant.locator("form.counter button[type=submit]").click()
     fits_phone(merchant)  # the preview
-    assert merchant.locator("button.confirm-now").is_visible()
+    shown(merchant, "button.confirm-now")
     merchant.locator("button.confirm-now").click()
-    assert merchant.locator(".counter-done").is_visible()
+    shown(merchant, ".counter-done")
     fits_phone(merchant)  # confirmed, with 撤销 beside it
 
 
@@ -62,7 +62,7 @@ def test_the_counter_confirms_and_undoes_within_five_minutes_only(person, snap, 
         confirm_at_the_counter(merchant, code)
         snap(merchant, "confirmed")
         merchant.locator("button.undo").click()
-        assert merchant.locator(".flash.success").is_visible()
+        flashed(merchant)
         fits_phone(merchant)
         snap(merchant, "undone")
         volunteer.goto(url)
@@ -71,7 +71,7 @@ def test_the_counter_confirms_and_undoes_within_five_minutes_only(person, snap, 
         confirm_at_the_counter(merchant, code)
         six_minutes_pass(server, code)
         merchant.locator("button.undo").click()
-        assert merchant.locator(".flash.error").is_visible(), merchant.inner_text("main")
+        flashed(merchant, "error")
         fits_phone(merchant)
         snap(merchant, "undo-refused")
         volunteer.goto(url)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from points.web.home import BOOKINGS_SHOWN
-from tests.browser.steps import MODES, fits_phone, number_in, reset_mode, set_mode, sign_in
+from tests.browser.steps import MODES, fits_phone, flashed, number_in, reset_mode, set_mode, sign_in
 
 VOLUNTEER = "13900000004"  # 王阿姨
 WORKER = "13900000001"  # 李社工, 云溪社区
@@ -149,7 +149,7 @@ def test_a_host_books_a_slot_and_a_second_host_finds_it_taken(person, snap, mode
         fits_phone(host)
         snap(host, "booking-form")
         host.locator("button[name=action][value=book]").click()
-        assert host.locator(".flash.success").is_visible(), host.inner_text("main")
+        flashed(host)
         assert title in host.inner_text("main")  # My bookings lists it
         snap(host, "booked")
         host.goto("/")
@@ -178,14 +178,14 @@ def test_a_host_books_a_slot_and_a_second_host_finds_it_taken(person, snap, mode
 
         # The form says the time is taken and offers the waiting list instead of booking.
         taken.click()
-        assert other.locator("main .flash.error").is_visible()
+        flashed(other, "error")
         assert other.locator("button[name=action][value=book]").count() == 0
         fits_phone(other)
         snap(other, "taken-offers-waiting")
         other.fill("input[name=title]", "抢同一时段")
         other.fill("input[name=weeks]", "2")
         other.locator("button[name=action][value=wait_weekly]").click()
-        assert other.locator(".flash.success").is_visible(), other.inner_text("main")
+        flashed(other)
         said = other.inner_text(".flash.success")
         assert ("2 周" in said) if mode != "en" else ("2 weeks" in said), said
         assert WAITING[mode] in other.inner_text("main")
