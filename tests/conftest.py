@@ -66,7 +66,7 @@ def postgresql_test_url() -> str:
 # `make test` shares the suite between two xdist workers (`-n 2 --dist loadgroup`). Some
 # tests must stay together on one worker, one at a time: the PostgreSQL races (two
 # 64-connection races at once would pass the server's max_connections, 100) and the browser
-# journeys (each backend's gunicorn is started once). xdist 3.8 cannot group by its
+# journeys (each backend's gunicorn is started once per worker). xdist 3.8 cannot group by its
 # `xdist_group` mark under pytest 9.2 (pytest-xdist#1386), so the scheduler below groups by
 # node id instead. Work goes out longest first, so that nothing long is left for the end:
 # the slow tests (PostgreSQL's first: the state machine there takes longest), then the
@@ -78,7 +78,9 @@ def _work_unit(nodeid: str) -> str | None:
     """The group a test must run in, whole, on one worker; None if it may go anywhere."""
     path, _, name = nodeid.partition("::")
     if path.startswith("tests/browser/"):
-        return "browser"
+        # One gunicorn per backend and worker: a backend's journeys stay together, so the
+        # two backends' servers may run on different workers at once.
+        return "browser-postgresql" if _POSTGRESQL_PARAM.search(name) else "browser-sqlite"
     if path.endswith("/test_races.py") and _POSTGRESQL_PARAM.search(name):
         return "postgresql-races"
     return None

@@ -6,7 +6,9 @@ database of its own beside the test database — migrated and demo-seeded throug
 as `make run` does. Each person in a journey gets a browser context of their own (their own
 cookies), sized like a phone 360 px wide, with JavaScript off (core flows must not need it;
 `person(javascript=True)` is for the tests of what a script adds, test_scan.py);
-`snap` saves a phone and a desktop screenshot of the current page under build/screenshots/.
+`snap` saves a phone and a desktop screenshot of the current page under build/screenshots/
+in the SQLite run (the PostgreSQL run serves the same pages; its journeys check what the
+database does, and skip the ~1 s a step that two full-page screenshots cost).
 
 Chromium is Debian's (`apt-get install chromium fonts-noto-cjk`; .ci/run does it): Playwright
 never downloads a browser here. Without one the journeys are skipped loudly on a developer's
@@ -226,7 +228,7 @@ def person(browser, server):
 @pytest.fixture
 def snap(request, server):
     """snap(page, "step") saves <journey>/<backend[-param]>-<nn>-<step>-phone.png and
-    -desktop.png."""
+    -desktop.png; on PostgreSQL it only waits for the page the step is about."""
     journey = re.sub(r"[^a-z0-9_]+", "-", request.node.originalname.lower()).strip("-")
     folder = SCREENSHOTS / journey
     folder.mkdir(parents=True, exist_ok=True)
@@ -250,6 +252,9 @@ def snap(request, server):
         page.screenshot(path=str(path), full_page=True, clip=clip)
 
     def take(page, step: str) -> None:
+        if server.backend != "sqlite":
+            page.wait_for_load_state("load")
+            return
         stem = f"{variant}-{next(counter):02d}-{step}"
         shoot(page, folder / f"{stem}-desktop.png", DESKTOP)
         shoot(page, folder / f"{stem}-phone.png", PHONE)
