@@ -33,19 +33,27 @@ TIER_NAMES = {
 }
 
 
-def _accounts(scope: Scope, prefix: str) -> dict[int, int]:
-    """The scope's `cny` accounts named `<prefix><community>…` → their community id."""
-    pattern = f"{prefix}{scope.community.id}" if scope.community else None
-    query = sa.select(Account.id, Account.name).where(
-        Account.asset == MONEY, Account.name.like(f"{prefix}%")
-    )
+def _funds(scope: Scope) -> dict[int, int]:
+    """The scope's `fund:<community>` accounts (by name, on the accounts' name index) → their
+    community id."""
+    ids = scope.community_ids or tuple(db.session.scalars(sa.select(Community.id)))
+    names = {f"fund:{cid}": cid for cid in ids}
+    rows = db.session.execute(sa.select(Account.id, Account.name).where(
+        Account.asset == MONEY, Account.name.in_(list(names))))
+    return {account_id: names[name] for account_id, name in rows}
+
+
+def _receivables(scope: Scope) -> dict[int, int]:
+    """The scope's `fund_due:<community>.<member>` accounts (the fund's share a host holds)
+    → their community id."""
+    prefix = f"fund_due:{scope.community.id}." if scope.community else "fund_due:"
+    rows = db.session.execute(sa.select(Account.id, Account.name).where(
+        Account.asset == MONEY, Account.name.like(f"{prefix}%")))
     out = {}
-    for account_id, name in db.session.execute(query):
-        rest = name[len(prefix):].split(".", 1)[0]
-        if not rest.isdigit():
-            continue
-        if pattern is None or name == pattern or name.startswith(pattern + "."):
-            out[account_id] = int(rest)
+    for account_id, name in rows:
+        community = name.removeprefix("fund_due:").split(".", 1)[0]
+        if community.isdigit():
+            out[account_id] = int(community)
     return out
 
 
@@ -156,11 +164,11 @@ class Reading:
     """The fund's figures for one period, by community."""
 
     def __init__(self, scope: Scope, period: Period):
-        funds = _accounts(scope, "fund:")
+        funds = _funds(scope)
         self.income = _income(scope, period)
         self.grants = _grants(scope, period)
         self.balance = _balances(funds, period.end)
-        self.owed = _balances(_accounts(scope, "fund_due:"), period.end)
+        self.owed = _balances(_receivables(scope), period.end)
         self.received = _received(funds, period)
         self.held = _held(funds, period.end)
 
