@@ -1,9 +1,9 @@
 """The community fund (社区基金): income by source and tier (by the day it was paid, as the
 fund's public page counts it), the 反哺 share on it and what actually reached the fund, the
 grants approved, paid and reversed in the period and those held at its end, and the fund's
-balance at the end of the period read from the ledger (the `cny` postings of `fund:<community>`
-before that instant). Money is integer fen, unit "fen": pages show yuan (points/money.py),
-exports yuan as numbers."""
+balance at the end of the period read from the ledger (`fund:<community>`'s `cny` balance less
+the postings made after that instant). Money is integer fen, unit "fen": pages show yuan
+(points/money.py), exports yuan as numbers."""
 
 from __future__ import annotations
 
@@ -58,18 +58,23 @@ def _receivables(scope: Scope) -> dict[int, int]:
 
 
 def _balances(accounts: dict[int, int], end) -> dict[int, int]:
-    """community id → what the accounts held at `end` (postings before it)."""
+    """community id → what the accounts held at `end`: their balance now less the postings
+    made since (few for a recent period, however long the fund's history)."""
     out: dict[int, int] = defaultdict(int)
     if not accounts:
         return out
-    rows = db.session.execute(
+    now = db.session.execute(
+        sa.select(Account.id, Account.balance).where(Account.id.in_(list(accounts))))
+    for account_id, balance in now:
+        out[accounts[account_id]] += int(balance)
+    since = db.session.execute(
         sa.select(Posting.account_id, sa.func.sum(Posting.amount))
         .join(Transfer, Transfer.id == Posting.transfer_id)
-        .where(Posting.account_id.in_(list(accounts)), Transfer.created_at < end)
+        .where(Posting.account_id.in_(list(accounts)), Transfer.created_at >= end)
         .group_by(Posting.account_id)
     )
-    for account_id, total in rows:
-        out[accounts[account_id]] += int(total or 0)
+    for account_id, total in since:
+        out[accounts[account_id]] -= int(total or 0)
     return out
 
 
