@@ -92,6 +92,8 @@ def chart(table: Table) -> dict | None:
         label = name(row[0])
         if table.key == "issued_by_category":
             label = f"{row[1]} {label}"
+        elif table.key == "income_by_source":  # a source comes in more than one tier
+            label = f"{label} · {name(row[1])}"
         rows.append({"label": label, "bars": [
             {"value": value / scale, "text": number(row[index], unit), "colour": CURRENT}]})
     return {

@@ -149,6 +149,7 @@ def test_fund_pages_show_yuan_and_exports_carry_yuan(history, make_member, clien
     html = client.get("/reports/fund?month=2026-11").get_data(as_text=True)
     assert "¥360.00" in html and "¥465.00" in html and "<svg" in html
     assert "−¥690.00" in html  # income against October's ¥1,050
+    assert "活动收费 · 低偿: ¥20.00" in html  # the chart names a source's tier
     text = client.get("/reports/fund/income_by_source.csv?month=2026-11").get_data(as_text=True)
     assert "市场租金,市场,1,300.00,60.00" in text
     book = load_workbook(BytesIO(client.get("/reports.xlsx?month=2026-11").data))
