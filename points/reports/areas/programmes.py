@@ -74,6 +74,7 @@ def held(scope: Scope, period: Period) -> Held:
         .join(Activity, Activity.id == ProgrammeSession.activity_id)
         .where(
             scope.where(Programme.community_id),
+            scope.indexed(Activity.community_id),  # the period's activities by their index
             Activity.status == "closed",
             Activity.starts_at >= period.start,
             Activity.starts_at < period.end,
