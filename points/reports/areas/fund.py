@@ -59,8 +59,7 @@ def _receivables(scope: Scope) -> dict[int, int]:
 
 def _balances(accounts: dict[int, int], end) -> dict[int, int]:
     """community id → what the accounts held at `end`: their balance now less the postings
-    made since (few for a recent period, however long the fund's history: `account_id + 0`
-    keeps the planner on the transfers' time index rather than every posting of the fund)."""
+    made since (few for a recent period, however long the fund's history)."""
     out: dict[int, int] = defaultdict(int)
     if not accounts:
         return out
@@ -68,10 +67,10 @@ def _balances(accounts: dict[int, int], end) -> dict[int, int]:
         sa.select(Account.id, Account.balance).where(Account.id.in_(list(accounts))))
     for account_id, balance in now:
         out[accounts[account_id]] += int(balance)
+    later = sa.select(Transfer.id).where(Transfer.created_at >= end)
     since = db.session.execute(
         sa.select(Posting.account_id, sa.func.sum(Posting.amount))
-        .join(Transfer, Transfer.id == Posting.transfer_id)
-        .where((Posting.account_id + 0).in_(list(accounts)), Transfer.created_at >= end)
+        .where(Posting.account_id.in_(list(accounts)), Posting.transfer_id.in_(later))
         .group_by(Posting.account_id)
     )
     for account_id, total in since:
@@ -85,16 +84,15 @@ def _received(accounts: dict[int, int], period: Period) -> dict[int, int]:
     out: dict[int, int] = defaultdict(int)
     if not accounts:
         return out
+    moved = sa.select(Transfer.id).where(
+        Transfer.created_at >= period.start,
+        Transfer.created_at < period.end,
+        Transfer.reverses_id.is_(None),
+    )
     rows = db.session.execute(
         sa.select(Posting.account_id, sa.func.sum(Posting.amount))
-        .join(Transfer, Transfer.id == Posting.transfer_id)
-        .where(
-            (Posting.account_id + 0).in_(list(accounts)),
-            Posting.amount > 0,
-            Transfer.reverses_id.is_(None),
-            Transfer.created_at >= period.start,
-            Transfer.created_at < period.end,
-        )
+        .where(Posting.account_id.in_(list(accounts)), Posting.amount > 0,
+               Posting.transfer_id.in_(moved))
         .group_by(Posting.account_id)
     )
     for account_id, total in rows:
