@@ -46,13 +46,15 @@ class ReportFigureOut(Schema):
     previous = fields.Float(allow_none=True)
     change = fields.Float(allow_none=True)
     trend = fields.String(allow_none=True, metadata={"description": "up, down or same"})
-    unit = fields.String(metadata={"description": "count, points, hours, days or ratio"})
+    unit = fields.String(metadata={
+        "description": "count, points, hours, days, ratio, stars (1–5) or fen (money: "
+                       "integer fen, ¥1 = 100)"})
 
 
 class ReportColumnOut(Schema):
     key = fields.String()
     label = fields.String()
-    unit = fields.String()
+    unit = fields.String(metadata={"description": "text, or a figure's unit (fen: money)"})
 
 
 class ReportTableOut(Schema):

@@ -33,6 +33,13 @@ class Scope:
         """A condition keeping rows of this scope, by a community id column."""
         return sa.true() if self.community is None else column == self.community.id
 
+    def indexed(self, column) -> sa.ColumnElement[bool]:
+        """Like `where`, but for the street every community's id, so that a (community,
+        moment) index finds the period's rows instead of a scan of the whole table."""
+        if self.community is None:
+            return column.in_(sa.select(Community.id))
+        return column == self.community.id
+
     def member_of(self, column) -> sa.ColumnElement[bool]:
         """A condition keeping rows whose member (`column`, a member id) is of this scope,
         checked row by row on rows found by another index (a period's): `column + 0` keeps

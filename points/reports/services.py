@@ -58,11 +58,18 @@ HEADLINES = (
     ("economy", "redeemed"),
     ("economy", "outstanding"),
     ("economy", "coverage"),
+    ("programmes", "sessions"),
+    ("programmes", "participants"),
+    ("programmes", "average_rating"),
     ("merchants", "confirmed"),
     ("tickets", "reported"),
     ("tickets", "fixed"),
     ("tickets", "median_days"),
     ("tickets", "satisfied"),
+    ("fund", "income"),
+    ("fund", "share"),
+    ("fund", "paid_amount"),
+    ("fund", "balance"),
 )
 
 

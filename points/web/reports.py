@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
@@ -16,6 +17,8 @@ from openpyxl.styles import Font
 
 from points import clock
 from points.errors import InvalidInput
+from points.fund.export import MONEY_FORMAT
+from points.money import yuan
 from points.reports import scope as report_scope
 from points.reports import services as reports
 from points.reports.areas import AREAS
@@ -28,6 +31,7 @@ bp = Blueprint("reports", __name__)
 
 CURRENT = "#b3261e"
 PERIOD_FIELDS = ("month", "quarter", "from", "to")
+CENT = Decimal("0.01")
 
 
 # ---------------------------------------------------------------------------- words
@@ -41,7 +45,8 @@ def name(value) -> str:
 
 
 def number(value, unit: str = "count") -> str:
-    """1,234 points · 85% · 12.5 h · 3.2 days · ×3; a dash for no value."""
+    """1,234 points · 85% · 12.5 h · 3.2 days · ×3 · ¥1,234.50 (fen) · 4.5 stars; a dash
+    for no value."""
     if value is None:
         return "—"
     if isinstance(value, dict | str):
@@ -52,6 +57,10 @@ def number(value, unit: str = "count") -> str:
         return "×" + f"{value:.2f}".rstrip("0").rstrip(".")
     if unit in ("hours", "days"):
         return f"{value:,.1f}".removesuffix(".0")
+    if unit == "fen":
+        return yuan(value)
+    if unit == "stars":
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     return f"{value:,}"
 
 
@@ -83,6 +92,8 @@ def chart(table: Table) -> dict | None:
         label = name(row[0])
         if table.key == "issued_by_category":
             label = f"{row[1]} {label}"
+        elif table.key == "income_by_source":  # a source comes in more than one tier
+            label = f"{label} · {name(row[1])}"
         rows.append({"label": label, "bars": [
             {"value": value / scale, "text": number(row[index], unit), "colour": CURRENT}]})
     return {
@@ -168,9 +179,11 @@ def area_page(area: str):
 # ---------------------------------------------------------------------------- exports
 
 
-def cell(value):
-    """A value as a spreadsheet cell: names in the reader's language, numbers as numbers;
-    text that starts like a formula is kept as text (CSV injection)."""
+def cell(value, unit: str = "count"):
+    """A value as a spreadsheet cell: names in the reader's language, numbers as numbers
+    (money in yuan); text that starts like a formula is kept as text (CSV injection)."""
+    if unit == "fen" and isinstance(value, int):
+        return (Decimal(value) / 100).quantize(CENT)
     if isinstance(value, dict):
         value = name(value)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -179,7 +192,13 @@ def cell(value):
 
 
 def figure_rows(report: AreaReport) -> list[list]:
-    return [[_(f.label), f.value, f.previous, f.change] for f in report.figures]
+    return [[_(f.label), cell(f.value, f.unit), cell(f.previous, f.unit), cell(f.change, f.unit)]
+            for f in report.figures]
+
+
+def table_rows(table: Table) -> list[list]:
+    return [[cell(v, c.unit) for v, c in zip(row, table.columns, strict=True)]
+            for row in table.rows]
 
 
 def figure_headers() -> list[str]:
@@ -206,12 +225,12 @@ def table_csv(area: str, table: str):
         found = next((t for t in report.tables if t.key == table), None)
         if found is None:
             abort(404)
-        headers, rows = [_(c.label) for c in found.columns], found.rows
+        headers, rows = [_(c.label) for c in found.columns], table_rows(found)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow(["" if v is None else cell(v) for v in row])
+        writer.writerow(["" if v is None else v for v in row])
     data = ("\ufeff" + out.getvalue()).encode("utf-8")  # the BOM: Excel reads it as UTF-8
     return _download(data, "text/csv", f"{area}-{table}-{ctx.period.label}.csv")
 
@@ -226,18 +245,23 @@ def workbook(reports_: list[AreaReport]) -> Workbook:
         sheet.append(figure_headers())
         for c in sheet[sheet.max_row]:
             c.font = Font(bold=True)
-        for row in figure_rows(report):
+        for row, figure in zip(figure_rows(report), report.figures, strict=True):
             sheet.append(row)
+            if figure.unit == "fen":
+                for c in sheet[sheet.max_row][1:]:
+                    c.number_format = MONEY_FORMAT
         for table in report.tables:
             sheet.append([])
             sheet.append([_(table.title)])
             sheet[sheet.max_row][0].font = Font(bold=True)
             sheet.append([_(c.label) for c in table.columns])
-            for row in table.rows:
-                sheet.append([cell(v) for v in row])
-                for c in sheet[sheet.max_row]:
+            for row in table_rows(table):
+                sheet.append(row)
+                for c, column in zip(sheet[sheet.max_row], table.columns, strict=False):
                     if c.data_type == "f":
                         c.data_type = "s"
+                    if column.unit == "fen":
+                        c.number_format = MONEY_FORMAT
         sheet.column_dimensions["A"].width = 36
     return book
 

@@ -5,8 +5,10 @@ pass/fail (`make bench`).
 
 History is written in bulk: `postings` ledger postings (earn transfers of two postings
 each), a tenth as many approved claims, a twentieth as many vouchers (with their holds) and
-as many bookings, over a fixed 2 000 members in the seeded communities; the last 90 days hold
-the same rows at every size (see RECENT), the rest lies in the three years before.
+as many bookings, a two-hundredth as many programme sessions (sign-ups, ratings) and a
+hundredth as many fund income entries (money transfers into the funds), over a fixed 2 000
+members in the seeded communities; the last 90 days hold the same rows at every size (see
+RECENT), the rest lies in the three years before.
 Then each area's service runs `n` times for last month and the median is
 printed, with the ratio large ÷ small (the target: within 1.5). SQLite by default;
 BENCH_DATABASE_URL (a PostgreSQL database the run MAY WIPE) runs it there too.
@@ -28,13 +30,15 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from points import clock, seeding
-from points.activities.models import ActivityType, Claim
+from points.activities.models import Activity, ActivityType, Claim, Signup
 from points.extensions import db
+from points.fund.models import IncomeEntry
 from points.ledger import services as ledger
 from points.ledger.models import Account, Hold, Posting, Transfer
 from points.marketplace.models import Benefit, Redemption
 from points.members import services as members
 from points.members.models import Community, Member
+from points.programmes.models import Programme, ProgrammeSession, Rating
 from points.reports import services as reports
 from points.reports.areas import AREAS
 from points.spaces.models import Booking, Space
@@ -48,7 +52,8 @@ CHUNK = 5_000
 # spread over the years before. Bookings run back hour by hour from now, at least 1 500 of
 # them, so the month reported is fully booked at every size.
 RECENT = timedelta(days=90)
-RECENT_ROWS = {"transfers": 2_500, "claims": 500, "vouchers": 250}
+RECENT_ROWS = {"transfers": 2_500, "claims": 500, "vouchers": 250, "sessions": 60,
+               "income": 100}
 MIN_BOOKINGS = 1_500
 HASH = "scrypt:32768:8:1$bench$" + "0" * 128
 YEARS = timedelta(days=3 * 365)
@@ -187,8 +192,108 @@ def history(postings: int, member_ids: list[int]) -> None:
     if rows:
         db.session.execute(sa.insert(Booking), rows)
     db.session.commit()
+    programme_sessions(postings, member_ids, now)
+    fund_income(postings, member_ids, now, first_id=transfers + 1)
+    db.session.commit()
     db.session.execute(sa.text("ANALYZE"))  # as a database in use has its statistics
     db.session.commit()
+
+
+def programme_sessions(postings: int, member_ids: list[int], now: datetime) -> None:
+    """A two-hundredth as many programme sessions (at least 200), each a closed activity in
+    a booking of a second space, five sign-ups (four checked in) and two ratings."""
+    kind = db.session.scalar(sa.select(ActivityType.id).filter_by(code="programme-attend",
+                                                                  is_current=True))
+    space = db.session.scalars(sa.select(Space).order_by(Space.id).offset(1)).first()
+    people = db.session.execute(sa.select(Member.id, Member.community_id)
+                                .where(Member.id.in_(member_ids)).order_by(Member.id)).all()
+    programmes = []
+    for i, (host_id, community_id) in enumerate(people[:30]):
+        tier = ("free", "low_fee", "market")[i % 3]
+        programmes.append({"id": i + 1, "community_id": community_id, "host_id": host_id,
+                           "name": f"项目{i}", "description": "", "tier": tier,
+                           "fee_fen": 0 if tier == "free" else 1000, "capacity": 20,
+                           "status": "active", "created_at": now - YEARS - RECENT,
+                           "updated_at": now - YEARS - RECENT})
+    db.session.execute(sa.insert(Programme), programmes)
+    sessions = max(postings // 200, 200)
+    progress(f"    {sessions:,} programme sessions …")
+    when = spread(sessions, RECENT_ROWS["sessions"], now)
+    first_booking = (db.session.scalar(sa.select(sa.func.max(Booking.id))) or 0) + 1
+    for first in range(0, sessions, CHUNK):
+        bookings, activities, links, signups, ratings = [], [], [], [], []
+        for i in range(first, min(first + CHUNK, sessions)):
+            programme = programmes[i % len(programmes)]
+            begin = when(i).replace(minute=0, second=0, microsecond=0)
+            end = begin + timedelta(hours=1)
+            bookings.append({"id": first_booking + i, "space_id": space.id,
+                             "host_id": programme["host_id"], "start_at": begin, "end_at": end,
+                             "tier": programme["tier"], "title": programme["name"],
+                             "status": "confirmed", "expected_attendance": 5, "cost_points": 0,
+                             "cost_minutes": 0, "refunded_points": 0, "refunded_minutes": 0,
+                             "revision": 0, "end_reason": "", "created_at": begin})
+            activities.append({"id": i + 1, "activity_type_id": kind,
+                               "community_id": programme["community_id"],
+                               "organiser_id": programme["host_id"], "title": programme["name"],
+                               "place": "活动室", "starts_at": begin, "ends_at": end,
+                               "capacity": 20, "status": "closed", "created_at": begin})
+            links.append({"id": i + 1, "programme_id": programme["id"], "activity_id": i + 1,
+                          "booking_id": first_booking + i, "created_at": begin})
+            for k in range(5):
+                member_id = member_ids[(i * 5 + k) % len(member_ids)]
+                signups.append({"activity_id": i + 1, "member_id": member_id,
+                                "status": "signed_up", "created_at": begin,
+                                "checked_in_at": begin if k < 4 else None})
+                if k < 2:
+                    ratings.append({"session_id": i + 1, "member_id": member_id,
+                                    "stars": 1 + (i + k) % 5, "comment": "",
+                                    "complaint_status": "open" if i % 10 == 0 and k == 0
+                                    else None, "created_at": end, "decision_reason": ""})
+        db.session.execute(sa.insert(Booking), bookings)
+        db.session.execute(sa.insert(Activity), activities)
+        db.session.execute(sa.insert(ProgrammeSession), links)
+        db.session.execute(sa.insert(Signup), signups)
+        db.session.execute(sa.insert(Rating), ratings)
+
+
+def fund_income(postings: int, member_ids: list[int], now: datetime, first_id: int) -> None:
+    """A hundredth as many sponsorships (at least 100) into the communities' funds, each an
+    income entry with its money transfer (income:sponsorship → fund:<community>)."""
+    communities = db.session.scalars(sa.select(Community.id).order_by(Community.id)).all()
+    source = ledger.system_account("income:sponsorship", "cny").id
+    funds = [ledger.system_account(f"fund:{cid}", "cny").id for cid in communities]
+    entries = max(postings // 100, 100)
+    progress(f"    {entries:,} fund income entries …")
+    when = spread(entries, RECENT_ROWS["income"], now)
+    for first in range(0, entries, CHUNK):
+        t_rows, p_rows, rows = [], [], []
+        for i in range(first, min(first + CHUNK, entries)):
+            tid, moment, c = first_id + i, when(i), i % len(communities)
+            t_rows.append({"id": tid, "seq": tid, "kind": "income", "memo": "",
+                           "created_at": moment, "prev_hash": f"{tid - 1:064x}",
+                           "hash": f"{tid:064x}"})
+            p_rows += [
+                {"transfer_id": tid, "account_id": source, "asset": "cny", "amount": -10_000,
+                 "balance_after": 0},
+                {"transfer_id": tid, "account_id": funds[c], "asset": "cny", "amount": 10_000,
+                 "balance_after": 0},
+            ]
+            rows.append({"community_id": communities[c], "source": "sponsorship", "tier": None,
+                         "amount_fen": 10_000, "share_fen": 10_000, "rate_id": None,
+                         "collector_id": member_ids[0], "payer_kind": "unit",
+                         "payer_name": "共建单位", "payer_phone": "", "method": "transfer",
+                         "reference": "", "paid_on": clock.local(moment).date(),
+                         "idempotency_key": f"bench-{i}", "booking_id": None, "subject": "",
+                         "memo": "", "transfer_id": tid, "recorded_by": member_ids[0],
+                         "recorded_at": moment})
+        db.session.execute(sa.insert(Transfer), t_rows)
+        db.session.execute(sa.insert(Posting), p_rows)
+        db.session.execute(sa.insert(IncomeEntry), rows)
+    for account_id in (source, *funds):  # the accounts' cached balances, as the ledger keeps
+        total = sa.select(sa.func.coalesce(sa.func.sum(Posting.amount), 0)).where(
+            Posting.account_id == account_id).scalar_subquery()
+        db.session.execute(sa.update(Account).where(Account.id == account_id)
+                           .values(balance=total))
 
 
 def measure(url: str, size: int, n: int) -> dict:

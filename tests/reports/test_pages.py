@@ -25,7 +25,7 @@ def test_a_social_worker_reads_the_economy_page(history, client):
 
 def test_every_area_page_answers(history, client):
     sign_in(client, "13900000006")
-    for area in ("economy", "people", "spaces", "tickets", "merchants"):
+    for area in ("economy", "people", "spaces", "programmes", "tickets", "merchants", "fund"):
         assert client.get(f"/reports/{area}?month=2026-11").status_code == 200, area
     assert client.get("/reports").status_code == 200
     assert client.get("/reports/nothing").status_code == 404
@@ -66,7 +66,8 @@ def test_the_workbook_has_a_sheet_per_area_with_the_pages_numbers(history, clien
     answer = client.get("/reports.xlsx?month=2026-11")
     assert answer.status_code == 200
     book = load_workbook(io.BytesIO(answer.data))
-    assert len(book.sheetnames) == 5
+    assert book.sheetnames == ["积分收支", "人员", "共享空间", "品牌项目", "票务", "爱心商户",
+                               "社区基金"]
     economy = book[book.sheetnames[0]]
     rows = {r[0]: r[1:4] for r in economy.iter_rows(values_only=True) if r and r[0]}
     assert rows["发放积分"] == (30, 8, 22)

@@ -1,5 +1,5 @@
 """The report areas, in the order the reports menu shows them. An area is one module with a
-`build(context) -> AreaReport`; adding one (programmes, fund) is one `register` line below."""
+`build(context) -> AreaReport`; adding one is one `register` line below."""
 
 from __future__ import annotations
 
@@ -25,13 +25,15 @@ def register(code: str, title: str, build: Callable[[Context], AreaReport]) -> N
 
 
 def _register_all() -> None:
-    from points.reports.areas import economy, merchants, people, spaces, tickets
+    from points.reports.areas import economy, fund, merchants, people, programmes, spaces, tickets
 
     register("economy", N_("Points economy"), economy.build)
     register("people", N_("People"), people.build)
-    register("spaces", N_("Spaces and programmes"), spaces.build)
+    register("spaces", N_("Shared spaces"), spaces.build)
+    register("programmes", N_("Programmes"), programmes.build)
     register("tickets", N_("Tickets"), tickets.build)
     register("merchants", N_("Merchants"), merchants.build)
+    register("fund", N_("Community fund"), fund.build)
 
 
 _register_all()

@@ -1,6 +1,7 @@
-"""Spaces and programmes: the utilisation report's own figures (points/spaces/utilisation.py,
+"""Shared spaces: the utilisation report's own figures (points/spaces/utilisation.py,
 the page at /spaces/utilisation) for the period and the one before, narrowed to the scope's
-spaces, and the bookings held. Programmes' sessions and ratings join here when they land."""
+spaces, and the bookings held. Programmes' sessions, attendance and ratings are their own
+area (programmes.py)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def _bookings(ids, period) -> int:
 
 
 def build(ctx: Context) -> AreaReport:
-    report = AreaReport("spaces", N_("Spaces and programmes"), ctx)
+    report = AreaReport("spaces", N_("Shared spaces"), ctx)
     report.links = [(N_("Utilisation report"), "space_reports.utilisation_page")]
     if ctx.actor is None:  # the utilisation report is staff's; the public summary leaves it
         return report
