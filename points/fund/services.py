@@ -551,8 +551,10 @@ def reverse_income(
             M.INCOME_REVERSED_ALREADY, field="entry", entry=entry.id, at=earlier.reversed_at
         )
     fund = fund_account(entry.community_id)
-    office = is_staff_of(db.session.get(Member, entry.collector_id), entry.community_id)
-    if office:
+    # Where the share went when it was recorded (the collector's role may have changed since).
+    recorded = ledger.get_transfer(entry.transfer_id)
+    office = fund.id in {p.account_id for p in recorded.postings}
+    if office or not entry.share_fen:
         from_fund, returned = entry.share_fen, 0
     else:
         lock_key(db.session, f"settle:{entry.community_id}:{entry.collector_id}")
@@ -576,9 +578,7 @@ def reverse_income(
                 idempotency_key=f"income-return:{entry.id}",
                 now=now,
             )
-        undone = ledger.reverse_transfer(
-            ledger.get_transfer(entry.transfer_id), reason=reason, actor_id=actor.id, now=now
-        )
+        undone = ledger.reverse_transfer(recorded, reason=reason, actor_id=actor.id, now=now)
     except InsufficientPoints:
         # Another reversal or a grant's approval took the money between the check and here.
         available = ledger.balance_of(fund, now=now).available
