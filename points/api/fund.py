@@ -11,7 +11,6 @@ from points.api.blueprint import Blueprint
 from points.api.marketplace import IDEMPOTENCY_KEY
 from points.api.responses import refuses
 from points.fund import services as fund
-from points.fund import transparency
 from points.fund.schemas import (
     DeclareRequest,
     GrantOut,
@@ -19,11 +18,14 @@ from points.fund.schemas import (
     GrantRequest,
     IncomeOut,
     IncomeRequest,
+    IncomeReversalOut,
+    IncomeReversalRequest,
     PaymentOut,
     SettlementOut,
     SettlementQuery,
     TransparencyOut,
 )
+from points.programmes import services as programmes
 
 blp = Blueprint("fund_api", __name__, description="The community fund (反哺)")
 
@@ -32,8 +34,9 @@ blp = Blueprint("fund_api", __name__, description="The community fund (反哺)")
 @blp.response(200, TransparencyOut)
 def public_fund(community_id: int):
     """Open to everyone: the fund's balance, income by month × source × tier, every request
-    in every state, sponsors; computed from the ledger when asked. No resident is named."""
-    return transparency.transparency(community_id)
+    in every state (reversed income as lines of its own), sponsors, the programmes with their
+    ratings; computed from the ledger when asked. No resident is named."""
+    return programmes.fund_page(community_id)
 
 
 @blp.post("/fund/income")
@@ -52,6 +55,29 @@ def record_income(body):
         idempotency_key=request.headers.get("Idempotency-Key"),
         **body,
     )
+
+
+@blp.get("/fund/income/<int:entry_id>")
+@refuses(blp, 404)
+@blp.response(200, IncomeOut)
+def income_entry(entry_id: int):
+    """One income entry (staff of its community, or its collector), with its reversal."""
+    entry = fund.get_income(entry_id)
+    member = current_member()
+    if entry.collector_id != member.id and not fund.is_staff_of(member, entry.community_id):
+        raise fund.NotFound(fund.M.NO_SUCH_ENTRY, field="entry")
+    return entry
+
+
+@blp.post("/fund/income/<int:entry_id>/reverse")
+@refuses(blp, 403, 409)
+@blp.arguments(IncomeReversalRequest)
+@blp.response(201, IncomeReversalOut)
+def reverse_income(body, entry_id: int):
+    """Staff: undo an income entry, once, with a reason — a reversing ledger entry, its 反哺
+    share with it. 409 when it was reversed already, or when the fund no longer has the
+    share (granted out or set aside)."""
+    return fund.reverse_income(current_member(), entry_id, reason=body["reason"])
 
 
 @blp.get("/fund/settlements")

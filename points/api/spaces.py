@@ -5,7 +5,8 @@ from __future__ import annotations
 from points.api.access import current_member
 from points.api.blueprint import Blueprint
 from points.api.responses import refuses
-from points.spaces import attendance, series, waitlist
+from points.fund.schemas import IncomeOut, RentRequest
+from points.spaces import attendance, rent, series, waitlist
 from points.spaces import services as spaces
 from points.spaces.schemas import (
     AvailabilityQuery,
@@ -168,3 +169,31 @@ def reject(body, booking_id: int):
     return spaces.reject(
         spaces.get_booking(booking_id), actor=current_member(), reason=body["reason"]
     )
+
+
+def _visible_booking(booking_id: int):
+    """The booking's host and the space's managers see it; anyone else: not found."""
+    found = spaces.get_booking(booking_id)
+    member = current_member()
+    if found.host_id != member.id and not spaces.may_manage(found.space, member):
+        raise spaces.NotFound(spaces.M.NO_SUCH_BOOKING, field="booking")
+    return found
+
+
+@blp.get("/bookings/<int:booking_id>/rent")
+@blp.response(200, IncomeOut(many=True))
+def booking_rent(booking_id: int):
+    """A 市场 booking's market rent as recorded (a reversed one stays, with its reversal)."""
+    return rent.rent_entries(_visible_booking(booking_id))
+
+
+@blp.post("/bookings/<int:booking_id>/rent")
+@refuses(blp, 403, 409)
+@blp.arguments(RentRequest)
+@blp.response(201, IncomeOut)
+def record_booking_rent(body, booking_id: int):
+    """The space's managers who record the fund's income: the booking's market rent, as the
+    fund's income with its 反哺 share. Once per booking (the same body again returns it; other
+    details are 409); after a reversal it can be recorded again."""
+    found = _visible_booking(booking_id)
+    return rent.record_rent(found, actor=current_member(), **body)

@@ -1,4 +1,4 @@
-"""The public fund page's tables as files: CSV (one table) or an Excel workbook (all three).
+"""The public fund page's tables as files: CSV (one table) or an Excel workbook (all four).
 
 Amounts are yuan with two decimals, as numbers (Excel shows them as ¥1,234.56). The caller
 gives the headings and the names of sources, tiers and states in the reader's language, so
@@ -23,7 +23,7 @@ FORMATS = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-TABLES = ("income", "grants", "sponsors")
+TABLES = ("income", "grants", "sponsors", "programmes")
 MONEY_FORMAT = '"¥"#,##0.00'
 
 
@@ -46,6 +46,7 @@ def rows(page: Transparency, table: str, name: Callable[[str, str | None], str])
                 line.entries,
                 yuan_number(line.amount),
                 yuan_number(line.share),
+                name("line", "reversal" if line.reversal else "income"),
             ]
             for line in page.income
         ]
@@ -65,10 +66,22 @@ def rows(page: Transparency, table: str, name: Callable[[str, str | None], str])
             ]
             for g in page.grants
         ]
+    if table == "programmes":
+        # An average shown only from enough ratings, as on the page (blank below).
+        return [
+            [
+                p.name,
+                name("tier", p.tier),
+                yuan_number(p.fee_fen),
+                p.ratings,
+                "" if p.average is None else p.average,
+            ]
+            for p in page.programmes
+        ]
     return [[s.month, s.name, yuan_number(s.amount)] for s in page.sponsors]
 
 
-MONEY_COLUMNS = {"income": (4, 5), "grants": (3,), "sponsors": (2,)}
+MONEY_COLUMNS = {"income": (4, 5), "grants": (3,), "sponsors": (2,), "programmes": (2,)}
 
 
 def _safe(value):

@@ -163,6 +163,20 @@ RECEIPT_USED = Text(
     "this receipt belongs to another request",
     N_("This receipt photo belongs to another request."),
 )
+INCOME_REVERSED_ALREADY = Text(
+    "fund.income_reversed_already",
+    "income entry {entry} was already reversed at {at}",
+    N_("This income was already reversed (%(at)s)."),
+)
+REVERSAL_FUND_SHORT = Text(
+    "fund.reversal_fund_short",
+    "reversing takes {need} from the fund, which has only {have} available (the rest is "
+    "granted out or set aside for approved grants)",
+    N_(
+        "Reversing this income takes %(need)s from the fund, but the fund has only %(have)s "
+        "available: the rest has been granted out or set aside for approved grants."
+    ),
+)
 
 # ---------------------------------------------------------------------------- notifications
 
@@ -230,4 +244,14 @@ PAYMENT_CONFIRMED = Kind(
     N_("Staff confirm that the fund received %(amount)s from you for %(month)s."),
     link=("fund.my_settlement", {}),
     sms=("amount", "month"),
+)
+INCOME_REVERSED = Kind(
+    "fund.income_reversed",
+    N_("Income reversed"),
+    N_("Income of %(amount)s you recorded is reversed"),
+    N_(
+        "Staff reversed the income of %(amount)s paid on %(day)s: %(reason)s. Its share of "
+        "%(share)s is no longer owed to the fund; see your monthly settlement."
+    ),
+    link=("fund.my_settlement", {}),
 )

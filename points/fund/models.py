@@ -21,6 +21,12 @@ on the day paid (one row per version, like activity types), rounded half up to a
 and the entry records the version it used. A `SettlementPayment` is a host's declared hand-over
 of a month's share, confirmed by staff exactly once (fund_due → fund).
 
+An `IncomeReversal` undoes one entry, once (a unique entry id; the entry itself is never
+edited): the ledger's reversal of its transfer, pointing at it. When a host's share of that
+month was already handed over, the fund first hands it back to the host's receivable
+(`returned_fen`, fund → fund_due), so the reversal takes from the fund only what it really
+received — and is refused when the fund no longer has it (granted out, or set aside).
+
 A `Grant` is a spending request: two `GrantApproval`s by different staff, neither the
 requester (the database refuses both), hold its amount on the fund; a large grant then waits
 `public_days` on the public page (`payable_from`); paying posts the hold exactly once. Nothing is
@@ -116,6 +122,36 @@ class IncomeEntry(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     rate: Mapped[FundRate | None] = relationship()
+    reversal: Mapped[IncomeReversal | None] = relationship(
+        back_populates="entry", uselist=False, lazy="selectin"
+    )
+
+
+class IncomeReversal(db.Model):
+    """An income entry undone, with its reason: once per entry, never deleted."""
+
+    __tablename__ = "income_reversals"
+    __table_args__ = (
+        sa.UniqueConstraint("entry_id", name="uq_income_reversals_entry"),
+        sa.CheckConstraint("returned_fen >= 0", name="ck_income_reversals_returned"),
+        sa.CheckConstraint(
+            "(returned_fen = 0) = (return_transfer_id IS NULL)", name="ck_income_reversals_moved"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("income_entries.id"))
+    transfer_id: Mapped[int] = mapped_column(sa.ForeignKey("transfers.id"), unique=True)
+    # What the fund handed back to the host's receivable first (their share already received).
+    returned_fen: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    return_transfer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("transfers.id"), unique=True
+    )
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    reversed_by: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    reversed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    entry: Mapped[IncomeEntry] = relationship(back_populates="reversal")
 
 
 class SettlementPayment(db.Model):

@@ -4,7 +4,9 @@ settlement payment and grant against the transfer (and hold) it records.
 An income entry's transfer moves exactly its amount out of income:<source>, its share to the
 fund (or the host's fund_due receivable) and the rest to its collector; a confirmed payment
 moves its amount from the receivable to the fund; an approved grant holds its amount on the
-fund, a paid one posted that hold, a reversed one has the reversal of that payment.
+fund, a paid one posted that hold, a reversed one has the reversal of that payment. An income
+reversal is the ledger's reversal of its entry's transfer, after (when some of a host's share
+was already received) a transfer of `returned_fen` from the fund back to the host's receivable.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from points.extensions import db
-from points.fund.models import Grant, IncomeEntry, SettlementPayment
+from points.fund.models import Grant, IncomeEntry, IncomeReversal, SettlementPayment
 from points.ledger import verify
 
 HOLD_OF = {"approved": "pending", "paid": "posted", "reversed": "posted"}
@@ -44,9 +46,12 @@ def check_fund() -> verify.DomainCheck:
         )
     )
     grants = list(db.session.scalars(sa.select(Grant).order_by(Grant.id)))
-    found.rows = len(entries) + len(payments) + len(grants)
+    reversals = list(db.session.scalars(sa.select(IncomeReversal).order_by(IncomeReversal.id)))
+    found.rows = len(entries) + len(payments) + len(grants) + len(reversals)
     moved = verify.movements_by_id(
-        [e.transfer_id for e in entries]
+        [r.transfer_id for r in reversals]
+        + [r.return_transfer_id for r in reversals if r.return_transfer_id is not None]
+        + [e.transfer_id for e in entries]
         + [p.transfer_id for p in payments]
         + [g.transfer_id for g in grants if g.transfer_id is not None]
         + [g.reversal_id for g in grants if g.reversal_id is not None]
@@ -95,6 +100,26 @@ def check_fund() -> verify.DomainCheck:
             undone = moved.get(grant.reversal_id)
             if undone is None or undone.reverses_id != grant.transfer_id:
                 fault(f"{name}: transfer {grant.reversal_id} does not reverse its payment")
+    transfer_of = {e.id: e for e in entries}
+    for reversal in reversals:
+        entry = transfer_of[reversal.entry_id]
+        name = f"income entry {entry.id}"
+        undone = moved.get(reversal.transfer_id)
+        if undone is None or undone.reverses_id != entry.transfer_id:
+            fault(f"{name}: transfer {reversal.transfer_id} does not reverse its transfer")
+        if reversal.return_transfer_id is not None:
+            back = moved.get(reversal.return_transfer_id)
+            expected = verify.legs(
+                f"fund:{entry.community_id}",
+                f"fund_due:{entry.community_id}.{entry.collector_id}",
+                reversal.returned_fen,
+                "cny",
+            )
+            if back is None or back.legs != expected:
+                fault(
+                    f"{name}: its reversal's hand-back {reversal.return_transfer_id} does not "
+                    f"move {reversal.returned_fen} fen from the fund to the host's receivable"
+                )
     return found
 
 

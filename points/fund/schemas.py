@@ -32,6 +32,18 @@ class IncomeRequest(_In):
     subject = fields.String(load_default="")
 
 
+class IncomeReversalOut(Schema):
+    id = fields.Integer()
+    entry_id = fields.Integer()
+    transfer_id = fields.Integer(metadata={"description": "the ledger's reversal transfer"})
+    returned_fen = fields.Integer(
+        metadata={"description": "the share the fund handed back to the host's receivable"}
+    )
+    reason = fields.String()
+    reversed_by = fields.Integer()
+    reversed_at = fields.DateTime()
+
+
 class IncomeOut(Schema):
     id = fields.Integer()
     community_id = fields.Integer()
@@ -51,6 +63,9 @@ class IncomeOut(Schema):
     booking_id = fields.Integer(allow_none=True)
     subject = fields.String()
     transfer_id = fields.Integer()
+    recorded_by = fields.Integer()
+    recorded_at = fields.DateTime()
+    reversal = fields.Nested(IncomeReversalOut, allow_none=True)
 
 
 class GrantRequest(_In):
@@ -92,6 +107,21 @@ class IncomeLineOut(Schema):
     entries = fields.Integer()
     amount_fen = fields.Integer(attribute="amount")
     share_fen = fields.Integer(attribute="share")
+    reversal = fields.Boolean(
+        metadata={"description": "a line of reversed entries: negative amount and share"}
+    )
+
+
+class PublicProgrammeOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    tier = fields.String()
+    fee_fen = fields.Integer()
+    ratings = fields.Integer(metadata={"description": "how many ratings it has had"})
+    average = fields.Float(
+        allow_none=True,
+        metadata={"description": "1–5, one decimal; null below 3 ratings (too few to show)"},
+    )
 
 
 class PublicGrantOut(Schema):
@@ -130,7 +160,18 @@ class TransparencyOut(Schema):
     income = fields.List(fields.Nested(IncomeLineOut))
     grants = fields.List(fields.Nested(PublicGrantOut))
     sponsors = fields.List(fields.Nested(SponsorOut))
-    programmes = fields.Function(lambda _page: [], metadata={"description": "filled at merge"})
+    programmes = fields.List(fields.Nested(PublicProgrammeOut))
+
+
+class IncomeReversalRequest(_In):
+    reason = fields.String(required=True)
+
+
+class RentRequest(_In):
+    amount_fen = fields.Raw(required=True, metadata={"example": 30000})
+    method = fields.String(required=True, metadata={"example": "transfer"})
+    reference = fields.String(load_default="")
+    paid_on = fields.String(allow_none=True, metadata={"example": "2026-11-20"})
 
 
 class SettlementOut(Schema):
@@ -140,6 +181,7 @@ class SettlementOut(Schema):
     owed_fen = fields.Integer(attribute="owed")
     paid_fen = fields.Integer(attribute="paid")
     declared_fen = fields.Integer(attribute="declared")
+    returned_fen = fields.Integer(attribute="returned")
     outstanding_fen = fields.Integer(attribute="outstanding")
 
 

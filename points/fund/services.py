@@ -19,7 +19,14 @@ from sqlalchemy.exc import IntegrityError
 
 from points import clock
 from points.database import MAX_ID, lock_key, lock_row, utcnow
-from points.errors import Conflict, Forbidden, IdempotencyConflict, InvalidInput, NotFound
+from points.errors import (
+    Conflict,
+    Forbidden,
+    IdempotencyConflict,
+    InsufficientPoints,
+    InvalidInput,
+    NotFound,
+)
 from points.extensions import db
 from points.fund import messages as M
 from points.fund.models import (
@@ -32,6 +39,7 @@ from points.fund.models import (
     Grant,
     GrantApproval,
     IncomeEntry,
+    IncomeReversal,
     SettlementPayment,
 )
 from points.ledger import services as ledger
@@ -501,6 +509,108 @@ def income_of(community_id: int, *, collector_id: int | None = None, month: str 
     )
 
 
+def rent_of_booking(booking_id: int) -> list[IncomeEntry]:
+    """The market rent recorded for a booking, oldest first (a reversed one stays listed)."""
+    return list(
+        db.session.scalars(
+            sa.select(IncomeEntry)
+            .where(IncomeEntry.booking_id == booking_id, IncomeEntry.source == "market_rent")
+            .order_by(IncomeEntry.id)
+        )
+    )
+
+
+def may_reverse_income(member: Member | None, entry: IncomeEntry) -> bool:
+    """Staff of the entry's community, while it is not reversed."""
+    return is_staff_of(member, entry.community_id) and entry.reversal is None
+
+
+def _still_owed(entry: IncomeEntry) -> int:
+    """Of a host's share, what is still in their receivable for that month: neither handed
+    over (confirmed) nor declared, and at most the receivable's balance."""
+    month = settlement(entry.community_id, entry.collector_id, f"{entry.paid_on:%Y-%m}")
+    due = ledger.balance_of(due_account(entry.community_id, entry.collector_id)).balance
+    return max(0, min(entry.share_fen, month.outstanding - month.declared, due))
+
+
+def reverse_income(
+    actor: Member, entry_id, *, reason, now: datetime | None = None
+) -> IncomeReversal:
+    """Undo an income entry, once: the ledger's reversal of its transfer, its 反哺 share with
+    it. What of a host's share the fund already received goes back to the host's receivable
+    first, so the fund gives back only what it had; refused when the fund no longer has it.
+    The collector is told (when someone else reverses it)."""
+    now = now or utcnow()
+    entry = get_income(entry_id)
+    _require_staff(actor, entry.community_id)
+    reason = _text(reason, "reason", 500, required=True)
+    entry = lock_row(db.session, entry)
+    earlier = db.session.scalar(sa.select(IncomeReversal).filter_by(entry_id=entry.id))
+    if earlier is not None:
+        raise Conflict(
+            M.INCOME_REVERSED_ALREADY, field="entry", entry=entry.id, at=earlier.reversed_at
+        )
+    fund = fund_account(entry.community_id)
+    # Where the share went when it was recorded (the collector's role may have changed since).
+    recorded = ledger.get_transfer(entry.transfer_id)
+    office = fund.id in {p.account_id for p in recorded.postings}
+    if office or not entry.share_fen:
+        from_fund, returned = entry.share_fen, 0
+    else:
+        lock_key(db.session, f"settle:{entry.community_id}:{entry.collector_id}")
+        returned = entry.share_fen - _still_owed(entry)
+        from_fund = returned
+    available = ledger.balance_of(fund, now=now).available
+    if from_fund > available:
+        raise Conflict(
+            M.REVERSAL_FUND_SHORT, field="entry", have=yuan(available), need=yuan(from_fund)
+        )
+    return_transfer = None
+    try:
+        if returned:
+            return_transfer = ledger.transfer(
+                kind="transfer",
+                source=fund,
+                destination=due_account(entry.community_id, entry.collector_id),
+                amount=returned,
+                actor_id=actor.id,
+                memo=f"反哺 returned: income #{entry.id} reversed",
+                idempotency_key=f"income-return:{entry.id}",
+                now=now,
+            )
+        undone = ledger.reverse_transfer(recorded, reason=reason, actor_id=actor.id, now=now)
+    except InsufficientPoints:
+        # Another reversal or a grant's approval took the money between the check and here.
+        available = ledger.balance_of(fund, now=now).available
+        raise Conflict(
+            M.REVERSAL_FUND_SHORT, field="entry", have=yuan(available), need=yuan(from_fund)
+        ) from None
+    reversal = IncomeReversal(
+        entry_id=entry.id,
+        transfer_id=undone.id,
+        returned_fen=returned,
+        return_transfer_id=return_transfer.id if return_transfer is not None else None,
+        reason=reason,
+        reversed_by=actor.id,
+        reversed_at=now,
+    )
+    db.session.add(reversal)
+    db.session.flush()
+    db.session.refresh(entry, ["reversal"])
+    if entry.collector_id != actor.id:
+        notifications.notify(
+            db.session.get(Member, entry.collector_id),
+            M.INCOME_REVERSED,
+            subject=f"income:{entry.id}:reversed",
+            now=now,
+            amount=yuan(entry.amount_fen),
+            share=yuan(entry.share_fen),
+            day=f"{entry.paid_on:%Y-%m-%d}",
+            reason=reason,
+        )
+    return reversal
+
+
 # ---------------------------------------------------------------------------- settlements
 
 
@@ -515,27 +625,36 @@ class Settlement:
     owed: int
     paid: int
     declared: int
+    returned: int = 0  # handed back by the fund when an entry already handed over was reversed
 
     @property
     def outstanding(self) -> int:
-        return self.owed - self.paid
+        return self.owed - self.paid + self.returned
 
 
 def settlement(community_id: int, collector_id: int, month: str) -> Settlement:
     """One collector's month, computed from the entries and payments as they stand."""
     month = month_of(month)
     first, after = month_range(month)
+    of_month = (
+        IncomeEntry.community_id == community_id,
+        IncomeEntry.collector_id == collector_id,
+        IncomeEntry.paid_on >= first,
+        IncomeEntry.paid_on < after,
+    )
     collected, owed = db.session.execute(
         sa.select(
             sa.func.coalesce(sa.func.sum(IncomeEntry.amount_fen), 0),
             sa.func.coalesce(sa.func.sum(IncomeEntry.share_fen), 0),
-        ).where(
-            IncomeEntry.community_id == community_id,
-            IncomeEntry.collector_id == collector_id,
-            IncomeEntry.paid_on >= first,
-            IncomeEntry.paid_on < after,
         )
+        .outerjoin(IncomeReversal, IncomeReversal.entry_id == IncomeEntry.id)
+        .where(*of_month, IncomeReversal.id.is_(None))
     ).one()
+    returned = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(IncomeReversal.returned_fen), 0))
+        .join(IncomeEntry, IncomeEntry.id == IncomeReversal.entry_id)
+        .where(*of_month)
+    )
     paid = declared = 0
     for amount, status in db.session.execute(
         sa.select(SettlementPayment.amount_fen, SettlementPayment.status).where(
@@ -548,7 +667,9 @@ def settlement(community_id: int, collector_id: int, month: str) -> Settlement:
             paid += amount
         else:
             declared += amount
-    return Settlement(collector_id, month, int(collected), int(owed), paid, declared)
+    return Settlement(
+        collector_id, month, int(collected), int(owed), paid, declared, int(returned)
+    )
 
 
 def settlements(community_id: int, month: str) -> list[Settlement]:

@@ -2,7 +2,9 @@
 
 The fund's balance is its ledger account's. Income by tier × source × month sums the postings
 of each income entry's transfer: the amount is what left income:<source>, the share what
-reached the fund or a host's fund_due receivable. Received is what settlements moved into the
+reached the fund or a host's fund_due receivable. A reversed entry keeps its line and adds
+a reversal line in the month it was reversed, from its reversal's postings (negative amount
+and share), so the totals are net. Received is what settlements moved into the
 fund (and office shares). Every grant request is listed in every state; a receipt is offered
 only for a paid (or reversed) grant. No person is named: residents paying are never shown, and
 neither are requesters or approvers (only counts and dates); a partner unit that sponsors is an
@@ -16,12 +18,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from points import clock
 from points.database import utcnow
 from points.errors import NotFound
 from points.extensions import db
 from points.fund import messages as M
 from points.fund import services as fund
-from points.fund.models import Grant, IncomeEntry
+from points.fund.models import Grant, IncomeEntry, IncomeReversal
 from points.ledger.models import Account, Posting
 
 
@@ -32,7 +35,8 @@ class IncomeLine:
     tier: str | None
     entries: int
     amount: int  # fen
-    share: int  # fen that went to the fund (received or still owed)
+    share: int  # fen that went to the fund (received or still owed); negative when reversed
+    reversal: bool = False  # a line of reversed entries: what they took back
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ class Transparency:
     income: list[IncomeLine] = field(default_factory=list)
     grants: list[GrantLine] = field(default_factory=list)
     sponsors: list[Sponsor] = field(default_factory=list)
+    # The community's programmes with their ratings: filled by `programmes.services.fund_page`
+    # (programmes sit above the fund, which cannot import them).
+    programmes: list = field(default_factory=list)
 
     @property
     def total_income(self) -> int:
@@ -83,6 +90,15 @@ class Transparency:
     @property
     def total_paid(self) -> int:
         return sum(g.amount for g in self.grants if g.status == "paid")
+
+
+def _add(totals: dict, key: tuple, entry_id: int, name: str, amount: int) -> None:
+    line = totals.setdefault(key, [set(), 0, 0])
+    line[0].add(entry_id)
+    if name.startswith("income:"):
+        line[1] -= amount
+    elif name.startswith(("fund:", "fund_due:")):
+        line[2] += amount
 
 
 def _income(community_id: int) -> list[IncomeLine]:
@@ -99,19 +115,32 @@ def _income(community_id: int) -> list[IncomeLine]:
         .join(Account, Account.id == Posting.account_id)
         .where(IncomeEntry.community_id == community_id)
     )
-    totals: dict[tuple[str, str, str | None], list] = {}
+    totals: dict[tuple[str, str, str | None, bool], list] = {}
     for entry_id, paid_on, source, tier, name, amount in rows:
-        line = totals.setdefault((f"{paid_on:%Y-%m}", source, tier), [set(), 0, 0])
-        line[0].add(entry_id)
-        if name.startswith("income:"):
-            line[1] -= amount
-        elif name.startswith(("fund:", "fund_due:")):
-            line[2] += amount
+        _add(totals, (f"{paid_on:%Y-%m}", source, tier, False), entry_id, name, amount)
+    reversed_rows = db.session.execute(
+        sa.select(
+            IncomeEntry.id,
+            IncomeReversal.reversed_at,
+            IncomeEntry.source,
+            IncomeEntry.tier,
+            Account.name,
+            Posting.amount,
+        )
+        .join(IncomeReversal, IncomeReversal.entry_id == IncomeEntry.id)
+        .join(Posting, Posting.transfer_id == IncomeReversal.transfer_id)
+        .join(Account, Account.id == Posting.account_id)
+        .where(IncomeEntry.community_id == community_id)
+    )
+    for entry_id, reversed_at, source, tier, name, amount in reversed_rows:
+        month = f"{clock.local(reversed_at):%Y-%m}"
+        _add(totals, (month, source, tier, True), entry_id, name, amount)
     order = {s: i for i, s in enumerate(("session_fee", "market_rent", "sponsorship"))}
     return [
-        IncomeLine(month, source, tier, len(ids), amount, share)
-        for (month, source, tier), (ids, amount, share) in sorted(
-            totals.items(), key=lambda item: (item[0][0], order[item[0][1]], item[0][2] or "")
+        IncomeLine(month, source, tier, len(ids), amount, share, reversal)
+        for (month, source, tier, reversal), (ids, amount, share) in sorted(
+            totals.items(),
+            key=lambda item: (item[0][0], order[item[0][1]], item[0][2] or "", item[0][3]),
         )
     ]
 
@@ -150,6 +179,7 @@ def _sponsors(community_id: int) -> list[Sponsor]:
             IncomeEntry.community_id == community_id,
             IncomeEntry.source == "sponsorship",
             IncomeEntry.payer_kind == "unit",
+            ~sa.exists().where(IncomeReversal.entry_id == IncomeEntry.id),
         )
         .order_by(IncomeEntry.paid_on, IncomeEntry.id)
     )

@@ -22,6 +22,7 @@ from points.database import is_id, lock_row, utcnow
 from points.errors import Conflict, Forbidden, InvalidInput, NotFound, PointsError
 from points.extensions import db
 from points.fund import services as fund
+from points.fund import transparency as fund_transparency
 from points.fund.models import IncomeEntry
 from points.members import services as members
 from points.members.models import Member
@@ -769,6 +770,51 @@ def public_averages(programmes: list[Programme]) -> dict[int, tuple[float, int]]
         .group_by(ProgrammeSession.programme_id)
     )
     return {pid: (round(float(avg), 1), n) for pid, avg, n in rows if n >= PUBLIC_AVERAGE_FROM}
+
+
+@dataclass(frozen=True)
+class PublicRating:
+    """A programme as the public fund page, its API and its downloads list it."""
+
+    id: int
+    name: str
+    tier: str
+    fee_fen: int
+    ratings: int  # how many ratings it has had
+    average: float | None  # None below PUBLIC_AVERAGE_FROM ratings: too few to show
+
+
+def public_ratings(community_id: int) -> list[PublicRating]:
+    """A community's active programmes by name with their ratings as residents may see them."""
+    shown = of_community(community_id)
+    counts = dict(
+        db.session.execute(
+            sa.select(ProgrammeSession.programme_id, sa.func.count(Rating.id))
+            .join(ProgrammeSession, ProgrammeSession.id == Rating.session_id)
+            .where(ProgrammeSession.programme_id.in_([p.id for p in shown]))
+            .group_by(ProgrammeSession.programme_id)
+        ).all()
+    ) if shown else {}
+    averages = public_averages(shown)
+    return [
+        PublicRating(
+            id=p.id,
+            name=p.name,
+            tier=p.tier,
+            fee_fen=p.fee_fen,
+            ratings=int(counts.get(p.id, 0)),
+            average=averages[p.id][0] if p.id in averages else None,
+        )
+        for p in shown
+    ]
+
+
+def fund_page(community_id, now: datetime | None = None):
+    """The public fund page's figures (`fund.transparency`) with the community's programmes
+    and their ratings: what the page, its CSV / Excel and the API all show."""
+    page = fund_transparency.transparency(community_id, now=now)
+    page.programmes = public_ratings(page.community_id)
+    return page
 
 
 def next_sessions(programmes: list[Programme], now: datetime | None = None) -> dict:

@@ -147,6 +147,26 @@ TIME_PASSED = Text(
     "this booking's time has passed; it can no longer be approved",
     N_("This booking's time has passed; it can no longer be approved."),
 )
+RENT_NOT_MARKET = Text(
+    "spaces.rent_not_market",
+    "only a 市场 (market-tier) booking pays market rent",
+    N_("Only a 市场 (market) booking pays market rent."),
+)
+RENT_NOT_CONFIRMED = Text(
+    "spaces.rent_not_confirmed",
+    "the booking is {status}: rent is recorded for a confirmed booking",
+    N_("Rent is recorded for a confirmed booking only."),
+)
+RENT_NOT_ALLOWED = Text(
+    "spaces.rent_not_allowed",
+    "only the space's managers who record income may record its rent",
+    N_("Only the space's managers who record the fund's income may record its rent."),
+)
+RENT_RECORDED_ALREADY = Text(
+    "spaces.rent_recorded_already",
+    "this booking's rent is already recorded: {amount} on {day}",
+    N_("This booking's rent is already recorded: %(amount)s on %(day)s."),
+)
 NOT_YOUR_COMMUNITY = Text(
     "spaces.not_your_community",
     "this space is not in your community",

@@ -59,14 +59,18 @@ def _choices(names) -> list[SelectChoice]:
     return [SelectChoice(code, label) for code, label in pairs]
 
 
+LINE_NAMES = {"income": _l("Income"), "reversal": _l("Reversal")}
+
+
 def name_of(kind: str, code: str | None) -> str:
-    """A source, tier or status in the reader's language ("—" for none)."""
+    """A source, tier, status or kind of line in the reader's language ("—" for none)."""
     if code is None:
         return "—"
     names = {
         "source": SOURCE_NAMES,
         "tier": SERVICE_TIER_NAMES,
         "status": GRANT_STATUS_NAMES,
+        "line": LINE_NAMES,
     }[kind]
     return str(names.get(code, code))
 
@@ -106,22 +110,16 @@ def public_index():
 
 def _page_or_404(community_id: int):
     try:
-        return transparency.transparency(community_id)
+        return programmes.fund_page(community_id)
     except NotFound:
         abort(404)
 
 
 @bp.get("/communities/<int:community_id>/fund")
 def public(community_id: int):
-    """Open to everyone: the fund's balance, its income, every request, paid receipts."""
-    page = _page_or_404(community_id)
-    shown = programmes.of_community(community_id)
-    return render_template(
-        "fund/public.html",
-        page=page,
-        programmes=shown,
-        averages=programmes.public_averages(shown),
-    )
+    """Open to everyone: the fund's balance, its income, every request, paid receipts, the
+    programmes and their ratings."""
+    return render_template("fund/public.html", page=_page_or_404(community_id))
 
 
 INCOME_HEADINGS = (
@@ -131,6 +129,7 @@ INCOME_HEADINGS = (
     _l("Entries"),
     _l("Amount (¥)"),
     _l("To the fund (¥)"),
+    _l("Line"),
 )
 GRANT_HEADINGS = (
     _l("No."),
@@ -145,16 +144,25 @@ GRANT_HEADINGS = (
     _l("Reason"),
 )
 SPONSOR_HEADINGS = (_l("Month"), _l("Partner unit"), _l("Amount (¥)"))
+PROGRAMME_HEADINGS = (
+    _l("Programme"),
+    _l("Service tier"),
+    _l("Fee (¥)"),
+    _l("Ratings"),
+    _l("Average rating"),
+)
 SHEETS = {
     "income": (_l("Income"), INCOME_HEADINGS),
     "grants": (_l("Grants"), GRANT_HEADINGS),
     "sponsors": (_l("Sponsors"), SPONSOR_HEADINGS),
+    "programmes": (_l("Programmes"), PROGRAMME_HEADINGS),
 }
 
 
 @bp.get("/communities/<int:community_id>/fund.<fmt>")
 def public_export(community_id: int, fmt: str):
-    """The page's tables as CSV (`table=income|grants|sponsors`) or one Excel workbook."""
+    """The page's tables as CSV (`table=income|grants|sponsors|programmes`) or one Excel
+    workbook."""
     if fmt not in export.FORMATS:
         abort(404)
     page = _page_or_404(community_id)
@@ -295,6 +303,49 @@ def income():
     return render_template(
         "fund/income.html", form=form, entries=entries[:100], staff=staff
     ), status
+
+
+def _visible_entry(entry_id: int):
+    """Staff of the entry's community and its collector see it; anyone else a 404."""
+    try:
+        entry = fund.get_income(entry_id)
+    except NotFound:
+        abort(404)
+    if entry.collector_id != current_user.id and not fund.is_staff_of(
+        current_user, entry.community_id
+    ):
+        abort(404)
+    return entry
+
+
+@bp.get("/fund/income/<int:entry_id>")
+@login_required
+def income_entry(entry_id: int):
+    """One income entry: what, when, who recorded it, its share; staff may reverse it."""
+    entry = _visible_entry(entry_id)
+    ids = {entry.collector_id, entry.recorded_by}
+    if entry.reversal is not None:
+        ids.add(entry.reversal.reversed_by)
+    names = {i: db.session.get(Member, i).name for i in ids}
+    return render_template(
+        "fund/income_entry.html",
+        entry=entry,
+        names=names,
+        may_reverse=fund.may_reverse_income(current_user, entry),
+    )
+
+
+@bp.post("/fund/income/<int:entry_id>/reverse")
+@login_required
+def reverse_income(entry_id: int):
+    _visible_entry(entry_id)
+    attempt(
+        lambda: fund.reverse_income(
+            current_user, entry_id, reason=request.form.get("reason", "")
+        ),
+        _("Reversed: the income and its share to the fund are undone."),
+    )
+    return redirect(url_for("fund.income_entry", entry_id=entry_id))
 
 
 # ---------------------------------------------------------------------------- settlements

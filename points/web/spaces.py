@@ -13,15 +13,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
 from points import clock
 from points.errors import InvalidInput, NotFound
-from points.spaces import attendance, series, waitlist
+from points.fund import services as fund
+from points.spaces import attendance, rent, series, waitlist
 from points.spaces import messages as M
 from points.spaces import services as spaces
 from points.spaces.models import TIERS, Booking, Space
 from points.web.forms import attempt, refused, show_error
+from points.web.fund import METHOD_NAMES
 from points.web.labels import SERVICE_TIER_NAMES, locale
 from points.web.qr import qr_svg
 
@@ -450,6 +453,80 @@ def staff_check_in(booking_id: int):
     found = _managed(booking_id)
     attempt(lambda: attendance.check_in(found, actor=current_user), _("Checked in."))
     return redirect(url_for("spaces.queue"))
+
+
+# ---------------------------------------------------------------------------- one booking
+
+
+class RentForm(FlaskForm):
+    amount = StringField(_l("Rent paid, in yuan, e.g. 300"))
+    method = SelectField(
+        _l("Paid by cash or transfer"),
+        choices=[SelectChoice(code, name) for code, name in METHOD_NAMES.items()],
+    )
+    reference = StringField(_l("Transfer reference or receipt number (optional)"))
+    paid_on = DateField(_l("Day paid"))
+
+
+def _visible_booking(booking_id: int) -> Booking:
+    """The booking's host and the space's managers see it; anyone else a 404."""
+    try:
+        found = spaces.get_booking(booking_id)
+    except NotFound:
+        abort(404)
+    if found.host_id != current_user.id and not spaces.may_manage(found.space, current_user):
+        abort(404)
+    return found
+
+
+def _booking_page(found: Booking, form: RentForm, status: int = 200):
+    entries = rent.rent_entries(found)
+    names = rent.recorders(entries)
+    return render_template(
+        "spaces/booking.html",
+        booking=found,
+        when=_when(found),
+        form=form,
+        rents=entries,
+        names=names,
+        offer_rent=rent.rent_due(found) and rent.may_record_rent(found, current_user),
+        staff=fund.is_staff_of(current_user, found.space.community_id),
+    ), status
+
+
+@bp.get("/bookings/<int:booking_id>")
+@login_required
+def booking(booking_id: int):
+    """One booking: when, where, its state and cost; for a 市场 booking its market rent —
+    recorded (how much, when, by whom) or, for the space's managers, the form to record it."""
+    found = _visible_booking(booking_id)
+    form = RentForm()
+    form.paid_on.data = clock.today()
+    return _booking_page(found, form)
+
+
+@bp.post("/bookings/<int:booking_id>/rent")
+@login_required
+def record_rent(booking_id: int):
+    found = _visible_booking(booking_id)
+    form = RentForm()
+    if form.validate_on_submit():
+        with refused(form):
+            rent.record_rent(
+                found,
+                actor=current_user,
+                amount_fen=fund.parse_yuan(form.amount.data),
+                method=form.method.data,
+                reference=form.reference.data,
+                paid_on=form.paid_on.data,
+            )
+            flash(_("Rent recorded as the fund's income; its share is in the fund."), "success")
+            return redirect(url_for("spaces.booking", booking_id=found.id))
+    else:
+        if form.paid_on.errors:
+            form.paid_on.errors = [_("Enter a date like 2026-05-01.")]
+        flash(_("Please correct the marked fields and try again."), "error")
+    return _booking_page(spaces.get_booking(booking_id), form, 422)
 
 
 @bp.get("/spaces/<int:space_id>/door")

@@ -67,6 +67,7 @@ KNOWN = {
     "community_id": 1,
     "grant_id": 1,
     "payment_id": 1,
+    "entry_id": 1,
     "programme_id": 1,
     "area": "economy",
 }

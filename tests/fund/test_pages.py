@@ -62,7 +62,7 @@ def test_the_downloads_hold_the_page_numbers(client, pilot):
     book = load_workbook(io.BytesIO(answer.data))
     income = list(book.worksheets[0].iter_rows(min_row=2, values_only=True))
     assert len(income) == 3
-    for _month, _source, _tier, _entries, amount, share in income:
+    for _month, _source, _tier, _entries, amount, share, _line in income:
         assert f"¥{amount:,.2f}" in html and f"¥{share:,.2f}" in html
     assert sum(row[4] for row in income) == pytest.approx(2350.00)
     grants = list(book.worksheets[1].iter_rows(min_row=2, values_only=True))

@@ -108,3 +108,43 @@ def test_the_public_fund_page_lists_the_programmes_with_their_average_once_rated
     db.session.commit()
     page = client.get(f"/communities/{programme.community_id}/fund").get_data(as_text=True)
     assert "4.0 / 5" in page  # (5 + 4 + 3) / 3, shown from three ratings on
+
+
+def test_the_fund_api_and_downloads_list_the_programmes_ratings_as_the_page_does(
+    client, programme, session_of, host, other_host, make_member
+):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.programmes.conftest import after, attend
+
+    few = programmes.create_programme(other_host, name="书法", tier="free", capacity=5)
+    session, theirs = session_of(programme), session_of(few, days=2)
+    for n, stars in enumerate((5, 4, 4)):
+        member = make_member(name=f"学员{n}")
+        attend(session, member, actor=host)
+        programmes.rate_session(session, member, stars=stars, now=after(session))
+    lone = make_member(name="学员9")
+    attend(theirs, lone, actor=other_host)
+    programmes.rate_session(theirs, lone, stars=1, now=after(theirs))
+    db.session.commit()
+    cid = programme.community_id
+
+    page = client.get(f"/communities/{cid}/fund").get_data(as_text=True)
+    assert "4.3 / 5" in page  # (5 + 4 + 4) / 3
+    listed = client.get(f"/api/v1/communities/{cid}/fund").get_json()["programmes"]
+    assert [(p["name"], p["tier"], p["fee_fen"], p["ratings"], p["average"]) for p in listed] == [
+        ("书法", "free", 0, 1, None),  # one rating: too few to show its average
+        ("瑜伽课", "market", 4000, 3, 4.3),
+    ]
+    text = client.get(f"/communities/{cid}/fund.csv?table=programmes").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows[1:] == [["书法", "公益", "0.00", "1", ""], ["瑜伽课", "市场", "40.00", "3", "4.3"]]
+    book = load_workbook(io.BytesIO(client.get(f"/communities/{cid}/fund.xlsx").data))
+    sheet = list(book.worksheets[3].iter_rows(min_row=2, values_only=True))
+    assert [(name, ratings, average) for name, _tier, _fee, ratings, average in sheet] == [
+        ("书法", 1, None),
+        ("瑜伽课", 3, 4.3),
+    ]
