@@ -73,6 +73,9 @@ def _environment(home: Path, database_url: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "LEDGER_CHAIN_KEY")}
     env.update({"DATABASE_URL": database_url, "POINTS_INSTANCE_PATH": str(home)})
     env.pop("REDIS_URL", None)
+    # As on a deployed checkout, compiled modules are kept in __pycache__ after the first start
+    # (a shell that forbids writing them would time the compiler, not the start).
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -273,7 +276,8 @@ def run_app(database_url: str, home: Path, seconds: float, warmup: float, worker
 
 def run_bare(home: Path, seconds: float, warmup: float, workers: int) -> dict:
     spec = "tests.benchmarks.bare_app:create_app()"
-    with serve(spec, dict(os.environ), home / "bare.log", workers) as (base, cold, _pid):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    with serve(spec, env, home / "bare.log", workers) as (base, cold, _pid):
         request = operations({"tokens": [""], "benefit_id": 0})["health"]
         asyncio.run(drive(base, request, CONNECTIONS, warmup))
         return asyncio.run(drive(base, request, CONNECTIONS, seconds))
