@@ -22,7 +22,8 @@ A GET that does write (few do) simply writes; only when SQLite cannot turn its s
 a write because another connection wrote meanwhile, the view is run once more from the
 start, writing from its first statement (nothing was committed or sent, so nothing is done
 twice). After the commit, reads (serialising, a streamed file) begin deferred too, in a new
-short transaction that the app context's teardown ends.
+short transaction that the app context's teardown ends. The answer's language is settled
+just before the commit, so serialising does not load the signed-in member again for it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from flask import Flask, has_request_context, request
+from flask_babel import get_locale
 
 from points.database import is_stale_read
 from points.extensions import db
@@ -53,9 +55,18 @@ def begins_writing() -> bool:
     return request.environ.get(_WRITING, False) or request.method not in READS
 
 
+def _settle_locale() -> None:
+    """Choose the answer's language now, from what the view left (the session, the member):
+    read after the commit, the member's expired row would be loaded again, in a second
+    transaction, only to serialise the answer. Flask-Babel keeps the choice for the request."""
+    if has_request_context():
+        get_locale()
+
+
 def _once(view: Callable, args, kwargs):
     try:
         result = view(*args, **kwargs)
+        _settle_locale()
         db.session.commit()  # nothing to do (no database touched) when nothing began
     except BaseException:
         db.session.rollback()

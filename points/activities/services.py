@@ -17,7 +17,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from PIL import Image, ImageOps
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
@@ -102,6 +101,8 @@ def clean_photo(data: bytes, formats: tuple[str, ...], max_pixels: int) -> bytes
     colour profile and PNG transparency are kept, as they change how the pixels look. The
     pixel count is checked from the header before anything is decoded (decompression bombs).
     """
+    from PIL import Image, ImageOps  # here: Pillow is needed by evidence photos alone
+
     too_large = M.PHOTO_TOO_MANY_PIXELS(n=max_pixels // 1_000_000)
     try:
         with Image.open(io.BytesIO(data), formats=formats) as image:

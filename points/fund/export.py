@@ -13,9 +13,6 @@ import io
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from points import clock
 from points.fund.transparency import Transparency
 
@@ -101,6 +98,10 @@ def to_csv(headings: Sequence[str], lines: list[list]) -> bytes:
 
 def to_xlsx(sheets: Mapping[str, tuple[str, Sequence[str], list[list]]]) -> bytes:
     """One sheet per table: {table: (sheet title, headings, lines)}."""
+    # Imported here, not at the top: openpyxl costs ~80 ms of every worker's start.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     book.remove(book.active)
     for table, (title, headings, lines) in sheets.items():

@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from icalendar import Calendar, Event
 from sqlalchemy.exc import IntegrityError
 
 from points.database import utcnow
@@ -144,6 +143,9 @@ def render(
     `name` is the calendar's title; `prefixes` maps a booking status to words put before
     its title (for calendar apps that ignore STATUS)."""
     now = now or utcnow()
+    # Imported here: icalendar is needed by the feeds alone, not at every worker's start.
+    from icalendar import Calendar, Event
+
     calendar = Calendar()
     calendar.add("prodid", "-//Community host points//Space bookings//ZH")
     calendar.add("version", "2.0")

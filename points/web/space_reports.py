@@ -23,8 +23,6 @@ from flask import (
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from points import clock
 from points.errors import InvalidInput
@@ -294,6 +292,10 @@ def utilisation_csv():
 @staff_required
 def utilisation_xlsx():
     found = _export_report()
+    # Imported here, not at the top: openpyxl costs ~80 ms of every worker's start.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = f"{found.now.first}"
