@@ -549,16 +549,23 @@ def own_redemption(redemption_id, member: Member) -> Redemption:
     return found
 
 
-def _end(redemption: Redemption, status: str, now: datetime) -> Redemption:
+def _end(
+    redemption: Redemption, status: str, now: datetime, *, actor_id: int | None = None
+) -> Redemption:
     """Cancel or expire: stock back first, then the points (the lock order), once. An
-    expired voucher's hold is past its own expiry: the ledger's expiry releases it."""
+    expired voucher's hold is past its own expiry: the ledger's expiry releases it.
+    `actor_id`: who cancelled for the member (代办), when not the member."""
     _return_stock(redemption)
     if status == "cancelled":
         if ledger.get_hold(redemption.hold_id).status != "pending":
             raise Conflict(_ended_message(redemption))
         ledger.void_hold(
-            redemption.hold_id, actor_id=redemption.member_id, reason="voucher cancelled", now=now
+            redemption.hold_id,
+            actor_id=actor_id or redemption.member_id,
+            reason="voucher cancelled",
+            now=now,
         )
+        redemption.cancelled_by = actor_id
     redemption.status = status
     redemption.ended_at = now
     db.session.flush()
@@ -597,11 +604,23 @@ def _ended_message(redemption: Redemption) -> Said:
     return M.EXPIRED_AT(time=redemption.expires_at)
 
 
-def cancel(redemption: Redemption, *, member: Member, now: datetime | None = None) -> Redemption:
-    """The member gives back an unconfirmed voucher: points and stock return."""
+def cancel(
+    redemption: Redemption,
+    *,
+    member: Member,
+    actor: Member | None = None,
+    counter: bool = False,
+    now: datetime | None = None,
+) -> Redemption:
+    """The member gives back an unconfirmed voucher: points and stock return.
+
+    `actor` cancels for the member (代办: a helper the member named for `redeem`, or with
+    `counter` a social worker with the member there in person) under the same rules; the
+    voucher records who, and the member is told."""
     now = now or utcnow()
     if redemption.member_id != member.id:
         raise NotFound(M.NO_SUCH_VOUCHER, field="redemption")
+    on_behalf = helpers.authorise(actor, member, "redeem", counter=counter, now=now)
     redemption = lock_row(db.session, redemption)
     if redemption.status == "cancelled":
         return redemption
@@ -609,7 +628,21 @@ def cancel(redemption: Redemption, *, member: Member, now: datetime | None = Non
         raise Conflict(M.ALREADY_USED)
     if redemption.status == "expired" or redemption.expires_at <= now:
         raise Conflict(_ended_message(redemption))
-    return _end(redemption, "cancelled", now)
+    _end(redemption, "cancelled", now, actor_id=on_behalf.actor.id if on_behalf else None)
+    benefit = redemption.benefit
+    helpers.tell_acted(
+        member,
+        on_behalf,
+        render.names(
+            f"取消了 {benefit.title_zh} ×{redemption.quantity} 的券"
+            f"（{redemption.points} 积分已退回）",
+            f"cancelled the voucher for {benefit.title_en} ×{redemption.quantity}"
+            f" ({redemption.points} points given back)",
+        ),
+        subject=f"helper-acted:cancel:{_subject(redemption)}",
+        now=now,
+    )
+    return redemption
 
 
 def expire_due(*, now: datetime | None = None, limit: int = 500) -> int:

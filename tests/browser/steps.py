@@ -24,7 +24,9 @@ def shown(page, selector: str) -> None:
     try:
         page.locator(selector).first.wait_for(state="visible", timeout=10_000)
     except Exception:  # playwright's TimeoutError: say what the page shows instead
-        raise AssertionError(f"{selector} not shown on {page.url}: {page.inner_text('body')}")
+        raise AssertionError(
+            f"{selector} not shown on {page.url}: {page.inner_text('body')}"
+        ) from None
 
 
 def flashed(page, kind: str = "success") -> None:
