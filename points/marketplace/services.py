@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from points import clock
+from points import messages as shared
 from points.database import UTCDateTime, is_id, lock_key, lock_row, utcnow
 from points.errors import (
     Conflict,
@@ -132,7 +133,7 @@ def ensure_benefit(
     if category not in CATEGORIES:
         raise InvalidInput(M.ONE_OF, field="category", values=CATEGORIES)
     if min_level not in LEVELS:
-        raise InvalidInput(M.ONE_OF, field="min_level", values=LEVELS)
+        raise InvalidInput(shared.ONE_OF_LEVELS, field="min_level", values=LEVELS)
     if (per_member_limit is None) != (limit_period is None):
         raise InvalidInput(M.LIMIT_HALF_GIVEN, field="limit_period")
     if limit_period is not None and limit_period not in LIMIT_PERIODS:
