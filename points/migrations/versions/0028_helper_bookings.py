@@ -17,8 +17,46 @@ down_revision = '0027'
 branch_labels = None
 depends_on = None
 
+BLOCKING = "('pending', 'confirmed', 'offered')"
+SPAN_HOURS = 26  # points.spaces.core.MAX_SPAN, as in 0026
+
+
+def _drop_triggers():
+    """SQLite rebuilds the bookings table to add a foreign key, which drops its triggers."""
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS bookings_no_overlap_insert")
+        op.execute("DROP TRIGGER IF EXISTS bookings_no_overlap_update")
+
+
+def _no_overlap_triggers():
+    """As in 0026 (PostgreSQL keeps its exclusion constraint: the table is altered)."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for event in ("INSERT", "UPDATE"):
+        op.execute(
+            f"""
+            CREATE TRIGGER bookings_no_overlap_{event.lower()}
+            BEFORE {event} ON bookings
+            WHEN NEW.status IN {BLOCKING}
+            BEGIN
+                SELECT RAISE(ABORT, 'booking longer than {SPAN_HOURS} hours')
+                WHERE julianday(NEW.end_at) - julianday(NEW.start_at) > {SPAN_HOURS} / 24.0;
+                SELECT RAISE(ABORT, 'booking overlaps an active booking of this space')
+                WHERE EXISTS (
+                    SELECT 1 FROM bookings b
+                    WHERE b.space_id = NEW.space_id AND b.id IS NOT NEW.id
+                      AND b.start_at < NEW.end_at
+                      AND b.start_at > datetime(NEW.start_at, '-{SPAN_HOURS} hours')
+                      AND b.status IN {BLOCKING}
+                      AND b.end_at > NEW.start_at
+                );
+            END
+            """
+        )
+
 
 def upgrade():
+    _drop_triggers()
     with op.batch_alter_table('bookings') as batch:
         batch.add_column(sa.Column('acted_by', sa.Integer(), nullable=True))
         batch.add_column(sa.Column('helper_grant_id', sa.Integer(), nullable=True))
@@ -35,6 +73,7 @@ def upgrade():
         batch.create_check_constraint(
             'ck_bookings_grant_actor', 'helper_grant_id IS NULL OR acted_by IS NOT NULL'
         )
+    _no_overlap_triggers()
     with op.batch_alter_table('redemptions') as batch:
         batch.add_column(sa.Column('cancelled_by', sa.Integer(), nullable=True))
         batch.create_foreign_key(
@@ -52,6 +91,7 @@ def downgrade():
     with op.batch_alter_table('redemptions') as batch:
         batch.drop_constraint('fk_redemptions_cancelled_by', type_='foreignkey')
         batch.drop_column('cancelled_by')
+    _drop_triggers()
     with op.batch_alter_table('bookings') as batch:
         batch.drop_constraint('ck_bookings_grant_actor', type_='check')
         batch.drop_constraint('ck_bookings_acted_by', type_='check')
@@ -59,3 +99,4 @@ def downgrade():
         batch.drop_constraint('fk_bookings_acted_by', type_='foreignkey')
         batch.drop_column('helper_grant_id')
         batch.drop_column('acted_by')
+    _no_overlap_triggers()
