@@ -114,7 +114,7 @@ def redemption(redemption_id: int):
 
 
 @blp.post("/redemptions/<int:redemption_id>/cancel")
-@refuses(blp, 403, 409)
+@refuses(blp, 403, 409, 422)
 @blp.doc(parameters=[ON_BEHALF_OF])
 @blp.response(200, RedemptionOut)
 def cancel(redemption_id: int):
