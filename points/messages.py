@@ -40,6 +40,13 @@ TIME_ZONE = Text(
     N_("Add the time zone offset, e.g. +08:00."),
 )
 ONE_OF = Text("field.one_of", "must be one of {values}", N_("Choose one of: %(values)s."))
+# The same, where the choices are levels: a page names them (居民、志愿者…), not their codes.
+ONE_OF_LEVELS = Text(
+    "field.one_of_levels",
+    "must be one of {values}",
+    N_("Choose one of: %(values)s."),
+    labels={"values": "level"},
+)
 DATE_TIME = Text("field.date_time", "must be a date and time", N_("Enter a date and time."))
 REQUIRED_AT_MOST_80 = Text(
     "field.required_at_most_80",

@@ -2,7 +2,8 @@
 
 Acting for a resident is the header `On-Behalf-Of: <the resident's member id>` on the calls
 the public contract already has (`GET /me/balance`, `GET /me/statement`, `GET
-/me/redemptions`, `POST /redemptions`, `POST /claims`): their paths and bodies stay as they
+/me/redemptions`, `POST /redemptions`, `POST /redemptions/<id>/cancel`, `POST /claims`,
+`POST /bookings`): their paths and bodies stay as they
 are, and a call without the header is the caller's own, as before. The header is checked on
 every call against a grant in force for that scope (403 otherwise)."""
 

@@ -114,12 +114,16 @@ def redemption(redemption_id: int):
 
 
 @blp.post("/redemptions/<int:redemption_id>/cancel")
-@refuses(blp, 409)
+@refuses(blp, 403, 409, 422)
+@blp.doc(parameters=[ON_BEHALF_OF])
 @blp.response(200, RedemptionOut)
 def cancel(redemption_id: int):
-    """Give back an unconfirmed voucher: the points and the stock return."""
-    member = current_member()
-    return market.cancel(market.own_redemption(redemption_id, member), member=member)
+    """Give back an unconfirmed voucher: the points and the stock return. With
+    On-Behalf-Of (代办, scope `redeem`) the resident's voucher, and they are told."""
+    member, actor = acting_member("redeem")
+    return market.cancel(
+        market.own_redemption(redemption_id, member), member=member, actor=actor
+    )
 
 
 @blp.post("/merchant/redemptions/confirm")

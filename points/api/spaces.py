@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from points.api.access import current_member
 from points.api.blueprint import Blueprint
+from points.api.helpers import ON_BEHALF_OF, acting_member
 from points.api.responses import refuses
 from points.fund.schemas import IncomeOut, RentRequest
 from points.spaces import attendance, rent, series, waitlist
@@ -43,11 +44,14 @@ def availability(query, space_id: int):
 
 @blp.post("/bookings")
 @refuses(blp, 403, 404, 409)
+@blp.doc(parameters=[ON_BEHALF_OF])
 @blp.arguments(BookingRequest)
 @blp.response(201, BookingOut)
 def book(body):
-    """Book [start, end) on slot boundaries; 409 when any part of it is taken."""
-    return spaces.book(current_member(), **body)
+    """Book [start, end) on slot boundaries; 409 when any part of it is taken. With
+    On-Behalf-Of (代办, scope `book`) the booking is the resident's and they pay."""
+    host, actor = acting_member("book")
+    return spaces.book(host, **body, actor=actor)
 
 
 @blp.post("/bookings/series")

@@ -186,12 +186,17 @@ class Redemption(db.Model):
         sa.ForeignKey("members.id", name="fk_redemptions_acted_by")
     )
     helper_grant_id: Mapped[int | None] = mapped_column(sa.Integer)
+    # 代办: who gave the voucher back for the member (None: the member, or not cancelled).
+    cancelled_by: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", name="fk_redemptions_cancelled_by")
+    )
 
     benefit: Mapped[Benefit] = relationship(lazy="joined")
     provider: Mapped[Provider] = relationship()
     member: Mapped[Member] = relationship(foreign_keys=[member_id])
     confirmer: Mapped[Member | None] = relationship(foreign_keys=[confirmed_by])
     actor: Mapped[Member | None] = relationship(foreign_keys=[acted_by])
+    canceller: Mapped[Member | None] = relationship(foreign_keys=[cancelled_by])
 
     def status_at(self, now: datetime) -> str:
         """The status people are shown: a held voucher past its expiry is expired, even

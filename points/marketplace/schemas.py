@@ -97,6 +97,15 @@ class RedemptionOut(Schema):
     confirmed_at = fields.DateTime(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
     on_behalf = fields.Function(on_behalf_of, allow_none=True, metadata=ON_BEHALF_FIELD_DOC)
+    cancelled_by = fields.Function(
+        lambda r: {"id": r.canceller.id, "name": r.canceller.name} if r.canceller else None,
+        allow_none=True,
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "who cancelled the voucher for the member (代办); null otherwise",
+        },
+    )
 
 
 class CounterRedemptionOut(RedemptionOut):
@@ -104,7 +113,7 @@ class CounterRedemptionOut(RedemptionOut):
     the voucher can still be used (ABC-***-***); not who redeemed it for the member."""
 
     class Meta:
-        exclude = ("on_behalf",)
+        exclude = ("on_behalf", "cancelled_by")
 
     code = fields.Function(
         lambda r: r.counter_code.replace("-", ""),

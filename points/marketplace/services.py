@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from points import clock
+from points import messages as shared
 from points.database import UTCDateTime, is_id, lock_key, lock_row, utcnow
 from points.errors import (
     Conflict,
@@ -132,7 +133,7 @@ def ensure_benefit(
     if category not in CATEGORIES:
         raise InvalidInput(M.ONE_OF, field="category", values=CATEGORIES)
     if min_level not in LEVELS:
-        raise InvalidInput(M.ONE_OF, field="min_level", values=LEVELS)
+        raise InvalidInput(shared.ONE_OF_LEVELS, field="min_level", values=LEVELS)
     if (per_member_limit is None) != (limit_period is None):
         raise InvalidInput(M.LIMIT_HALF_GIVEN, field="limit_period")
     if limit_period is not None and limit_period not in LIMIT_PERIODS:
@@ -549,16 +550,23 @@ def own_redemption(redemption_id, member: Member) -> Redemption:
     return found
 
 
-def _end(redemption: Redemption, status: str, now: datetime) -> Redemption:
+def _end(
+    redemption: Redemption, status: str, now: datetime, *, actor_id: int | None = None
+) -> Redemption:
     """Cancel or expire: stock back first, then the points (the lock order), once. An
-    expired voucher's hold is past its own expiry: the ledger's expiry releases it."""
+    expired voucher's hold is past its own expiry: the ledger's expiry releases it.
+    `actor_id`: who cancelled for the member (代办), when not the member."""
     _return_stock(redemption)
     if status == "cancelled":
         if ledger.get_hold(redemption.hold_id).status != "pending":
             raise Conflict(_ended_message(redemption))
         ledger.void_hold(
-            redemption.hold_id, actor_id=redemption.member_id, reason="voucher cancelled", now=now
+            redemption.hold_id,
+            actor_id=actor_id or redemption.member_id,
+            reason="voucher cancelled",
+            now=now,
         )
+        redemption.cancelled_by = actor_id
     redemption.status = status
     redemption.ended_at = now
     db.session.flush()
@@ -597,11 +605,23 @@ def _ended_message(redemption: Redemption) -> Said:
     return M.EXPIRED_AT(time=redemption.expires_at)
 
 
-def cancel(redemption: Redemption, *, member: Member, now: datetime | None = None) -> Redemption:
-    """The member gives back an unconfirmed voucher: points and stock return."""
+def cancel(
+    redemption: Redemption,
+    *,
+    member: Member,
+    actor: Member | None = None,
+    counter: bool = False,
+    now: datetime | None = None,
+) -> Redemption:
+    """The member gives back an unconfirmed voucher: points and stock return.
+
+    `actor` cancels for the member (代办: a helper the member named for `redeem`, or with
+    `counter` a social worker with the member there in person) under the same rules; the
+    voucher records who, and the member is told."""
     now = now or utcnow()
     if redemption.member_id != member.id:
         raise NotFound(M.NO_SUCH_VOUCHER, field="redemption")
+    on_behalf = helpers.authorise(actor, member, "redeem", counter=counter, now=now)
     redemption = lock_row(db.session, redemption)
     if redemption.status == "cancelled":
         return redemption
@@ -609,7 +629,21 @@ def cancel(redemption: Redemption, *, member: Member, now: datetime | None = Non
         raise Conflict(M.ALREADY_USED)
     if redemption.status == "expired" or redemption.expires_at <= now:
         raise Conflict(_ended_message(redemption))
-    return _end(redemption, "cancelled", now)
+    _end(redemption, "cancelled", now, actor_id=on_behalf.actor.id if on_behalf else None)
+    benefit = redemption.benefit
+    helpers.tell_acted(
+        member,
+        on_behalf,
+        render.names(
+            f"取消了 {benefit.title_zh} ×{redemption.quantity} 的券"
+            f"（{redemption.points} 积分已退回）",
+            f"cancelled the voucher for {benefit.title_en} ×{redemption.quantity}"
+            f" ({redemption.points} points given back)",
+        ),
+        subject=f"helper-acted:cancel:{_subject(redemption)}",
+        now=now,
+    )
+    return redemption
 
 
 def expire_due(*, now: datetime | None = None, limit: int = 500) -> int:

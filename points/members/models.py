@@ -68,8 +68,14 @@ class Grid(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(sa.ForeignKey("communities.id"))
     name: Mapped[str] = mapped_column(sa.String(80))
+    # Like a community's: the grid's name on English pages, when known.
+    name_en: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
 
     community: Mapped[Community] = relationship(back_populates="grids")
+
+    def local_name(self, locale: str) -> str:
+        """The name on a page in `locale`: the English one on English pages, when known."""
+        return self.name_en if locale == "en" and self.name_en else self.name
 
 
 class Member(UserMixin, db.Model):

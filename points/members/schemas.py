@@ -87,12 +87,17 @@ class CommunityOut(Schema):
     name = fields.String()
 
 
+class PlaceGridOut(CommunityOut):
+    name_en = fields.String(metadata={"description": "the grid's English name; empty if none"})
+
+
 class PlaceOut(Schema):
     """A community with its grids, to choose from when signing up."""
 
     id = fields.Integer()
     name = fields.String()
-    grids = fields.List(fields.Nested(CommunityOut))
+    name_en = fields.String(metadata={"description": "the English name; empty if none"})
+    grids = fields.List(fields.Nested(PlaceGridOut))
 
 
 class MemberOut(Schema):

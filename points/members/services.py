@@ -884,10 +884,11 @@ def communities() -> list[Community]:
 
 
 def ensure_place(
-    street: str, community: str, grids: list[str], name_en: str = ""
+    street: str, community: str, grids: list, name_en: str = ""
 ) -> Community:
     """Create the street, community and grids if missing (seed and set-up); `name_en` is
-    the community's name on English pages."""
+    the community's name on English pages. A grid is its name, or {name, name_en} with its
+    English name too."""
     street_name, community_name = _name(street, "street"), _name(community, "community")
     street_row = db.session.scalar(sa.select(Street).filter_by(name=street_name))
     if street_row is None:
@@ -903,10 +904,18 @@ def ensure_place(
         db.session.flush()
     if name_en:
         row.name_en = validate.text(name_en, "name_en", 120)
-    existing = {g.name for g in row.grids}
+    existing = {g.name: g for g in row.grids}
     for grid in grids:
-        if _name(grid, "grid") not in existing:
-            row.grids.append(Grid(name=grid.strip()))
+        grid_en = ""
+        if isinstance(grid, dict):
+            grid, grid_en = grid.get("name"), grid.get("name_en") or ""
+        name = _name(grid, "grid")
+        found = existing.get(name)
+        if found is None:
+            found = existing[name] = Grid(name=name)
+            row.grids.append(found)
+        if grid_en:
+            found.name_en = validate.text(grid_en, "name_en", 120)
     db.session.flush()
     return row
 

@@ -344,7 +344,7 @@ def pay(booking: Booking, *, now: datetime) -> None:
                 amount=amount,
                 kind="booking",
                 expires_at=booking.start_at,
-                actor_id=booking.host_id,
+                actor_id=booking.acted_by or booking.host_id,
                 memo=memo,
                 now=now,
             )
@@ -355,7 +355,7 @@ def pay(booking: Booking, *, now: datetime) -> None:
                 source=source,
                 destination=destination,
                 amount=amount,
-                actor_id=booking.host_id,
+                actor_id=booking.acted_by or booking.host_id,
                 memo=memo,
                 idempotency_key=movement_key(booking.id, "booking", booking.revision, asset),
                 now=now,

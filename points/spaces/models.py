@@ -90,6 +90,16 @@ class Booking(db.Model):
         sa.CheckConstraint("cost_points >= 0 AND cost_minutes >= 0", name="ck_bookings_cost"),
         sa.Index("ix_bookings_space_start", "space_id", "start_at"),
         sa.Index("ix_bookings_host", "host_id", "start_at"),
+        # 代办: booked by someone else for the host (see points/members/helpers.py).
+        sa.CheckConstraint("acted_by IS NULL OR acted_by <> host_id", name="ck_bookings_acted_by"),
+        sa.CheckConstraint(
+            "helper_grant_id IS NULL OR acted_by IS NOT NULL", name="ck_bookings_grant_actor"
+        ),
+        sa.ForeignKeyConstraint(
+            ["helper_grant_id", "acted_by", "host_id"],
+            ["helper_grants.id", "helper_grants.helper_id", "helper_grants.resident_id"],
+            name="fk_bookings_helper_grant",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,10 +136,17 @@ class Booking(db.Model):
     level_change_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("level_changes.id", name="fk_bookings_level_change")
     )
+    # 代办: who booked it for the host (None: the host themselves), and under which helper
+    # grant (None with `acted_by` set: a social worker at the counter, 本人到场).
+    acted_by: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", name="fk_bookings_acted_by")
+    )
+    helper_grant_id: Mapped[int | None] = mapped_column(sa.Integer)
 
     space: Mapped[Space] = relationship(lazy="joined")
     host: Mapped[Member] = relationship(foreign_keys=[host_id])
     level_change: Mapped[LevelChange | None] = relationship()
+    actor: Mapped[Member | None] = relationship(foreign_keys=[acted_by])
 
     def local_start(self, zone) -> datetime:
         return self.start_at.astimezone(zone)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from marshmallow import RAISE, Schema, fields
 
+from points.members.schemas import ON_BEHALF_FIELD_DOC, on_behalf_of
 from points.spaces.models import BOOKING_STATUSES, WAIT_STATUSES
 
 
@@ -70,6 +71,7 @@ class BookingOut(Schema):
         allow_none=True, metadata={"description": "an offered slot must be accepted by then"}
     )
     end_reason = fields.String()
+    on_behalf = fields.Function(on_behalf_of, allow_none=True, metadata=ON_BEHALF_FIELD_DOC)
 
 
 class SeriesRequest(BookingRequest):

@@ -163,6 +163,7 @@ class BoardQuery(_In):
 class GridOut(Schema):
     id = fields.Integer()
     name = fields.String()
+    name_en = fields.String()
 
 
 class PhotoOut(Schema):

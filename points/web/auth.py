@@ -112,7 +112,7 @@ def _place_choices(form: RegisterForm) -> None:
     grids = db.session.scalars(sa.select(Grid).order_by(Grid.community_id, Grid.id)).all()
     names = {c.id: c.local_name(here) for c in communities}
     form.grid_id.choices = [(0, _("— none —"))] + [
-        (g.id, f"{names.get(g.community_id, '')} · {g.name}") for g in grids
+        (g.id, f"{names.get(g.community_id, '')} · {g.local_name(here)}") for g in grids
     ]
 
 

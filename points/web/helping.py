@@ -32,6 +32,8 @@ from points.members import helpers
 from points.members import messages as MM
 from points.members import services as members
 from points.members.models import HELPER_SCOPES, Member
+from points.spaces import services as spaces
+from points.web import spaces as space_pages
 from points.web import wallet as wallet_lines
 from points.web.earning import ClaimForm, _type_choices
 from points.web.forms import attempt, query_number, refused, show_error
@@ -334,6 +336,76 @@ def voucher(resident_id: int, redemption_id: int):
         usable=usable,
         now=now,
     )
+
+
+@bp.post("/helping/<int:resident_id>/vouchers/<int:redemption_id>/cancel")
+@login_required
+def cancel_voucher(resident_id: int, redemption_id: int):
+    """Give the resident's unused voucher back for them: their points and the stock return."""
+    acting = _acting(resident_id, "redeem")
+    found = market.own_redemption(redemption_id, acting.resident)
+    attempt(
+        lambda: market.cancel(
+            found, member=acting.resident, actor=current_user, counter=acting.counter
+        ),
+        _(
+            "Voucher cancelled for %(name)s. Its points are theirs to use again.",
+            name=acting.resident.name,
+        ),
+    )
+    return redirect(url_for("helping.voucher", resident_id=resident_id, redemption_id=found.id))
+
+
+# ---------------------------------------------------------------------------- space
+
+
+@bp.get("/helping/<int:resident_id>/spaces")
+@login_required
+def space_list(resident_id: int):
+    """The spaces the resident may book, each opening the booking form for them."""
+    acting = _acting(resident_id, "book")
+    return _page(
+        "helping/spaces.html",
+        acting,
+        spaces=[s for s in spaces.spaces() if spaces.may_book(acting.resident, s)],
+        bookings=spaces.bookings_of(acting.resident, limit=10),
+        now=clock.now(),
+    )
+
+
+@bp.route("/helping/<int:resident_id>/spaces/<int:space_id>/book", methods=["GET", "POST"])
+@login_required
+def book(resident_id: int, space_id: int):
+    """Book a space for the resident: their level, quota and points, once (a weekly series
+    and the waiting list stay the resident's own)."""
+    acting = _acting(resident_id, "book")
+    resident = acting.resident
+    space = spaces.get_space(space_id)
+    form = space_pages.book_form(space)
+    status = 200
+    if request.method == "GET":
+        space_pages.prefill(space, form)
+    elif form.validate_on_submit():
+        with refused(form):
+            made = spaces.book(
+                resident,
+                **space_pages.request_fields(space, form),
+                actor=current_user,
+                counter=acting.counter,
+            )
+            flash(
+                _("Booked for %(name)s.", name=resident.name)
+                + " "
+                + space_pages.booked_message(made),
+                "success",
+            )
+            return redirect(url_for("helping.space_list", resident_id=resident.id))
+        status = 422
+    else:
+        flash(_("Please correct the marked fields and try again."), "error")
+        status = 422
+    context = space_pages.form_context(space, form, resident)
+    return _page("spaces/book.html", acting, **context), status
 
 
 # ---------------------------------------------------------------------------- the counter

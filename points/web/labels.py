@@ -138,6 +138,12 @@ KIND_NAMES = {
     "adjust": _l("Adjustment"),
     "grant": _l("Space-use right"),
     "transfer": _l("Transfer"),
+    "income": _l("Income"),
+}
+SKILL_STATUS_NAMES = {
+    "declared": _l("waiting for review"),
+    "approved": _l("approved"),
+    "rejected": _l("not approved"),
 }
 ACTIVITY_STATUS_NAMES = {"open": _l("Open"), "cancelled": _l("Cancelled"), "closed": _l("Held")}
 CATEGORY_NAMES = {
@@ -272,6 +278,7 @@ def register(app) -> None:
             "HELPER_SCOPE_NAMES": HELPER_SCOPE_NAMES,
             "UNIT_NAMES": UNIT_NAMES,
             "KIND_NAMES": KIND_NAMES,
+            "SKILL_STATUS_NAMES": SKILL_STATUS_NAMES,
             "SERVICE_TIER_NAMES": SERVICE_TIER_NAMES,
             "BOOKING_STATUS_NAMES": BOOKING_STATUS_NAMES,
             "WAIT_STATUS_NAMES": WAIT_STATUS_NAMES,

@@ -87,6 +87,9 @@ def page_text(said: Said) -> str:
 
 
 def _page_value(value, label: str | None):
+    if label is not None and isinstance(value, list | tuple | set | frozenset):
+        comma = "、" if str(get_locale()).startswith("zh") else ", "
+        return comma.join(str(LABELS[label](v)) for v in value)
     if label is not None:
         return LABELS[label](value)
     if isinstance(value, Said):

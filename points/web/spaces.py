@@ -211,17 +211,35 @@ def book(space_id: int):
             return redirect(url_for("spaces.mine"))
     else:
         flash(_("Please correct the marked fields and try again."), "error")
+    return render_template("spaces/book.html", **form_context(space, form, current_user))
+
+
+def book_form(space: Space) -> BookForm:
+    """The booking form for `space` (also the 代办 page's, for a resident)."""
+    return _form_for(space, BookForm())
+
+
+prefill = _prefill
+request_fields = _request_fields
+
+
+def form_context(space: Space, form: BookForm, host) -> dict:
+    """What the booking page shows for `host`: whether they may book, the time asked for,
+    whether it is taken, and its cost to them."""
     _ends_after_start(form)
     asked = _asked(form)
-    return render_template(
-        "spaces/book.html",
+    return dict(
         space=space,
         form=form,
-        may_book=spaces.may_book(current_user, space),
+        may_book=spaces.may_book(host, space),
         asked=asked,
         taken=asked is not None and not spaces.is_free(space, *asked),
-        quote=spaces.quote(current_user, space, *asked) if asked else None,
+        quote=spaces.quote(host, space, *asked) if asked else None,
     )
+
+
+def booked_message(booking: Booking) -> str:
+    return _booked_message(booking)
 
 
 def _waiting_message() -> str:

@@ -51,7 +51,7 @@ def member_list():
     query = sa.select(Member).where(members.staff_scope(current_user))
     level = request.args.get("level", "")
     if level and level not in LEVELS:
-        raise InvalidInput(shared.ONE_OF, field="level", values=LEVELS)
+        raise InvalidInput(shared.ONE_OF_LEVELS, field="level", values=LEVELS)
     if level:
         query = query.where(Member.level == level)
     # "none": members without a community (older accounts, API sign-ups that named none);

@@ -76,9 +76,9 @@ def _save_photos(member, files, field: str = "photos") -> list[str]:
 def _grid_choices(member) -> list[tuple[str, str]]:
     """The grids of the member's community (every community's, for one without)."""
     if member.community is not None:
-        return [(str(g.id), g.name) for g in member.community.grids]
+        return [(str(g.id), g.local_name(locale())) for g in member.community.grids]
     return [
-        (str(g.id), f"{c.local_name(locale())} · {g.name}")
+        (str(g.id), f"{c.local_name(locale())} · {g.local_name(locale())}")
         for c in members.communities()
         for g in c.grids
     ]

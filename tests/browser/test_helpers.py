@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tests.browser.steps import fits_phone, sign_in
+from tests.browser.steps import fits_phone, flashed, sign_in
 
 WANG = "13900000004"  # 王阿姨, volunteer
 DAUGHTER = "13900000011"  # 王小红, her daughter and helper (the seed's grant)
@@ -80,3 +80,53 @@ def test_a_helper_outside_what_was_granted_is_refused(person, snap):
     mother.get_by_role("button", name="撤销 陈小明 的代办").click()
     mother.wait_for_load_state()
     assert neighbour.goto(acting + "/statement").status == 403
+
+
+SONG = "13900000003"  # 宋老师, a community host
+
+
+def test_the_helper_books_space_for_a_host_and_the_host_sees_who_booked(person, snap):
+    """宋老师 names 王小红 her helper for booking; 王小红 books the activity room for her
+    (free use, a Sunday hour); 宋老师's bookings list it and say who booked it."""
+    host = person()
+    sign_in(host, SONG)
+    host.goto("/me/helpers")
+    host.fill("input[name=helper_phone]", DAUGHTER)
+    host.get_by_label("预约场地").check()
+    host.fill("input[name=ends_on]", (date.today() + timedelta(days=30)).isoformat())
+    host.get_by_role("button", name="设为代办人").click()
+    flashed(host)
+    assert "已成为您的代办人" in host.inner_text(".flash.success")
+
+    helper = person()
+    sign_in(helper, DAUGHTER)
+    helper.goto("/")
+    helper.get_by_role("link", name="为 宋老师 代办").click()
+    helper.wait_for_load_state()
+    helper.get_by_role("link", name="为其预约场地").click()
+    helper.wait_for_load_state()
+    assert "正在为 宋老师 代办" in helper.inner_text(".acting-banner")
+    fits_phone(helper)
+    snap(helper, "spaces-for-her")
+    helper.locator("main ul.rows a.button", has_text="活动室").first.click()
+    helper.wait_for_load_state()
+    today = date.today()
+    sunday = today - timedelta(days=today.weekday()) + timedelta(days=13)
+    helper.fill("input[name=day]", sunday.isoformat())
+    helper.select_option("select[name=start]", "10:00")
+    helper.select_option("select[name=end]", "11:00")
+    helper.select_option("select[name=tier]", "free")
+    title = "瑜伽晨练·代办旅程"
+    helper.fill("input[name=title]", title)
+    fits_phone(helper)
+    snap(helper, "booking-for-her")
+    helper.get_by_role("button", name="预约", exact=True).click()
+    flashed(helper)
+    assert "已为 宋老师 预约" in helper.inner_text(".flash.success")
+    assert title in helper.inner_text("main")
+
+    host.goto("/me/bookings")
+    mine = host.inner_text("main")
+    assert title in mine and "由 王小红 代办" in mine
+    fits_phone(host)
+    snap(host, "hosts-bookings")
