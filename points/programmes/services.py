@@ -459,9 +459,11 @@ def leave_term(programme: Programme, member: Member, *, now: datetime | None = N
 # ---------------------------------------------------------------------------- fees
 
 
-def fee_key(session: ProgrammeSession, member_id: int) -> str:
-    """One fee per participant and session: recording it twice gives the first entry."""
-    return f"programme-fee:{session.id}:{member_id}"
+def fee_key(session: ProgrammeSession, member_id: int, reversed_before: int = 0) -> str:
+    """One fee per participant and session: recording it twice gives the first entry. After
+    a reversal (a mistake undone) the next fee has a key of its own."""
+    key = f"programme-fee:{session.id}:{member_id}"
+    return f"{key}:{reversed_before}" if reversed_before else key
 
 
 def participants_of(session: ProgrammeSession) -> list[Signup]:
@@ -469,10 +471,30 @@ def participants_of(session: ProgrammeSession) -> list[Signup]:
     return [s for s in session.activity.signups if s.status != "cancelled"]
 
 
+def _fees_of(session: ProgrammeSession) -> dict[int, list[IncomeEntry]]:
+    """member id → every fee recorded for them at this session, oldest first: the first
+    under fee_key(…), each after a reversal under the next key (one look-up by the keys'
+    unique index, and one more for each round of reversed fees)."""
+    fees: dict[int, list[IncomeEntry]] = {s.member_id: [] for s in participants_of(session)}
+    going_on = dict(fees)
+    while going_on:
+        keys = {fee_key(session, m, len(chain)): m for m, chain in going_on.items()}
+        going_on = {}
+        for entry in fund.entries_by_key(list(keys)):
+            member_id = keys[entry.idempotency_key]
+            fees[member_id].append(entry)
+            if entry.reversal is not None:
+                going_on[member_id] = fees[member_id]
+    return fees
+
+
 def fees_paid(session: ProgrammeSession) -> dict[int, IncomeEntry]:
-    """member id → the fee recorded for them at this session."""
-    keys = {fee_key(session, s.member_id): s.member_id for s in participants_of(session)}
-    return {keys[e.idempotency_key]: e for e in fund.entries_by_key(list(keys))}
+    """member id → the fee recorded for them at this session and not reversed."""
+    return {
+        member_id: chain[-1]
+        for member_id, chain in _fees_of(session).items()
+        if chain and chain[-1].reversal is None
+    }
 
 
 def record_fee(
@@ -509,11 +531,20 @@ def record_fee(
         method=method,
         reference=reference,
         paid_on=paid_on if paid_on is not None else clock.today(now),
-        idempotency_key=fee_key(session, signup.member_id),
+        idempotency_key=_next_fee_key(session, signup.member_id),
         subject=f"programme_session:{session.id}",
         memo=programme.name,
         now=now,
     )
+
+
+def _next_fee_key(session: ProgrammeSession, member_id: int) -> str:
+    """The key a fee recorded now goes under: the live fee's (so recording it again gives
+    it back), else the one after every reversed fee."""
+    chain = _fees_of(session).get(member_id, [])
+    if chain and chain[-1].reversal is None:
+        return chain[-1].idempotency_key
+    return fee_key(session, member_id, len(chain))
 
 
 def rating_subject(session: ProgrammeSession) -> str:

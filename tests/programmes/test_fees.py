@@ -148,3 +148,27 @@ def test_the_fund_api_and_downloads_list_the_programmes_ratings_as_the_page_does
         ("书法", 1, None),
         ("瑜伽课", 3, 4.3),
     ]
+
+
+def test_a_fee_recorded_by_mistake_is_reversed_and_recorded_again(
+    client, programme, session_of, resident, host, market_rate, social_worker
+):
+    session = session_of(programme)
+    programmes.sign_up_session(session, resident)
+    db.session.commit()
+    wrong = programmes.record_fee(session, resident.id, actor=host, method="cash")
+    db.session.commit()
+    fund.reverse_income(social_worker, wrong.id, reason="记到了别的学员")
+    db.session.commit()
+    assert programmes.fees_paid(session) == {}, "a reversed fee is not paid"
+    sign_in(client, host.phone, "demo1234")
+    page = client.get(f"/programmes/sessions/{session.id}/fees").get_data(as_text=True)
+    assert 'name="member_id"' in page, "the fee can be recorded again"
+
+    right = programmes.record_fee(session, resident.id, actor=host, method="transfer")
+    again = programmes.record_fee(session, resident.id, actor=host, method="transfer")
+    db.session.commit()
+    assert right.id != wrong.id and again.id == right.id
+    assert programmes.fees_paid(session) == {resident.id: right}
+    # The host's receivable holds the one live fee's share (¥8), not two.
+    assert _balance(fund.due_account(programme.community_id, host.id)) == 800
