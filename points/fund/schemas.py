@@ -148,7 +148,7 @@ class SponsorOut(Schema):
 
 class TransparencyOut(Schema):
     community_id = fields.Integer()
-    community = fields.String(attribute="community_name")
+    community = fields.String(attribute="community.name")
     read_at = fields.DateTime()
     balance_fen = fields.Integer(attribute="balance")
     balance = _yuan("balance")

@@ -26,6 +26,7 @@ from points.fund import messages as M
 from points.fund import services as fund
 from points.fund.models import Grant, IncomeEntry, IncomeReversal
 from points.ledger.models import Account, Posting
+from points.members.models import Community
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Sponsor:
 @dataclass
 class Transparency:
     community_id: int
-    community_name: str
+    community: Community  # its name on a page: community.local_name(locale)
     read_at: datetime
     balance: int
     held: int
@@ -193,7 +194,7 @@ def transparency(community_id, now: datetime | None = None) -> Transparency:
     balance = fund.fund_balance(community.id, now=now)
     return Transparency(
         community_id=community.id,
-        community_name=community.name,
+        community=community,
         read_at=now,
         balance=balance.balance,
         held=balance.held,

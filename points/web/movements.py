@@ -77,7 +77,11 @@ def held_memo(line) -> str:
 # Claims the platform writes for work another domain verified carry a source key and its
 # parameter ("ticket-report:12"); English pages say what it was from that, not the note the
 # code wrote in Chinese (随手拍 #12). A member's own note is shown as they wrote it.
-SOURCE_NAMES = {"ticket-report": _l("Report (随手拍) #%(id)s")}
+SOURCE_NAMES = {
+    "ticket-report": _l("Report (随手拍) #%(id)s"),
+    "ticket-follow": _l("Work order #%(id)s"),
+    "ticket-handle": _l("Work order #%(id)s"),
+}
 
 
 def claim_note(claim) -> str:

@@ -17,7 +17,7 @@ from points.programmes.fees import parse_yuan, yuan, yuan_field
 from points.spaces import services as spaces
 from points.spaces.models import TIERS
 from points.web.forms import attempt, refused
-from points.web.labels import SERVICE_TIER_NAMES
+from points.web.labels import SERVICE_TIER_NAMES, locale
 from points.web.staff import staff_required
 
 bp = Blueprint("programmes", __name__)
@@ -50,7 +50,7 @@ class RatingForm(FlaskForm):
 def _choices(form: ProgrammeForm) -> None:
     form.tier.choices = [SelectChoice(t, str(SERVICE_TIER_NAMES[t])) for t in TIERS]
     form.space_id.choices = [SelectChoice("", _("None"))] + [
-        SelectChoice(str(s.id), s.name_zh) for s in spaces.spaces(current_user.community_id)
+        SelectChoice(str(s.id), s.name(locale())) for s in spaces.spaces(current_user.community_id)
     ]
 
 
