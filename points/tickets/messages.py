@@ -14,6 +14,13 @@ ONE_OF = shared.ONE_OF
 REQUIRED = shared.REQUIRED
 NOT_YOUR_COMMUNITY = shared.NOT_YOUR_COMMUNITY
 NOT_A_COMMUNITY = shared.NOT_A_COMMUNITY
+# The public board's periods: a page names them (本月、上月、今年), not their codes.
+ONE_OF_BOARD_PERIODS = Text(
+    "tickets.one_of_board_periods",
+    "must be one of {values}",
+    N_("Choose one of: %(values)s."),
+    labels={"values": "board_period"},
+)
 
 # ---------------------------------------------------------------------------- what a ticket is
 

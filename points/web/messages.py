@@ -48,6 +48,12 @@ def _objection_status(code: str) -> str:
     return str(OBJECTION_STATUS_NAMES.get(code, code))
 
 
+def _board_period(code: str) -> str:
+    from points.web.tickets import PERIODS
+
+    return str(PERIODS.get(code, code))
+
+
 def _ticket(names: str):
     def name(code: str) -> str:
         from points.web import labels
@@ -60,6 +66,7 @@ def _ticket(names: str):
 # Parameters a Text (or a notification's Kind) names in `labels` are codes; the page shows
 # them by these names.
 LABELS = {
+    "board_period": _board_period,
     "booking_status": _booking_status,
     "colour": _colour,
     "level": _level,

@@ -33,7 +33,6 @@ from wtforms import DateTimeLocalField, RadioField, SelectField, StringField, Te
 from wtforms.validators import Optional
 
 from points import clock
-from points import messages as shared
 from points.activities import services as activities
 from points.database import is_id, utcnow
 from points.errors import InvalidInput, PointsError
@@ -466,7 +465,7 @@ def board_list():
 def board(community_id: int):
     period = request.args.get("period") or "this-month"
     if period not in PERIODS:
-        raise InvalidInput(shared.ONE_OF, field="period", values=list(PERIODS))
+        raise InvalidInput(M.ONE_OF_BOARD_PERIODS, field="period", values=list(PERIODS))
     start, end = period_span(period, clock.today())
     found = tickets.board(community_id, start=start, end=end)
     return render_template(

@@ -348,7 +348,9 @@ def test_the_public_board_needs_no_sign_in_and_hides_small_counts_and_private_ph
     page = text(visitor.get(f"/board/{places[0].id}?period=this-year"))
     assert "100%" in page and "共 5 个评价" in page
     assert "不足 5 件，不显示" not in page  # five fixes: their median is shown
-    assert visitor.get(f"/board/{places[0].id}?period=someday").status_code == 422
+    wrong = visitor.get(f"/board/{places[0].id}?period=someday")
+    assert wrong.status_code == 422
+    assert "本月、上月、今年" in text(wrong) and "this-month" not in text(wrong)  # by name
 
 
 def test_a_member_says_me_too_on_the_board(app, report, grid_worker, make_member, places):
