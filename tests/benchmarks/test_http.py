@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tests.benchmarks import http
@@ -14,7 +15,13 @@ def test_the_load_generator_counts_every_answer_of_a_server_it_starts(tmp_path: 
     spec = "tests.benchmarks.bare_app:create_app()"
     with http.serve(spec, dict(os.environ), tmp_path / "bare.log", workers=1) as (base, cold, pid):
         request = http.operations({"tokens": ["t"], "benefit_id": 1})["health"]
-        result = asyncio.run(http.drive(base, request, connections=4, seconds=0.5))
+        # In a thread of its own: in the suite, a browser journey's Playwright (its sync API)
+        # may keep an event loop running in this one.
+        with ThreadPoolExecutor(1) as thread:
+            drive = thread.submit(
+                lambda: asyncio.run(http.drive(base, request, connections=4, seconds=0.5))
+            )
+            result = drive.result()
         workers = http._children_rss_mb(pid)
     assert result["requests"] > 0
     assert result["statuses"] == {200: result["requests"]}
