@@ -58,12 +58,7 @@ def error_page(status: int, *, retry_minutes: int | None = None, details=()):
 
 def points_error_page(error):
     """A PointsError no page caught: its status, and each field it names with the reason."""
-    from points.web.labels import FIELD_NAMES
     from points.web.messages import translate_error
 
-    details = [
-        (str(FIELD_NAMES.get(f, f)), translate_error(m))
-        for f, ms in error.errors.items()
-        for m in ms
-    ]
+    details = [(f, translate_error(m)) for f, ms in error.errors.items() for m in ms]
     return error_page(error.status, details=details)

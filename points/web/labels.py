@@ -14,33 +14,6 @@ LEVEL_NAMES = {
     "talent": _l("Community talent"),
     "host": _l("Community host"),
 }
-# What a page calls the parameters of its address (…?level=x) when one is wrong; a field
-# not named here is shown as it is written.
-FIELD_NAMES = {
-    "after": _l("After"),
-    "affordable": _l("What I can afford"),
-    "before": _l("Before"),
-    "category": _l("Category"),
-    "community": _l("Community"),
-    "cursor": _l("Page"),
-    "end": _l("End"),
-    "from": _l("First day"),
-    "host_only": _l("For hosts"),
-    "level": _l("Level"),
-    "month": _l("Month"),
-    "page": _l("Page"),
-    "period": _l("Period"),
-    "q": _l("Search"),
-    "quarter": _l("Quarter"),
-    "skill": _l("Skill"),
-    "start": _l("Start"),
-    "status": _l("State"),
-    "table": _l("Table"),
-    "tier": _l("Service tier"),
-    "to": _l("Last day"),
-    "type": _l("Type"),
-    "week": _l("Week"),
-}
 STATUS_NAMES = {"active": _l("Active"), "suspended": _l("Suspended"), "exited": _l("Exited")}
 ROLE_NAMES = {
     "social_worker": _l("Social worker"),
