@@ -89,7 +89,9 @@ def test_the_helper_cancels_on_the_voucher_page_and_the_resident_sees_who(
     helper = _client(app, daughter.phone)
     path = f"/helping/{wang.id}/vouchers/{voucher.id}"
     page = helper.get(path).get_data(as_text=True)
-    assert f"{path}/cancel" in page
+    assert page.count(f"{path}/cancel") == 1, "one cancel form, below the voucher"
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert "<" not in title[len("<title>") :], "the tab's title is text"
     answer = helper.post(f"{path}/cancel", data={"csrf_token": csrf_token(helper, path)})
     assert answer.status_code == 302 and answer.location.endswith(path)
     shown = helper.get(path).get_data(as_text=True)
