@@ -4,13 +4,26 @@ SQLite (the embedded default) runs in WAL mode with `synchronous=FULL` and a bus
 transaction that may write opens with `BEGIN IMMEDIATE`: the write lock is taken at the start,
 so a read-then-write can never fail half-way and concurrent writers simply queue. One that only
 reads (a page or API answer that changes nothing, as points/boundary.py decides) opens
-deferred and reads its snapshot while a writer holds the lock. PostgreSQL runs
+deferred and reads its snapshot while a writer holds the lock.
+
+Writers queue at a gate before they ask SQLite for its lock: an exclusive `flock` on a file
+beside the database (`<name>-writers`), taken just before `BEGIN IMMEDIATE` and let go just
+after the COMMIT or ROLLBACK, by every connection of every process on that file. SQLite's own
+wait for a busy lock is a poll that sleeps ever longer (up to 100 ms a try), so that under load
+the lock often stood free while every writer slept, and an unlucky one waited seconds behind
+later arrivals; the kernel wakes a gate's waiter the moment it is let go. Like a PostgreSQL row
+lock, the gate waits as long as its holder's transaction lasts; the busy timeout still bounds
+every wait on SQLite's lock itself (a writer outside the gate: the sqlite3 shell, a GET that
+turned into a write). A process that dies lets its gate go with it. PostgreSQL runs
 at READ COMMITTED; writers lock the rows they change (SELECT … FOR UPDATE) in a fixed order
 and serialise idempotent requests on an advisory lock (`lock_key`).
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -52,6 +65,58 @@ def always_writing() -> bool:
     return True
 
 
+class GatedConnection(sqlite3.Connection):
+    """A sqlite3 connection that passes the writers' gate (see the module's docstring) before
+    it begins writing and lets it go when its transaction ends, however it ends."""
+
+    gate_path: str | None = None
+    _gate_fd: int | None = None
+    _gate_pid: int | None = None
+    _in_gate = False
+
+    def enter_gate(self) -> None:
+        if self.gate_path is None:
+            return
+        if self._gate_pid != os.getpid():  # new, or inherited across a fork: a file of its own
+            self._gate_fd = os.open(self.gate_path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._gate_pid = os.getpid()
+        fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
+        self._in_gate = True
+
+    def leave_gate(self) -> None:
+        if self._in_gate:
+            self._in_gate = False
+            fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.leave_gate()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.leave_gate()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.leave_gate()
+            if self._gate_fd is not None and self._gate_pid == os.getpid():
+                os.close(self._gate_fd)
+            self._gate_fd = self._gate_pid = None
+
+
+def gate_path(database: str | None) -> str | None:
+    """The gate's file for a SQLite database path; none for an in-memory or URI database."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return f"{os.path.abspath(database)}-writers"
+
+
 def configure_engine(
     engine: Engine,
     *,
@@ -66,8 +131,16 @@ def configure_engine(
     if synchronous.upper() not in {"FULL", "NORMAL", "EXTRA"}:
         raise ValueError(f"SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA, not {synchronous!r}")
 
+    gate = gate_path(engine.url.database)
+
+    @event.listens_for(engine, "do_connect")
+    def _gated(_dialect, _record, _cargs, cparams):
+        cparams.setdefault("factory", GatedConnection)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        if isinstance(dbapi_connection, GatedConnection):
+            dbapi_connection.gate_path = gate
         # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -79,7 +152,19 @@ def configure_engine(
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if begins_writing() else "BEGIN")
+        if not begins_writing():
+            connection.exec_driver_sql("BEGIN")
+            return
+        gated = connection.connection.dbapi_connection
+        if not isinstance(gated, GatedConnection):  # a connection made elsewhere: no gate
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        gated.enter_gate()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            gated.leave_gate()
+            raise
 
 
 def is_stale_read(error: BaseException) -> bool:
