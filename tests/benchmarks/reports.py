@@ -9,8 +9,12 @@ as many bookings, a two-hundredth as many programme sessions (sign-ups, ratings)
 hundredth as many fund income entries (money transfers into the funds), over a fixed 2 000
 members in the seeded communities; the last 90 days hold the same rows at every size (see
 RECENT), the rest lies in the three years before.
-Then each area's service runs `n` times for last month and the median is
-printed, with the ratio large ÷ small (the target: within 1.5). SQLite by default;
+Then each area's service runs `n` times for last month: the median is printed (the target:
+under 300 ms), and the ratio large ÷ small of the best of the `n` (the target: within 1.5).
+The ratio asks what more history costs; on this shared 2-core machine a pause of a few
+seconds now and then doubled some medians at one size only (the ticket areas, whose rows are
+the same at every size, read 1.8× in one run and 0.6× in the next), while the best time is
+what the query itself costs. SQLite by default;
 BENCH_DATABASE_URL (a PostgreSQL database the run MAY WIPE) runs it there too.
 `--sizes 10000,1000000` (default 10 k and 1 M; `--quick`: 10 k and 100 k).
 """
@@ -42,7 +46,7 @@ from points.programmes.models import Programme, ProgrammeSession, Rating
 from points.reports import services as reports
 from points.reports.areas import AREAS
 from points.spaces.models import Booking, Space
-from tests.benchmarks.ledger import normalise_database_url, reset_postgresql
+from tests.benchmarks.ledger import normalise_database_url, reset_postgresql, settle
 from tests.benchmarks.outbox import build, progress
 
 MEMBERS = 2_000
@@ -195,8 +199,11 @@ def history(postings: int, member_ids: list[int]) -> None:
     programme_sessions(postings, member_ids, now)
     fund_income(postings, member_ids, now, first_id=transfers + 1)
     db.session.commit()
-    db.session.execute(sa.text("ANALYZE"))  # as a database in use has its statistics
-    db.session.commit()
+    # As a database in use has its statistics; on PostgreSQL also its visibility map, so the
+    # reports are timed after autovacuum's pass over the new rows, not while it runs.
+    if settle(str(db.engine.url)) is None:
+        db.session.execute(sa.text("ANALYZE"))
+        db.session.commit()
 
 
 def programme_sessions(postings: int, member_ids: list[int], now: datetime) -> None:
@@ -311,7 +318,8 @@ def measure(url: str, size: int, n: int) -> dict:
                     reports.area_report(reports.context(actor, month=last_month), code)
                     db.session.rollback()
                     timings.append((time.perf_counter() - began) * 1000)
-                out[f"{who}:{code}"] = round(statistics.median(timings), 2)
+                out[f"{who}:{code}"] = (round(statistics.median(timings), 2),
+                                         round(min(timings), 2))
         db.session.remove()
         db.engine.dispose()
     return out
@@ -321,8 +329,10 @@ def run(url_for_size, sizes, n: int) -> dict:
     out = {}
     for size in sizes:
         progress(f"  {size:,} postings …")
-        out[size] = measure(url_for_size(size), size, n)
-    small, large = out[sizes[0]], out[sizes[-1]]
+        timed = measure(url_for_size(size), size, n)
+        out[size] = {key: median for key, (median, _best) in timed.items()}
+        out[f"best {size}"] = {key: best for key, (_median, best) in timed.items()}
+    small, large = out[f"best {sizes[0]}"], out[f"best {sizes[-1]}"]
     out["ratio"] = {k: round(large[k] / small[k], 2) for k in small}
     return out
 
@@ -352,12 +362,15 @@ def main() -> int:
         progress("reports on PostgreSQL …")
         results["postgresql"] = run(fresh, sizes, args.n)
         reset_postgresql(url)
-    print(f"{'database':<12}{'report (ms)':<22}" + "".join(f"{s:>12,}" for s in sizes)
-          + f"{'ratio':>8}")
+    print(f"{'':<34}" + "".join(f"{'median ms':>12}" for _ in sizes)
+          + "".join(f"{'best ms':>12}" for _ in sizes) + f"{'ratio of':>10}")
+    print(f"{'database':<12}{'report':<22}" + "".join(f"{s:>12,}" for s in sizes) * 2
+          + f"{'best':>10}")
     for database, figures in results.items():
         for key in figures[sizes[0]]:
             print(f"{database:<12}{key:<22}" + "".join(f"{figures[s][key]:>12}" for s in sizes)
-                  + f"{figures['ratio'][key]:>8}")
+                  + "".join(f"{figures[f'best {s}'][key]:>12}" for s in sizes)
+                  + f"{figures['ratio'][key]:>10}")
     print(json.dumps({"reports": {d: {str(k): v for k, v in f.items()}
                                   for d, f in results.items()}}))
     return 0
