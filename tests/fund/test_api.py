@@ -3,8 +3,7 @@ a grant's steps, field errors."""
 
 from __future__ import annotations
 
-from datetime import date
-
+from points import clock
 from points.extensions import db
 from tests.conftest import api_token
 from tests.fund.conftest import seed_fund
@@ -20,7 +19,7 @@ def _income(**change):
         "payer_phone": "13900000005",
         "method": "transfer",
         "reference": "WX-9",
-        "paid_on": date.today().isoformat(),
+        "paid_on": clock.today().isoformat(),
     }
     body.update(change)
     return body

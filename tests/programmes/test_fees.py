@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from points import clock
 from points.database import utcnow
 from points.errors import Forbidden, InvalidInput
 from points.extensions import db
@@ -18,7 +19,7 @@ from tests.conftest import sign_in
 def market_rate(make_member, places):
     admin = make_member("13900000006", role="admin", name="周站长")
     fund.set_rate(
-        admin, places[0].id, basis="market", rate_bp=2000, starts_on=utcnow().date(), now=utcnow()
+        admin, places[0].id, basis="market", rate_bp=2000, starts_on=clock.today(), now=utcnow()
     )
     db.session.commit()
 

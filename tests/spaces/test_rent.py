@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from points import clock
 from points.database import utcnow
 from points.errors import Conflict, Forbidden, InvalidInput
 from points.extensions import db
@@ -23,7 +24,7 @@ def staff(make_member, places):
     worker = make_member("13900000001", role="social_worker", name="李社工")
     admin = make_member("13900000006", role="admin", name="周站长")
     fund.set_rate(
-        admin, places[0].id, basis="market", rate_bp=2000, starts_on=utcnow().date(), now=utcnow()
+        admin, places[0].id, basis="market", rate_bp=2000, starts_on=clock.today(), now=utcnow()
     )
     db.session.commit()
     return worker
@@ -97,7 +98,7 @@ def test_the_booking_page_offers_the_form_then_shows_what_was_recorded(client, s
     assert refused.status_code == 422
     assert 'id="amount-error"' in refused.get_data(as_text=True) and entries() == 0
     form["amount"] = "300"
-    form["paid_on"] = utcnow().date().isoformat()
+    form["paid_on"] = clock.today().isoformat()
     form["reference"] = "WX-77"
     assert client.post(f"/bookings/{market.id}/rent", data=form).status_code == 302
     page = client.get(f"/bookings/{market.id}").get_data(as_text=True)
