@@ -109,6 +109,7 @@ class Server:
     backend: str
     url: str
     database_url: str = ""  # the served database, for a journey that moves a row's time
+    log: Path | None = None  # gunicorn's output: errors, and each request with its seconds
 
     def __call__(self, path: str = "/") -> str:
         return self.url + path
@@ -128,6 +129,7 @@ def server(request, tmp_path_factory, chromium_path):
     # No SECRET_KEY: the server makes its own in its instance folder, as `make run` does.
     env = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
     env.update({"DATABASE_URL": database_url, "POINTS_INSTANCE_PATH": str(home)})
+    env["PYTHONUNBUFFERED"] = "1"  # the log is up to date when a journey fails
     _flask(env, "db", "upgrade")
     _flask(env, "seed", "demo")
     port = _free_port()
@@ -141,6 +143,11 @@ def server(request, tmp_path_factory, chromium_path):
             "4",
             "--bind",
             f"127.0.0.1:{port}",
+            # Each request and how long it took (%(L)s, seconds), for a failed journey's report.
+            "--access-logfile",
+            "-",
+            "--access-logformat",
+            '%(t)s "%(r)s" %(s)s %(L)ss',
             "points:create_app()",
         ],
         env=env,
@@ -151,7 +158,7 @@ def server(request, tmp_path_factory, chromium_path):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(base, process, home / "gunicorn.log")
-        yield Server(request.param, base, database_url)
+        yield Server(request.param, base, database_url, home / "gunicorn.log")
     finally:
         process.terminate()
         try:
@@ -175,6 +182,18 @@ def _wait_until_up(base: str, process: subprocess.Popen, log: Path) -> None:
             pass
         time.sleep(0.2)
     pytest.fail(f"gunicorn did not answer within 60 s:\n{log.read_text()}", False)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed journey's report ends with what the server did meanwhile (slow answers,
+    errors): the last lines of its log."""
+    outcome = yield
+    report = outcome.get_result()
+    server = getattr(item, "funcargs", {}).get("server")
+    if report.failed and isinstance(server, Server) and server.log and server.log.exists():
+        tail = server.log.read_text(errors="replace").splitlines()[-60:]
+        report.sections.append(("gunicorn log, last lines", "\n".join(tail)))
 
 
 # ---------------------------------------------------------------------------- the browser
@@ -216,7 +235,10 @@ def person(browser, server):
             java_script_enabled=javascript,
             permissions=["camera"] if javascript else [],
         )
-        context.set_default_timeout(15_000)
+        # Playwright's own default: a loaded 2-core machine (CI, both test workers busy with
+        # races) has taken over 15 s to answer a form's navigation; what a journey checks is
+        # what the pages do, not how fast (that is `make bench`).
+        context.set_default_timeout(30_000)
         contexts.append(context)
         return context.new_page()
 
@@ -249,7 +271,9 @@ def snap(request, server):
             MAX_HEIGHT,
         )
         clip = {"x": 0, "y": 0, "width": size["width"], "height": height}
-        page.screenshot(path=str(path), full_page=True, clip=clip)
+        # At CSS pixels, not the phone's 2× device pixels: a quarter of the pixels to encode
+        # (PNG encoding was over half of a journey's time), and as legible.
+        page.screenshot(path=str(path), full_page=True, clip=clip, scale="css")
 
     def take(page, step: str) -> None:
         if server.backend != "sqlite":

@@ -22,7 +22,7 @@ def shown(page, selector: str) -> None:
     """What an action leads to is on screen. Waits for it: a click that submits a form
     returns once the next page starts loading, not once it shows."""
     try:
-        page.locator(selector).first.wait_for(state="visible", timeout=10_000)
+        page.locator(selector).first.wait_for(state="visible")  # the context's timeout
     except Exception:  # playwright's TimeoutError: say what the page shows instead
         shows = page.inner_text("body")
         raise AssertionError(f"{selector} not shown on {page.url}: {shows}") from None
