@@ -13,9 +13,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @pytest.fixture
-def measured(monkeypatch):
+def measured(monkeypatch, app):
     """Platform data per (measure, member, quarter): what is set is measured, else 0;
-    ratings, complaints and bookings are not measured."""
+    ratings, complaints and bookings are not measured.
+
+    After `app`: building an app registers every domain's measures, so an app built after
+    the registry was emptied (the worker's first test of a backend, or after a test spoilt
+    the kept one) would fill it again, and ratings would be measured after all."""
     monkeypatch.setattr(members, "_measures", {})
     data: dict[tuple[str, int, str], float] = {}
     for name in ("service_hours", "programmes_held"):
