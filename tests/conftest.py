@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import tempfile
+import types
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -288,12 +289,51 @@ RESTART_USED_SEQUENCES = (
 )
 
 
+# What a test that runs requests at once calls (tests/concurrency.py, threads, processes).
+RACING = frozenset({"race", "threading", "multiprocessing"})
+
+
+def _names_used(function) -> set[str]:
+    """The global names a function's code (its inner functions and lambdas too) refers to."""
+    names: set[str] = set()
+    codes = [function.__code__]
+    while codes:
+        code = codes.pop()
+        names.update(code.co_names)
+        codes.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return names
+
+
 def concurrent(request) -> bool:
-    """Does the test run requests at once (races, writer threads, forked processes)?"""
+    """Does the test run requests at once (races, writer threads, forked processes)? Every
+    test of a test_races.py does; elsewhere, a test that calls one of RACING — itself, or
+    through the functions, classes and fixtures of its module that it uses. Decided per
+    test, not per module: a module with one race among twenty plain tests truncates for
+    that one only. Unsure (a fixture whose code cannot be read) counts as yes."""
+    if request.node.path.name == "test_races.py":
+        return True
     module = vars(request.module)
-    return request.node.path.name == "test_races.py" or any(
-        name in module for name in ("race", "threading", "multiprocessing")
-    )
+    seen: set[str] = set()
+    todo = [request.function, *(module[n] for n in request.fixturenames if n in module)]
+    while todo:
+        item = todo.pop()
+        unwrap = getattr(item, "_get_wrapped_function", None)  # a fixture's own function
+        function = unwrap() if unwrap else item
+        if not isinstance(function, types.FunctionType):
+            return True
+        names = _names_used(function)
+        if names & RACING:
+            return True
+        for name in names - seen:
+            seen.add(name)
+            found = module.get(name)
+            if getattr(found, "__module__", None) != request.module.__name__:
+                continue
+            if isinstance(found, types.FunctionType):
+                todo.append(found)
+            elif isinstance(found, type):  # a helper class of the module: its methods
+                todo.extend(f for f in vars(found).values() if isinstance(f, types.FunctionType))
+    return False
 
 
 @pytest.fixture

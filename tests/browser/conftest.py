@@ -250,7 +250,8 @@ def person(browser, server):
 @pytest.fixture
 def snap(request, server):
     """snap(page, "step") saves <journey>/<backend[-param]>-<nn>-<step>-phone.png and
-    -desktop.png; on PostgreSQL it only waits for the page the step is about."""
+    -desktop.png (`desktop=False`: the phone's only — capturing a full desktop page is most
+    of a step's time); on PostgreSQL it only waits for the page the step is about."""
     journey = re.sub(r"[^a-z0-9_]+", "-", request.node.originalname.lower()).strip("-")
     folder = SCREENSHOTS / journey
     folder.mkdir(parents=True, exist_ok=True)
@@ -275,12 +276,13 @@ def snap(request, server):
         # (PNG encoding was over half of a journey's time), and as legible.
         page.screenshot(path=str(path), full_page=True, clip=clip, scale="css")
 
-    def take(page, step: str) -> None:
+    def take(page, step: str, *, desktop: bool = True) -> None:
         if server.backend != "sqlite":
             page.wait_for_load_state("load")
             return
         stem = f"{variant}-{next(counter):02d}-{step}"
-        shoot(page, folder / f"{stem}-desktop.png", DESKTOP)
+        if desktop:
+            shoot(page, folder / f"{stem}-desktop.png", DESKTOP)
         shoot(page, folder / f"{stem}-phone.png", PHONE)
 
     return take
