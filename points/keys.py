@@ -23,7 +23,7 @@ PUBLIC_KEYS = frozenset(
         "secret",
         "changeme",
         "change-me",
-        "test-ledger-chain-key-not-a-secret-0123456789",  # tests/conftest.py
+        "test-ledger-chain-key-not-a-secret-0123456789",  # tests/conftest.py, until 2026-12
     }
 )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextvars
 import copy
+import hashlib
 import os
 import re
 import shutil
@@ -146,8 +147,13 @@ class Backend:
     reset: PostgresqlReset | None = None  # PostgreSQL: empties the database for a test
 
 
-# The ledger chain's key in tests (the app refuses to start under TESTING without one).
-TEST_CHAIN_KEY = "test-ledger-chain-key-not-a-secret-0123456789"
+# The ledger chain's key in tests (the app refuses to start under TESTING without one): one
+# per test run, the same in each xdist worker of it (their shared run id), so that the
+# browser journeys' server, which runs without TESTING, can serve the demo snapshot the run
+# took (a key published in the repository, as the suite's was, it rightly refuses).
+TEST_CHAIN_KEY = "test-chain-" + hashlib.sha256(
+    os.environ.get("PYTEST_XDIST_TESTRUNUID", uuid.uuid4().hex).encode()
+).hexdigest()
 
 
 def app_config(url: str, **extra) -> dict:
@@ -291,6 +297,7 @@ RESTART_USED_SEQUENCES = (
 
 # What a test that runs requests at once calls (tests/concurrency.py, threads, processes).
 RACING = frozenset({"race", "threading", "multiprocessing"})
+UNWRAP = "_get_wrapped_function"  # pytest's fixture definitions: the function they wrap
 
 
 def _names_used(function) -> set[str]:
@@ -314,25 +321,32 @@ def concurrent(request) -> bool:
         return True
     module = vars(request.module)
     seen: set[str] = set()
-    todo = [request.function, *(module[n] for n in request.fixturenames if n in module)]
+    # The module's own fixtures the test uses (by type: a name like `request` may also be
+    # one of flask's proxies there, which raise outside a request).
+    fixtures = [module.get(n) for n in request.fixturenames]
+    todo = [request.function]
+    todo += [f._get_wrapped_function() for f in fixtures if hasattr(type(f), UNWRAP)]
     while todo:
-        item = todo.pop()
-        unwrap = getattr(item, "_get_wrapped_function", None)  # a fixture's own function
-        function = unwrap() if unwrap else item
-        if not isinstance(function, types.FunctionType):
+        function = todo.pop()
+        if type(function) is not types.FunctionType:
             return True
         names = _names_used(function)
         if names & RACING:
             return True
         for name in names - seen:
             seen.add(name)
+            # By type(), never by asking the object: the module may hold proxies (flask's
+            # `request`) that raise outside a request.
             found = module.get(name)
-            if getattr(found, "__module__", None) != request.module.__name__:
+            kind = type(found)
+            if kind is not types.FunctionType and not issubclass(kind, type):
                 continue
-            if isinstance(found, types.FunctionType):
+            if found.__module__ != request.module.__name__:
+                continue
+            if kind is types.FunctionType:
                 todo.append(found)
-            elif isinstance(found, type):  # a helper class of the module: its methods
-                todo.extend(f for f in vars(found).values() if isinstance(f, types.FunctionType))
+            else:  # a helper class of the module: its methods
+                todo.extend(f for f in vars(found).values() if type(f) is types.FunctionType)
     return False
 
 
@@ -546,12 +560,18 @@ def demo(app, backend, db_url, tmp_path_factory) -> None:
     """This test's database holds the demo seed (`flask seed demo`): loaded once per session
     and backend, copied into each test's fresh database after that (tests/snapshots.py).
     Ask for it before any fixture that writes (`ctx` is fine: it has written nothing)."""
+    load_demo(app, backend.name, db_url, tmp_path_factory)
+
+
+def load_demo(app: Flask, backend: str, db_url: str, tmp_path_factory) -> None:
+    """The demo seed into `app`'s empty database at `db_url`, photos into its upload folder:
+    the session's snapshot of it (taken here by running the seed if there is none yet)."""
     from points import seeding
 
     where = snapshots.folder(tmp_path_factory)
     # The seed's photos (ticket reports) are files beside the database: kept with the
     # snapshot by the test that takes it, copied into each test's upload folder after.
-    photos = where / f"demo-{backend.name}-uploads"
+    photos = where / f"demo-{backend}-uploads"
     uploads = Path(app.config["UPLOAD_FOLDER"])
 
     def load_and_keep_photos():
@@ -563,7 +583,7 @@ def demo(app, backend, db_url, tmp_path_factory) -> None:
             photos.mkdir()
 
     with app.app_context():
-        snapshots.load("demo", backend.name, db_url, where, load_and_keep_photos)
+        snapshots.load("demo", backend, db_url, where, load_and_keep_photos)
     shutil.copytree(photos, uploads, dirs_exist_ok=True)
 
 

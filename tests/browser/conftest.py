@@ -2,8 +2,9 @@
 
 The server is a real process on 127.0.0.1 (a free port) with its own database: a SQLite file
 in a tmp dir — and, when TEST_DATABASE_URL names a PostgreSQL server, a second run against a
-database of its own beside the test database — migrated and demo-seeded through the flask CLI,
-as `make run` does. Each person in a journey gets a browser context of their own (their own
+database of its own beside the test database — migrated, holding the demo seed (the run's
+snapshot of it, tests/snapshots.py; `flask seed demo` itself is tests/test_cli.py's), served
+as `make run` serves it. Each person in a journey gets a browser context of their own (their own
 cookies), sized like a phone 360 px wide, with JavaScript off (core flows must not need it;
 `person(javascript=True)` is for the tests of what a script adds, test_scan.py);
 `snap` saves a phone and a desktop screenshot of the current page under build/screenshots/
@@ -29,11 +30,20 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+import flask_migrate
 import pytest
 import sqlalchemy as sa
 
+from points import create_app
+from points.extensions import db
 from tests.browser.steps import DESKTOP, PHONE
-from tests.conftest import database_beside, postgresql_test_url
+from tests.conftest import (
+    TEST_CHAIN_KEY,
+    app_config,
+    database_beside,
+    load_demo,
+    postgresql_test_url,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -79,19 +89,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _flask(env: dict, *args: str) -> None:
-    done = subprocess.run(
-        [str(BIN / "flask"), "--app", "points", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if done.returncode != 0:
-        pytest.fail(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}", False)
-
-
 def _fresh_postgresql(test_url: str) -> str:
     """A database of its own beside the test database (the unit tests wipe theirs)."""
     url = sa.make_url(test_url)
@@ -118,6 +115,21 @@ class Server:
 SERVER_BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
+def _demo_database(backend: str, url: str, home: Path, tmp_path_factory) -> None:
+    """Migrate the served database, then put the demo seed in it with its photos: the copy
+    of it the run takes once per backend (tests/snapshots.py, as the `demo` fixture gives
+    each test), instead of running `flask seed demo` again (10–30 s a backend; tests/
+    test_cli.py runs the command itself). The seed ran under the test configuration: its
+    ledger is chained with the run's TEST_CHAIN_KEY, which the server is given."""
+    app = create_app(app_config(url, UPLOAD_FOLDER=str(home / "uploads")))
+    with app.app_context():
+        flask_migrate.upgrade()
+    load_demo(app, backend, url, tmp_path_factory)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session", params=SERVER_BACKENDS)
 def server(request, tmp_path_factory, chromium_path):
     """gunicorn serving the app on a free port of 127.0.0.1, migrated and demo-seeded."""
@@ -126,12 +138,12 @@ def server(request, tmp_path_factory, chromium_path):
         database_url = f"sqlite:///{home / 'points.sqlite3'}"
     else:
         database_url = _fresh_postgresql(postgresql_test_url())
+    _demo_database(request.param, database_url, home, tmp_path_factory)
     # No SECRET_KEY: the server makes its own in its instance folder, as `make run` does.
     env = {key: value for key, value in os.environ.items() if key != "SECRET_KEY"}
     env.update({"DATABASE_URL": database_url, "POINTS_INSTANCE_PATH": str(home)})
+    env["LEDGER_CHAIN_KEY"] = TEST_CHAIN_KEY  # the demo snapshot's chain
     env["PYTHONUNBUFFERED"] = "1"  # the log is up to date when a journey fails
-    _flask(env, "db", "upgrade")
-    _flask(env, "seed", "demo")
     port = _free_port()
     log = (home / "gunicorn.log").open("w")
     process = subprocess.Popen(
