@@ -45,7 +45,7 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
     note = "浏览器旅程：陪独居的钱奶奶聊天、检查燃气"
 
     # 王阿姨 claims an hour and a half of visiting an older neighbour.
-    sign_in(volunteer, VOLUNTEER)
+    sign_in(volunteer, VOLUNTEER, through_form=True)
     start = available_on_home(volunteer)
     snap(volunteer, "volunteer-home")
     volunteer.goto("/claims/new")
@@ -60,7 +60,7 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
     snap(volunteer, "claim-sent")
 
     # 李社工 finds it in the queue and approves it.
-    sign_in(worker, WORKER)
+    sign_in(worker, WORKER, through_form=True)
     worker.goto("/staff/claims")
     card = worker.locator("tr", has_text=note)  # a row of the queue's table
     fits_phone(worker)
@@ -91,7 +91,7 @@ def test_a_volunteer_earns_points_and_spends_them_at_a_merchant(person, snap):
     assert available_on_home(volunteer) == start + 12 - 15
 
     # 张店长 types the code as a customer reads it out: lower case, spaces for hyphens.
-    sign_in(merchant, MERCHANT)
+    sign_in(merchant, MERCHANT, through_form=True)
     merchant.goto("/")  # the merchant's home is the counter's code box
     merchant.fill("input[name=code]", code.lower().replace("-", " "))
     snap(merchant, "counter-code-typed")
@@ -131,7 +131,7 @@ def test_a_host_books_a_slot_and_a_second_host_finds_it_taken(person, snap, mode
     slot = f'a.slot[href*="start={saturday.isoformat()}T{hour:02d}:00:00"]'
     title = f"书法兴趣小组·浏览器旅程·{mode}"
 
-    sign_in(host, HOST)
+    sign_in(host, HOST, through_form=True)
     set_mode(host, mode)
     try:
         host.goto("/spaces")
@@ -166,7 +166,7 @@ def test_a_host_books_a_slot_and_a_second_host_finds_it_taken(person, snap, mode
         reset_mode(host, mode)
 
     # 刘老师 looks at the same Saturday: the time is taken now.
-    sign_in(other, SECOND_HOST)
+    sign_in(other, SECOND_HOST, through_form=True)
     set_mode(other, mode)
     try:
         other.goto("/spaces")
@@ -208,7 +208,7 @@ def test_the_language_switch_turns_every_page_to_english_and_back(person, snap):
     snap(page, "visitor-english")
 
     # The choice follows the visitor through sign-in and onto other pages.
-    sign_in(page, RESIDENT)
+    sign_in(page, RESIDENT, through_form=True)
     assert "Hello, 陈小明" in page.inner_text("main h1")
     page.get_by_text("Menu").click()  # a <details> menu: opens without JavaScript
     assert "My profile" in page.inner_text("nav")
