@@ -15,8 +15,12 @@ write. Views and services never commit themselves (a test keeps it so).
   the committed rows (ids, database defaults, balances the ledger wrote in SQL), as before.
   A PointsError is then answered by the API's one error handler.
 
-SQLite's write lock (points/database.py) is taken at the start of a request that may write —
-any method but GET, HEAD and OPTIONS — so the one commit is also where it is let go. A GET
+SQLite's write lock (points/database.py) is taken at the start of the view of a request that
+may write — any method but GET, HEAD and OPTIONS — so the one commit is also where it is let
+go. What a request reads before its view (who is asking: the bearer token or the session's
+row, with the member) is a short deferred read of its own, ended as the view begins, so
+writers do not queue behind the next one's sign-in check; the rows it loaded are read again,
+under the lock, when the view uses them. A GET
 begins deferred: it reads its snapshot while writers hold the lock, and never waits on them.
 A GET that does write (few do) simply writes; only when SQLite cannot turn its snapshot into
 a write because another connection wrote meanwhile, the view is run once more from the
@@ -42,17 +46,27 @@ READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Kept on the request (its WSGI environ), not on `g`: an app context may outlive a request.
 _WRITING = "points.boundary.writing"  # the view runs again, writing from its first statement
 _COMMITTED = "points.boundary.committed"  # the request's writes are committed; then it reads
+_IN_VIEW = "points.boundary.in_view"  # the view runs: a request that may write writes now
+_READ_FIRST = "points.boundary.read_first"  # a read began before the view (SQLite only)
 
 
 def begins_writing() -> bool:
     """Whether the SQLite transaction about to begin takes the write lock at once: outside a
-    request (commands, the worker, tests) always; in a request, until its commit, unless it
-    is a GET that has not yet had to run again."""
+    request (commands, the worker, tests) always; in a request, from its view to its commit,
+    unless it is a GET that has not yet had to run again."""
     if not has_request_context():
         return True
-    if request.environ.get(_COMMITTED):
+    environ = request.environ
+    if environ.get(_COMMITTED):
         return False
-    return request.environ.get(_WRITING, False) or request.method not in READS
+    if environ.get(_WRITING):
+        return True
+    if request.method in READS:
+        return False
+    if environ.get(_IN_VIEW):
+        return True
+    environ[_READ_FIRST] = True  # before the view: ended when it begins (`committed`)
+    return False
 
 
 def _settle_locale() -> None:
@@ -81,6 +95,10 @@ def committed(view: Callable) -> Callable:
 
     @wraps(view)
     def run(*args, **kwargs):
+        environ = request.environ
+        if environ.pop(_READ_FIRST, False):
+            db.session.commit()  # the read before the view wrote nothing; the view writes
+        environ[_IN_VIEW] = True
         try:
             result = _once(view, args, kwargs)
         except Exception as error:

@@ -219,6 +219,63 @@ def test_a_call_that_only_reads_answers_while_a_writer_holds_the_lock(impatient)
 
 
 @sqlite_only
+def test_who_is_asking_is_read_without_waiting_for_the_write_lock(impatient):
+    client = impatient.test_client()
+    held = HeldWriteLock(impatient)
+    try:
+        # A write with a token that signs nobody in is refused by the read before its view:
+        # it does not queue behind the writer to be told so.
+        wrong = client.post(
+            "/api/v1/redemptions",
+            json={"benefit_id": 1, "quantity": 1},
+            headers={"Authorization": "Bearer not-a-live-token-at-all-0123456789"},
+        )
+        assert wrong.status_code == 401
+        # A signed-in write's view takes the lock at its first statement, so it waits.
+        with pytest.raises(sa.exc.OperationalError, match="locked"):
+            client.post(
+                "/api/v1/redemptions",
+                json={"benefit_id": 1, "quantity": 1},
+                headers=impatient.config["bearer"],
+            )
+    finally:
+        held.release()
+
+
+@sqlite_only
+def test_a_write_sees_its_member_as_they_are_under_the_lock(impatient):
+    import sqlite3
+
+    app = impatient
+    pages = ApiBlueprint("member_probe_api", __name__)
+
+    class LevelOut(Schema):
+        level = fields.String()
+
+    @pages.post("/level")
+    @pages.response(200, LevelOut)
+    def level():
+        from points.api.access import current_member
+
+        return {"level": current_member().level}
+
+    @app.before_request
+    def _promoted_meanwhile():
+        # After the token and its member were read, another connection changes the member.
+        if request.path.endswith("/probe/level"):
+            other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+            other.execute("UPDATE members SET level = 'talent' WHERE phone = '13900000004'")
+            other.close()
+
+    csrf.exempt(pages)
+    api.register_blueprint(pages, url_prefix="/api/v1/probe")
+    boundary.init_app(app)
+    answer = app.test_client().post("/api/v1/probe/level", headers=app.config["bearer"])
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json() == {"level": "talent"}
+
+
+@sqlite_only
 def test_a_get_that_writes_after_another_write_runs_again_and_writes_once(fresh_app):
     import sqlite3
 
