@@ -69,6 +69,31 @@ def member_wallet(member_id: int, asset: str = "points") -> Account:
     )
 
 
+def _account_id(name: str, asset: str, **values) -> int:
+    """The id of the account `name` for `asset`: one statement when it is open already (the
+    write path needs the id, not the object), else opened as `_ensure_account` opens it."""
+    asset = rules.asset(asset)
+    with sql.Statements() as run:
+        found = run.run(sql.account_by_name, 1, {"name": name, "asset": asset}).fetchone()
+    return found[0] if found is not None else _ensure_account(name, asset, **values).id
+
+
+def system_account_id(name: str, asset: str = "points") -> int:
+    """The id of `system_account(name, asset)`, opened on first use."""
+    name = rules.system_name(name)
+    return _account_id(
+        name, asset, kind="system", may_go_negative=name in rules.NEGATIVE_SYSTEM_ACCOUNTS
+    )
+
+
+def member_wallet_id(member_id: int, asset: str = "points") -> int:
+    """The id of `member_wallet(member_id, asset)`, opened on first use."""
+    member_id = rules.member_id(member_id)
+    return _account_id(
+        f"member:{member_id}", asset, kind="wallet", member_id=member_id, may_go_negative=False
+    )
+
+
 def no_such_account(account_id: int) -> NotFound:
     return NotFound(M.NO_ACCOUNT, field="account", account=account_id)
 

@@ -27,17 +27,12 @@ def _end_overdue_holds(
     now: datetime, *, account_id: int | None = None, limit: int = 500
 ) -> list[int]:
     """Mark overdue pending holds expired and release what they held; returns their ids."""
-    query = (
-        sa.select(Hold.id, Hold.account_id, Hold.amount)
-        .where(Hold.status == "pending", Hold.expires_at <= now)
-        .order_by(Hold.id)
-        .limit(limit)
-    )
-    if account_id is not None:
-        query = query.where(Hold.account_id == account_id)
-    if db.session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    overdue = db.session.execute(query).all()
+    with sql.Statements() as run:
+        params = {"now": run.stamp(now), "limit": limit, "skip": 0}
+        if account_id is None:
+            overdue = run.run(sql.overdue_holds, 1, params).fetchall()
+        else:
+            overdue = run.run(sql.overdue_holds_of, 1, {**params, "a0": account_id}).fetchall()
     if not overdue:
         return []
     released: dict[int, int] = {}
@@ -47,13 +42,13 @@ def _end_overdue_holds(
         lock_accounts(run, released)
         db.session.execute(
             sa.update(Hold)
-            .where(Hold.id.in_([h.id for h in overdue]), Hold.status == "pending")
+            .where(Hold.id.in_([h[0] for h in overdue]), Hold.status == "pending")
             .values(status="expired", ended_at=now, end_reason="expired")
         )
         for hold_account, amount in released.items():
             change_account(run, hold_account, held=-amount)
     db.session.flush()
-    return [h.id for h in overdue]
+    return [h[0] for h in overdue]
 
 
 def hold(
@@ -105,23 +100,27 @@ def hold(
         rows = lock_accounts(run, [source_id, destination_id])
         rules.refuse_mixed_assets(rows[source_id], rows[destination_id])
         rules.refuse_overdraft([(source_id, -amount)], rows)
-        created = Hold(
-            account_id=source_id,
-            destination_id=destination_id,
-            asset=rows[source_id].asset,
-            amount=amount,
-            kind=kind,
-            memo=memo,
-            actor_id=actor_id,
-            idempotency_key=key,
-            status="pending",
-            created_at=now,
-            expires_at=expires_at,
-        )
-        db.session.add(created)
+        values = {
+            "account_id": source_id,
+            "destination_id": destination_id,
+            "asset": rows[source_id].asset,
+            "amount": amount,
+            "kind": kind,
+            "memo": memo,
+            "actor_id": actor_id,
+            "idempotency_key": key,
+            "status": "pending",
+            "created_at": now,
+            "expires_at": expires_at,
+            "ended_at": None,
+            "ended_by": None,
+            "end_reason": "",
+        }
+        stamped = {**values, "created_at": run.stamp(now), "expires_at": run.stamp(expires_at)}
+        (hold_id,) = run.run(sql.add_hold, 1, stamped).fetchone()
         change_account(run, source_id, held=amount)
-    db.session.flush()
-    return created
+    # The row is known: a persistent Hold without reading it again.
+    return sql.persistent(Hold, **values, id=hold_id)
 
 
 def _no_such_hold(hold_id: int) -> NotFound:

@@ -23,7 +23,13 @@ Where each part lives:
 
 from __future__ import annotations
 
-from points.ledger.accounts import get_account, member_wallet, system_account
+from points.ledger.accounts import (
+    get_account,
+    member_wallet,
+    member_wallet_id,
+    system_account,
+    system_account_id,
+)
 from points.ledger.holds import expire_holds, get_hold, hold, post_hold, void_hold
 from points.ledger.reads import (
     Balance,
@@ -70,6 +76,7 @@ __all__ = [
     "get_transfer",
     "hold",
     "member_wallet",
+    "member_wallet_id",
     "pending_holds",
     "post_hold",
     "post_transfer",
@@ -77,6 +84,7 @@ __all__ = [
     "reverse_transfer",
     "statement",
     "system_account",
+    "system_account_id",
     "transfer",
     "void_hold",
 ]

@@ -19,14 +19,18 @@ import weakref
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.orm.instrumentation import manager_of_class
 
 from points.extensions import db
 from points.ledger import rules
-from points.ledger.models import Account, LedgerHead, Posting, Transfer
+from points.ledger.models import Account, Hold, LedgerHead, Posting, Transfer
 
 accounts = Account.__table__
 transfers = Transfer.__table__
 postings = Posting.__table__
+holds = Hold.__table__
 head = LedgerHead.__table__
 
 # dialect → {(builder, size): (sql, parameter order or None for named parameters)}
@@ -108,7 +112,26 @@ class Statements:
         )
 
 
+def persistent(model: type, **values):
+    """A persistent `model` object for a row a statement just wrote, without reading it back:
+    its state is filled in as a loader fills it (no attribute events, no history), then it
+    joins the session's identity map. `values` must hold every column."""
+    made = manager_of_class(model).new_instance()
+    instance_dict(made).update(values)
+    make_transient_to_detached(made)
+    db.session.add(made)
+    return made
+
+
 # ---------------------------------------------------------------------------- accounts
+
+
+def account_by_name(_size: int):
+    c = accounts.c
+    return sa.select(c.id).where(
+        c.name == sa.bindparam("name", type_=sa.String),
+        c.asset == sa.bindparam("asset", type_=sa.String),
+    )
 
 
 def _ids(size: int) -> list:
@@ -171,6 +194,54 @@ def shift_account(_size: int):
             held=c.held + sa.bindparam("h", type_=sa.BigInteger),
         )
     )
+
+
+# ---------------------------------------------------------------------------- holds
+
+HOLD_FIELDS = (
+    "account_id",
+    "destination_id",
+    "asset",
+    "amount",
+    "kind",
+    "memo",
+    "actor_id",
+    "idempotency_key",
+    "status",
+    "created_at",
+    "expires_at",
+    "ended_at",
+    "ended_by",
+    "end_reason",
+)
+
+
+def add_hold(_size: int):
+    fields = {f: sa.bindparam(f, type_=holds.c[f].type) for f in HOLD_FIELDS}
+    return sa.insert(holds).values(fields).returning(holds.c.id)
+
+
+def _overdue():
+    c = holds.c
+    return (
+        sa.select(c.id, c.account_id, c.amount)
+        .where(c.status == sa.literal_column("'pending'"))
+        .where(c.expires_at <= sa.bindparam("now", type_=c.expires_at.type))
+        .order_by(c.id)
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+        .offset(sa.bindparam("skip", type_=sa.Integer))  # 0: SQLite writes an OFFSET anyway
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite's transaction holds its lock
+    )
+
+
+def overdue_holds(_size: int):
+    """Pending holds past their expiry (at most :limit, oldest first; :skip is 0)."""
+    return _overdue()
+
+
+def overdue_holds_of(_size: int):
+    """The same, of account a0 only."""
+    return _overdue().where(holds.c.account_id == sa.bindparam("a0", type_=sa.Integer))
 
 
 # ---------------------------------------------------------------------------- transfers

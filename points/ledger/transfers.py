@@ -19,9 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict
-from sqlalchemy.orm.instrumentation import manager_of_class
 
 from points.database import lock_key
 from points.errors import AlreadyReversed, IdempotencyConflict, InvalidInput, NotFound
@@ -31,8 +28,6 @@ from points.ledger import rules, sql
 from points.ledger.accounts import AccountRow, forget_cached_balances, lock_accounts
 from points.ledger.chain import transfer_hash
 from points.ledger.models import Account, Transfer
-
-_new_transfer = manager_of_class(Transfer).new_instance  # a Transfer with empty state
 
 
 def chain_key() -> str:
@@ -136,13 +131,8 @@ def write_transfer(
         run.run(sql.add_to_balances, size, moved)
     run.run(sql.set_head, 1, {"seq": values["seq"], "hash": values["hash"]})
     forget_cached_balances(moved[f"a{i}"] for i in range(size))
-    # The row is known; hand back a persistent Transfer without reading it again. Its state is
-    # filled in as a loader fills it (no attribute events, no history), then made persistent.
-    written = _new_transfer()
-    instance_dict(written).update(values, id=transfer_id)
-    make_transient_to_detached(written)
-    db.session.add(written)
-    return written
+    # The row is known: a persistent Transfer without reading it again.
+    return sql.persistent(Transfer, **values, id=transfer_id)
 
 
 def _move_balances_first(

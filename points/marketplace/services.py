@@ -495,8 +495,8 @@ def redeem(
     _take_stock(benefit, quantity)
     expires_at = now + timedelta(days=benefit.valid_days)
     hold = ledger.hold(
-        source=ledger.member_wallet(member.id),
-        destination=ledger.system_account(f"redeemed:{benefit.provider.code}"),
+        source=ledger.member_wallet_id(member.id),
+        destination=ledger.system_account_id(f"redeemed:{benefit.provider.code}"),
         amount=points,
         kind="redeem",
         expires_at=expires_at,
