@@ -81,7 +81,9 @@ def _once(view: Callable, args, kwargs):
     try:
         result = view(*args, **kwargs)
         _settle_locale()
-        db.session.commit()  # nothing to do (no database touched) when nothing began
+        session = db.session()
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
+            session.commit()  # else no database was touched and nothing waits to be written
     except BaseException:
         db.session.rollback()
         raise

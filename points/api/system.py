@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from marshmallow import Schema, fields
 
 from points.api.blueprint import Blueprint
@@ -20,5 +19,12 @@ class HealthSchema(Schema):
 @blp.response(200, HealthSchema)
 def health():
     """Is the service up, and can it reach its database?"""
-    db.session.execute(sa.select(1))
+    # A pooled connection's own cursor: the question needs no session or transaction.
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SELECT 1")
+        cursor.close()
+    finally:
+        connection.close()  # back to the pool
     return {"status": "ok", "database": db.engine.dialect.name}

@@ -425,6 +425,29 @@ def test_the_shared_counters_count_expire_and_clear(app, monkeypatch):
     assert storage.get("k") == 0 and storage.check()
 
 
+def test_limits_are_skipped_only_where_no_view_has_one(app):
+    from points import ratelimits
+
+    with app.test_request_context("/"):
+        unlimited = ratelimits.unlimited_endpoints(app)
+    # Every limited call of the app (sign-in, codes, the counter, calendar feeds, Open311)
+    # is checked; calls without a limit are not.
+    limited = {
+        "auth.login",
+        "auth.login_code",
+        "auth_api.token",
+        "auth_api.code",
+        "market.confirm",
+        "marketplace_api.confirm",
+        "space_reports.feed",
+        "open311.submit",
+        "open311.services",
+    }
+    assert limited <= set(app.view_functions)
+    assert not limited & unlimited
+    assert {"system.health", "me_api.me", "marketplace_api.redeem"} <= unlimited
+
+
 def test_the_sweep_forgets_sign_ins_that_ended_a_month_ago(app, ctx, wang):
     from datetime import timedelta
 
