@@ -52,21 +52,33 @@ def _ensure_account(name: str, asset: str, **values) -> Account:
     return db.session.scalars(sa.select(Account).filter_by(name=name, asset=asset)).one()
 
 
+def _system(name: str) -> tuple[str, dict]:
+    """A system account's name and what it is opened with."""
+    name = rules.system_name(name)
+    return name, {"kind": "system", "may_go_negative": name in rules.NEGATIVE_SYSTEM_ACCOUNTS}
+
+
+def _wallet(member_id: int) -> tuple[str, dict]:
+    """A member's wallet's name and what it is opened with: it never goes below zero."""
+    member_id = rules.member_id(member_id)
+    return f"member:{member_id}", {
+        "kind": "wallet",
+        "member_id": member_id,
+        "may_go_negative": False,
+    }
+
+
 def system_account(name: str, asset: str = "points") -> Account:
     """The system account `name` for `asset` (issuance, redeemed:<merchant>, space …), opened on
     first use."""
-    name = rules.system_name(name)
-    return _ensure_account(
-        name, asset, kind="system", may_go_negative=name in rules.NEGATIVE_SYSTEM_ACCOUNTS
-    )
+    name, values = _system(name)
+    return _ensure_account(name, asset, **values)
 
 
 def member_wallet(member_id: int, asset: str = "points") -> Account:
     """The member's wallet for `asset`, opened on first use. It never goes below zero."""
-    member_id = rules.member_id(member_id)
-    return _ensure_account(
-        f"member:{member_id}", asset, kind="wallet", member_id=member_id, may_go_negative=False
-    )
+    name, values = _wallet(member_id)
+    return _ensure_account(name, asset, **values)
 
 
 def _account_id(name: str, asset: str, **values) -> int:
@@ -80,18 +92,14 @@ def _account_id(name: str, asset: str, **values) -> int:
 
 def system_account_id(name: str, asset: str = "points") -> int:
     """The id of `system_account(name, asset)`, opened on first use."""
-    name = rules.system_name(name)
-    return _account_id(
-        name, asset, kind="system", may_go_negative=name in rules.NEGATIVE_SYSTEM_ACCOUNTS
-    )
+    name, values = _system(name)
+    return _account_id(name, asset, **values)
 
 
 def member_wallet_id(member_id: int, asset: str = "points") -> int:
     """The id of `member_wallet(member_id, asset)`, opened on first use."""
-    member_id = rules.member_id(member_id)
-    return _account_id(
-        f"member:{member_id}", asset, kind="wallet", member_id=member_id, may_go_negative=False
-    )
+    name, values = _wallet(member_id)
+    return _account_id(name, asset, **values)
 
 
 def no_such_account(account_id: int) -> NotFound:

@@ -116,3 +116,32 @@ def test_a_replayed_hold_key_returns_the_first_hold(wallet, shop):
     with pytest.raises(IdempotencyConflict) as error:
         _hold(wallet, shop, 41, idempotency_key="redeem:9")
     assert error.value.fields == ["amount"]
+
+
+def test_a_hold_between_accounts_named_by_id_opens_them_on_first_use(ctx):
+    # The write path names accounts by id; an account nobody used yet is opened as by name.
+    wallet_id = ledger.member_wallet_id(7)
+    shop_id = ledger.system_account_id("redeemed:new-shop")
+    assert ledger.member_wallet_id(7) == wallet_id == ledger.member_wallet(7).id
+    assert ledger.system_account_id("redeemed:new-shop") == shop_id
+    shop = ledger.get_account(shop_id)
+    assert (shop.name, shop.kind, shop.may_go_negative) == ("redeemed:new-shop", "system", False)
+    issuance = ledger.system_account("issuance")
+    ledger.transfer(kind="earn", source=issuance, destination=wallet_id, amount=50)
+    held = _hold(wallet_id, shop_id, 30)
+    db.session.commit()
+    # The hold handed back is the row as written, and reads back the same.
+    assert (held.account_id, held.destination_id, held.amount, held.status) == (
+        wallet_id,
+        shop_id,
+        30,
+        "pending",
+    )
+    db.session.expire_all()
+    again = ledger.get_hold(held.id)
+    assert (again.amount, again.status, again.expires_at) == (
+        30,
+        "pending",
+        NOW + timedelta(minutes=30),
+    )
+    assert balances(ledger.get_account(wallet_id), now=NOW) == [(50, 30, 20)]
