@@ -64,6 +64,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m tests.benchmarks.tickets
 	$(BIN)/python -m tests.benchmarks.bookings
 	$(BIN)/python -m tests.benchmarks.reports
+	$(BIN)/python -m tests.benchmarks.redemption
 	$(BIN)/python -m tests.benchmarks.http
 
 clean:

@@ -81,25 +81,36 @@ def member_wallet(member_id: int, asset: str = "points") -> Account:
     return _ensure_account(name, asset, **values)
 
 
-def _account_id(name: str, asset: str, **values) -> int:
-    """The id of the account `name` for `asset`: one statement when it is open already (the
-    write path needs the id, not the object), else opened as `_ensure_account` opens it."""
+def _account_ids(asset: str, *opened: tuple[str, dict]) -> list[int]:
+    """The ids of the accounts (name, what it is opened with) for `asset`, in that order: one
+    statement when they are open already (the write path needs ids, not objects); any that
+    is not is opened as `_ensure_account` opens it."""
     asset = rules.asset(asset)
+    names = {f"n{i}": name for i, (name, _values) in enumerate(opened)}
     with sql.Statements() as run:
-        found = run.run(sql.account_by_name, 1, {"name": name, "asset": asset}).fetchone()
-    return found[0] if found is not None else _ensure_account(name, asset, **values).id
+        rows = run.run(sql.accounts_by_name, len(names), {**names, "asset": asset}).fetchall()
+    found = {name: account_id for account_id, name in rows}
+    return [
+        found[name] if name in found else _ensure_account(name, asset, **values).id
+        for name, values in opened
+    ]
 
 
 def system_account_id(name: str, asset: str = "points") -> int:
     """The id of `system_account(name, asset)`, opened on first use."""
-    name, values = _system(name)
-    return _account_id(name, asset, **values)
+    return _account_ids(asset, _system(name))[0]
 
 
 def member_wallet_id(member_id: int, asset: str = "points") -> int:
     """The id of `member_wallet(member_id, asset)`, opened on first use."""
-    name, values = _wallet(member_id)
-    return _account_id(name, asset, **values)
+    return _account_ids(asset, _wallet(member_id))[0]
+
+
+def wallet_and_system_ids(member_id: int, name: str, asset: str = "points") -> tuple[int, int]:
+    """`member_wallet_id(member_id)` and `system_account_id(name)` in one statement: the two
+    ends of a member's spending."""
+    wallet, system = _account_ids(asset, _wallet(member_id), _system(name))
+    return wallet, system
 
 
 def no_such_account(account_id: int) -> NotFound:

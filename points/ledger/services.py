@@ -29,6 +29,7 @@ from points.ledger.accounts import (
     member_wallet_id,
     system_account,
     system_account_id,
+    wallet_and_system_ids,
 )
 from points.ledger.holds import expire_holds, get_hold, hold, post_hold, void_hold
 from points.ledger.reads import (
@@ -87,4 +88,5 @@ __all__ = [
     "system_account_id",
     "transfer",
     "void_hold",
+    "wallet_and_system_ids",
 ]

@@ -1,31 +1,18 @@
-"""The write path's SQL: statements built once with Core, run on the session's DB-API cursor.
+"""The ledger's write path SQL: the statement builders its writers run.
 
-A transfer is a handful of one-row statements. On SQLite each takes a few microseconds, and
-SQLAlchemy's work around each one (building it, its cache key, the execution context, the
-result) costs several times more, as does the unit of work. So the write path builds every
-statement once with Core, compiles it once per dialect, and runs the compiled SQL through a
-DB-API cursor on the session's own connection: the same SQL in the same transaction, minus
-the per-call machinery. Driver errors come out as SQLAlchemy's exception types, as from
-`Session.execute`; callers tell the identity map about the balances they changed
-(`accounts.forget_cached_balances`).
-
-A builder is a function of a size (how many rows or ids the statement covers) whose every
-parameter is a named bindparam; `Statements.run(builder, size, params)` executes it.
+They run on `points.statements.Statements` (re-exported here with `persistent`): built once
+with Core, compiled once per dialect, executed on the session's DB-API cursor. Callers tell
+the identity map about the balances they changed (`accounts.forget_cached_balances`).
 """
 
 from __future__ import annotations
 
-import weakref
-from datetime import datetime
-
 import sqlalchemy as sa
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import instance_dict
-from sqlalchemy.orm.instrumentation import manager_of_class
 
-from points.extensions import db
 from points.ledger import rules
 from points.ledger.models import Account, Hold, LedgerHead, Posting, Transfer
+from points.statements import Statements as Statements  # the runner, re-exported
+from points.statements import persistent as persistent
 
 accounts = Account.__table__
 transfers = Transfer.__table__
@@ -33,104 +20,15 @@ postings = Posting.__table__
 holds = Hold.__table__
 head = LedgerHead.__table__
 
-# dialect → {(builder, size): (sql, parameter order or None for named parameters)}
-_compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_KEPT_SIZE = 16  # statements over more rows are compiled when used, unless a power of two
-
-
-class Statements:
-    """A DB-API cursor on the session's connection that runs the builders' statements."""
-
-    __slots__ = ("connection", "cursor", "dialect", "known")
-
-    def __init__(self) -> None:
-        self.connection = db.session.connection()
-        self.dialect = self.connection.dialect
-        self.cursor = self.connection.connection.cursor()
-        known = _compiled.get(self.dialect)
-        if known is None:
-            known = _compiled[self.dialect] = {
-                "stamp": transfers.c.created_at.type.dialect_impl(self.dialect).bind_processor(
-                    self.dialect
-                )
-            }
-        self.known = known
-
-    def __enter__(self) -> Statements:
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self.cursor.close()
-
-    def stamp(self, moment: datetime):
-        """`moment` as the dialect stores a UTCDateTime (naive UTC text on SQLite)."""
-        return self.known["stamp"](moment)
-
-    def _sql(self, build, size: int) -> tuple[str, tuple[str, ...] | None]:
-        found = self.known.get((build, size))
-        if found is None:
-            compiled = build(size).compile(dialect=self.dialect)
-            if any(bind.value is not None for bind in compiled.binds.values()):
-                raise TypeError(f"{build.__name__}: every parameter must be a named bindparam")
-            found = (compiled.string, tuple(compiled.positiontup) if compiled.positional else None)
-            if size <= _KEPT_SIZE or size & (size - 1) == 0:
-                self.known[(build, size)] = found
-        return found
-
-    def run(self, build, size: int = 1, params: dict | None = None):
-        """Execute the statement `build(size)` with `params`; returns the cursor."""
-        sql, order = self._sql(build, size)
-        args = (params or {}) if order is None else [params[name] for name in order]
-        try:
-            self.cursor.execute(sql, args)
-        except self.dialect.loaded_dbapi.Error as error:
-            raise self._wrapped(error, sql, args) from error
-        return self.cursor
-
-    def many(self, build, rows: list[dict]) -> None:
-        """Execute the one-row statement `build(1)` for each of `rows` (DB-API executemany)."""
-        sql, order = self._sql(build, 1)
-        args = rows if order is None else [[row[name] for name in order] for row in rows]
-        try:
-            self.cursor.executemany(sql, args)
-        except self.dialect.loaded_dbapi.Error as error:
-            raise self._wrapped(error, sql, args) from error
-
-    def _wrapped(self, error: Exception, sql: str, args) -> Exception:
-        """The error as SQLAlchemy raises it; a lost connection is invalidated, as it would."""
-        dbapi_connection = self.connection.connection.dbapi_connection
-        gone = self.dialect.is_disconnect(error, dbapi_connection, self.cursor)
-        if gone:
-            self.connection.invalidate(error)
-        return sa.exc.DBAPIError.instance(
-            sql,
-            args,
-            error,
-            self.dialect.loaded_dbapi.Error,
-            connection_invalidated=gone,
-            dialect=self.dialect,
-        )
-
-
-def persistent(model: type, **values):
-    """A persistent `model` object for a row a statement just wrote, without reading it back:
-    its state is filled in as a loader fills it (no attribute events, no history), then it
-    joins the session's identity map. `values` must hold every column."""
-    made = manager_of_class(model).new_instance()
-    instance_dict(made).update(values)
-    make_transient_to_detached(made)
-    db.session.add(made)
-    return made
-
-
 # ---------------------------------------------------------------------------- accounts
 
 
-def account_by_name(_size: int):
+def accounts_by_name(size: int):
+    """The ids of the accounts named n0 … n<size-1> for :asset, with their names."""
     c = accounts.c
-    return sa.select(c.id).where(
-        c.name == sa.bindparam("name", type_=sa.String),
-        c.asset == sa.bindparam("asset", type_=sa.String),
+    names = [sa.bindparam(f"n{i}", type_=sa.String) for i in range(size)]
+    return sa.select(c.id, c.name).where(
+        c.name.in_(names), c.asset == sa.bindparam("asset", type_=sa.String)
     )
 
 

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
 
 from points import clock
 from points import messages as shared
@@ -45,6 +46,7 @@ from points.members import helpers
 from points.members.models import LEVELS, Community, Member
 from points.notifications import render
 from points.notifications import services as notifications
+from points.statements import Statements, persistent
 from points.validate import text, whole
 
 # Voucher codes: 9 characters from 31 that cannot be confused when read aloud or typed
@@ -391,10 +393,37 @@ def most_redeemable(member: Member, benefit: Benefit, now: datetime | None = Non
 
 
 def _new_code() -> str:
-    while True:
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-        if db.session.scalar(sa.select(Redemption.id).filter_by(code=code)) is None:
-            return code
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+_VOUCHER_FIELDS = tuple(c.name for c in Redemption.__table__.columns if c.name != "id")
+
+
+def _add_voucher(_size: int):
+    """A voucher's row, unless its code is taken: then no id comes back, and the writer draws
+    another code (the unique key decides, in the same statement)."""
+    table = Redemption.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+    return (
+        insert.values({f: sa.bindparam(f, type_=table.c[f].type) for f in _VOUCHER_FIELDS})
+        .on_conflict_do_nothing(index_elements=["code"])
+        .returning(table.c.id)
+    )
+
+
+def _write_voucher(**values) -> Redemption:
+    """Insert the voucher `values` describe with a fresh code; the persistent Redemption."""
+    values = {f: values.get(f) for f in _VOUCHER_FIELDS}
+    stamped = dict(values)
+    with Statements() as run:
+        for name in ("created_at", "expires_at"):
+            stamped[name] = run.stamp(values[name])
+        while True:
+            values["code"] = stamped["code"] = _new_code()
+            found = run.run(_add_voucher, 1, stamped).fetchone()
+            if found is not None:
+                return persistent(Redemption, **values, id=found[0])
 
 
 def _key(value) -> str | None:
@@ -494,9 +523,10 @@ def redeem(
     points = benefit.points * quantity
     _take_stock(benefit, quantity)
     expires_at = now + timedelta(days=benefit.valid_days)
+    wallet, merchant = ledger.wallet_and_system_ids(member.id, f"redeemed:{benefit.provider.code}")
     hold = ledger.hold(
-        source=ledger.member_wallet_id(member.id),
-        destination=ledger.system_account_id(f"redeemed:{benefit.provider.code}"),
+        source=wallet,
+        destination=merchant,
         amount=points,
         kind="redeem",
         expires_at=expires_at,
@@ -504,13 +534,12 @@ def redeem(
         memo=f"兑换 {benefit.title_zh} ×{quantity}",
         now=now,
     )
-    redemption = Redemption(
+    redemption = _write_voucher(
         benefit_id=benefit.id,
         provider_id=benefit.provider_id,
         member_id=member.id,
         quantity=quantity,
         points=points,
-        code=_new_code(),
         hold_id=hold.id,
         status="held",
         idempotency_key=key,
@@ -519,8 +548,6 @@ def redeem(
         acted_by=on_behalf.actor.id if on_behalf else None,
         helper_grant_id=on_behalf.grant_id if on_behalf else None,
     )
-    db.session.add(redemption)
-    db.session.flush()
     helpers.tell_acted(
         member,
         on_behalf,

@@ -44,6 +44,23 @@ def test_redeeming_holds_the_points_and_takes_stock(rich_member, make_benefit, s
     assert voucher.expires_at - voucher.created_at == timedelta(days=7)
 
 
+def test_a_code_already_taken_is_drawn_again(rich_member, make_benefit, monkeypatch):
+    member, benefit = rich_member(100), make_benefit(points=10)
+    first = market.redeem(member, benefit_id=benefit.id)
+    db.session.commit()
+    draws = iter([first.code, first.code, "ZZZ222ZZZ"])
+    monkeypatch.setattr(market, "_new_code", lambda: next(draws))
+    second = market.redeem(member, benefit_id=benefit.id)
+    db.session.commit()
+    db.session.expire_all()
+    assert second.code == "ZZZ222ZZZ"
+    rows = db.session.execute(
+        sa.select(Redemption.code, Redemption.status).order_by(Redemption.id)
+    ).all()
+    assert rows == [(first.code, "held"), ("ZZZ222ZZZ", "held")]
+    assert ledger.balance_of(ledger.member_wallet(member.id)).held == 20
+
+
 def test_confirming_posts_the_hold_to_the_merchant(rich_member, make_benefit, barber_staff, shop):
     member, benefit = rich_member(100), make_benefit(points=30, stock=5)
     voucher = market.redeem(member, benefit_id=benefit.id)
