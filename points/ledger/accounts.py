@@ -10,6 +10,7 @@ map what they changed.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -156,6 +157,28 @@ def lock_accounts(run: sql.Statements, ids: Iterable[int]) -> dict[int, AccountR
         missing = [i for i in ordered if i not in found]
         raise no_such_account(missing[0])
     return found
+
+
+class HoldSource(NamedTuple):
+    """What a hold's writer reads in one statement, its source locked."""
+
+    source: AccountRow
+    destination_asset: str
+    overdue: bool  # the source has pending holds past their expiry
+
+
+def lock_hold_source(
+    run: sql.Statements, source: int, destination: int, now: datetime
+) -> HoldSource:
+    """Lock a hold's source account and read its destination's asset, in one statement. Only
+    the source is locked (a hold changes nothing else), so holds towards one merchant do not
+    queue behind each other."""
+    params = {"a0": source, "a1": destination, "now": run.stamp(now)}
+    found = run.run(sql.lock_source_of_hold, 1, params).fetchone()
+    if found is None:  # one of them does not exist: name it
+        exists = run.run(sql.select_accounts, 1, {"a0": source}).fetchone()
+        raise no_such_account(destination if exists else source)
+    return HoldSource(AccountRow._make(found[:5]), found[5], bool(found[6]))
 
 
 def forget_cached_balances(account_ids: Iterable[int]) -> None:

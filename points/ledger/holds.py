@@ -2,7 +2,10 @@
 
 A pending hold reserves its amount on the source account (`held` grows, available shrinks);
 posting it writes the transfer to its destination, voiding or expiring it gives the amount
-back. Hold rows are locked before account rows, as everywhere in the ledger. A hold past its
+back. Writing a hold locks its source account only (the destination is locked when the hold
+is posted). Hold rows are locked before account rows, as everywhere in the ledger, but for
+the overdue holds a new hold releases: it finds them under its account's lock and takes them
+with SKIP LOCKED, which never waits. A hold past its
 expiry no longer counts from that moment (`reads.balance_of`); the sweep, or the next hold on
 the same account, marks it expired.
 """
@@ -18,7 +21,7 @@ from points.errors import HoldNotPending, IdempotencyConflict, InvalidInput, Not
 from points.extensions import db
 from points.ledger import messages as M
 from points.ledger import rules, sql
-from points.ledger.accounts import change_account, lock_accounts
+from points.ledger.accounts import change_account, lock_accounts, lock_hold_source
 from points.ledger.models import Account, Hold, Transfer
 from points.ledger.transfers import write_transfer
 
@@ -94,16 +97,21 @@ def hold(
                 raise IdempotencyConflict(differing)
             return existing
 
-    # Overdue holds on this account release their points first ("on access").
-    _end_overdue_holds(now, account_id=source_id)
     with sql.Statements() as run:
-        rows = lock_accounts(run, [source_id, destination_id])
-        rules.refuse_mixed_assets(rows[source_id], rows[destination_id])
-        rules.refuse_overdraft([(source_id, -amount)], rows)
+        read = lock_hold_source(run, source_id, destination_id, now)
+        if read.overdue:
+            # Overdue holds on this account release their points first ("on access"). The
+            # account is locked already; their rows are taken without waiting (SKIP LOCKED),
+            # so this late turn in the lock order never waits on a hold.
+            _end_overdue_holds(now, account_id=source_id)
+            read = lock_hold_source(run, source_id, destination_id, now)
+        source_row = read.source
+        rules.refuse_mixed_assets(source_row.asset, read.destination_asset)
+        rules.refuse_overdraft([(source_id, -amount)], {source_id: source_row})
         values = {
             "account_id": source_id,
             "destination_id": destination_id,
-            "asset": rows[source_id].asset,
+            "asset": source_row.asset,
             "amount": amount,
             "kind": kind,
             "memo": memo,

@@ -302,9 +302,9 @@ _SHORT_OF = {
 }
 
 
-def refuse_mixed_assets(source: AccountState, destination: AccountState) -> None:
-    """A hold moves one asset: its destination holds what its source holds."""
-    if source.asset != destination.asset:
+def refuse_mixed_assets(source: str, destination: str) -> None:
+    """A hold moves one asset: its destination holds what its source holds (the assets)."""
+    if source != destination:
         raise InvalidInput(
-            M.MIXED_ASSETS, field="destination", source=source.asset, destination=destination.asset
+            M.MIXED_ASSETS, field="destination", source=source, destination=destination
         )

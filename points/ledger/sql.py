@@ -44,13 +44,38 @@ def _deltas(size: int):
 
 
 def select_accounts(size: int):
-    """Accounts a0 … a<size-1>, ascending, locked (SQLite: the transaction already is)."""
+    """Accounts a0 … a<size-1>, ascending, locked (SQLite: the transaction already is).
+
+    On PostgreSQL the lock is FOR NO KEY UPDATE: writers of an account still exclude each
+    other, but a row that merely points at it (a hold's destination, checked by its foreign
+    key with a KEY SHARE lock) is not kept waiting; an account's key never changes."""
     c = accounts.c
     return (
         sa.select(c.id, c.asset, c.may_go_negative, c.balance, c.held)
         .where(c.id.in_(_ids(size)))
         .order_by(c.id)
-        .with_for_update()
+        .with_for_update(key_share=True)
+    )
+
+
+def lock_source_of_hold(_size: int):
+    """Account a0 locked, with the asset of account a1 beside it, unlocked, and whether a0
+    has pending holds past their expiry at :now. A hold changes only its source (`held`); its
+    destination is read for its asset, which never changes, and is locked when the hold is
+    posted. No row: one of the two does not exist."""
+    source, destination = accounts.alias("source"), accounts.alias("destination")
+    s, h = source.c, holds.c
+    overdue = (
+        sa.select(h.id)
+        .where(h.account_id == s.id, h.status == sa.literal_column("'pending'"))
+        .where(h.expires_at <= sa.bindparam("now", type_=h.expires_at.type))
+        .exists()
+    )
+    return (
+        sa.select(s.id, s.asset, s.may_go_negative, s.balance, s.held, destination.c.asset, overdue)
+        .where(s.id == sa.bindparam("a0", type_=sa.Integer))
+        .where(destination.c.id == sa.bindparam("a1", type_=sa.Integer))
+        .with_for_update(of=source, key_share=True)
     )
 
 

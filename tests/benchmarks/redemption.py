@@ -6,8 +6,9 @@ Progress goes to stderr; stdout gets a table and then one JSON document with eve
 A redemption, as the API runs one for a volunteer signed in with a bearer token: find the
 token with its member (and the member's roles, which every request may ask), read the
 benefit, find the two accounts (the member's wallet and the merchant's `redeemed:` account),
-release the wallet's overdue holds (there are none), lock the accounts, write the hold and
-the wallet's `held`, write the voucher with a fresh code, commit.
+lock the wallet (reading the merchant account's asset and whether the wallet has overdue
+holds to release: it has none), write the hold and the wallet's `held`, write the voucher
+with a fresh code, commit.
 
 - service: `members.member_for_token(...)`, `marketplace.redeem(...)`, commit, the session
   removed (as at the end of a request);
@@ -140,7 +141,6 @@ class RawRedeem:
         def sql(text: str) -> str:
             return re.sub(r"\?", "%s", text) if pg else text
 
-        lock = " FOR UPDATE" if pg else ""
         member_columns = ", ".join(f"m.{c.name}" for c in Member.__table__.columns)
         self.member_fields = [c.name for c in Member.__table__.columns]
         self.sql_member = sql(
@@ -157,14 +157,12 @@ class RawRedeem:
         self.sql_accounts = sql(
             "SELECT id, name FROM accounts WHERE asset = 'points' AND name IN (?, ?)"
         )
-        skip = " FOR UPDATE SKIP LOCKED" if pg else ""
-        self.sql_overdue = sql(
-            "SELECT id, account_id, amount FROM holds WHERE status = 'pending'"
-            f" AND expires_at <= ? AND account_id = ? ORDER BY id LIMIT 500{skip}"
-        )
+        lock = " FOR NO KEY UPDATE OF s" if pg else ""
         self.sql_lock = sql(
-            "SELECT id, asset, may_go_negative, balance, held FROM accounts"
-            f" WHERE id IN (?, ?) ORDER BY id{lock}"
+            "SELECT s.id, s.asset, s.may_go_negative, s.balance, s.held, d.asset, EXISTS"
+            " (SELECT h.id FROM holds h WHERE h.account_id = s.id AND h.status = 'pending'"
+            " AND h.expires_at <= ?) FROM accounts s, accounts d WHERE s.id = ? AND d.id = ?"
+            f"{lock}"
         )
         self.sql_hold = sql(
             "INSERT INTO holds (account_id, destination_id, asset, amount, kind, memo,"
@@ -226,13 +224,11 @@ class RawRedeem:
             cursor.execute(self.sql_accounts, (wallet_name, merchant_name))
             ids = {name: account for account, name in cursor.fetchall()}
             wallet, merchant = ids[wallet_name], ids[merchant_name]
-            cursor.execute(self.sql_overdue, (self.stamp(now), wallet))
-            if cursor.fetchall():
+            cursor.execute(self.sql_lock, (self.stamp(now), wallet, merchant))
+            _, asset, may_go_negative, balance, held, merchant_asset, overdue = cursor.fetchone()
+            if overdue:
                 raise Refused("the bench never leaves a hold overdue")
-            cursor.execute(self.sql_lock, sorted((wallet, merchant)))
-            rows = {row[0]: row for row in cursor.fetchall()}
-            _, asset, may_go_negative, balance, held = rows[wallet]
-            if rows[merchant][1] != asset:
+            if merchant_asset != asset:
                 raise Refused("assets")
             if not may_go_negative and balance - held < points:
                 raise Refused("points")

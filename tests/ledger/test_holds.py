@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from points.database import utcnow
-from points.errors import HoldNotPending, IdempotencyConflict, InsufficientPoints
+from points.errors import (
+    HoldNotPending,
+    IdempotencyConflict,
+    InsufficientPoints,
+    InvalidInput,
+    NotFound,
+)
 from points.extensions import db
 from points.ledger import services as ledger
+from points.ledger import sql as ledger_sql
 from tests.ledger.conftest import balances, counts
 
 # Fixed when the module is imported: balances are read as at a moment relative to it, since a
@@ -145,3 +153,44 @@ def test_a_hold_between_accounts_named_by_id_opens_them_on_first_use(ctx):
         NOW + timedelta(minutes=30),
     )
     assert balances(ledger.get_account(wallet_id), now=NOW) == [(50, 30, 20)]
+
+
+def test_a_hold_between_different_assets_or_to_no_account_is_refused(wallet, shop):
+    minutes = ledger.system_account("space", asset="space_minutes")
+    with pytest.raises(InvalidInput) as error:
+        _hold(wallet, minutes)
+    assert error.value.key == "ledger.mixed_assets"
+    assert error.value.message.params == {"source": "points", "destination": "space_minutes"}
+    assert list(error.value.errors) == ["destination"]
+    missing = shop.id + minutes.id + wallet.id + 100
+    for source, destination, named in ((wallet, missing, missing), (missing, shop, missing)):
+        with pytest.raises(NotFound) as error:
+            _hold(source, destination)
+        assert error.value.key == "ledger.no_account"
+        assert error.value.message.params == {"account": named}
+    db.session.rollback()
+    assert counts()["holds"] == 0
+    assert balances(wallet, now=NOW) == [(100, 0, 100)]
+
+
+def test_a_hold_waits_for_no_lock_on_its_destination(wallet, shop, db_url, dialect):
+    # Redemptions at one merchant hold points towards one account; were it locked by each,
+    # they would queue behind each other and behind every 核销 at the counter. Another
+    # transaction locks the merchant's account as a ledger writer does; the hold goes on.
+    # (SQLite locks the whole database for any write.)
+    if dialect != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises every writer")
+    import psycopg
+
+    shop_id = shop.id
+    db.session.commit()
+    with psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://")) as other:
+        sql = ledger_sql.select_accounts(1).compile(dialect=db.engine.dialect)
+        assert "FOR NO KEY UPDATE" in str(sql)  # what the ledger's writers lock with
+        other.execute("SELECT id FROM accounts WHERE id = %s FOR NO KEY UPDATE", (shop_id,))
+        db.session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))
+        held = _hold(wallet, shop_id)
+        db.session.commit()
+        other.rollback()
+    assert held.destination_id == shop_id
+    assert balances(wallet, now=NOW) == [(100, 40, 60)]
