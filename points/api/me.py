@@ -57,11 +57,11 @@ def balance():
     """My points and space minutes: balance, held by pending vouchers, available (with
     On-Behalf-Of, the resident's I help with `balance`)."""
     member, _ = acting_member("balance")
-    out = {}
-    for asset in ("points", "space_minutes"):
-        b = ledger.balance_of(ledger.member_wallet(member.id, asset))
-        out[asset] = {"balance": b.balance, "held": b.held, "available": b.available}
-    return out
+    found = ledger.wallet_balances(member.id, ("points", "space_minutes"))
+    return {
+        asset: {"balance": b.balance, "held": b.held, "available": b.available}
+        for asset, b in found.items()
+    }
 
 
 @blp.get("/statement")

@@ -69,6 +69,11 @@ def _wallet(member_id: int) -> tuple[str, dict]:
     }
 
 
+def wallet_name(member_id: int) -> str:
+    """The name of a member's wallet, for every asset."""
+    return _wallet(member_id)[0]
+
+
 def system_account(name: str, asset: str = "points") -> Account:
     """The system account `name` for `asset` (issuance, redeemed:<merchant>, space …), opened on
     first use."""

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from points.extensions import db
 from points.ledger import rules
-from points.ledger.accounts import no_such_account
+from points.ledger.accounts import no_such_account, wallet_name
 from points.ledger.models import Account, Hold, Posting, Transfer
 
 
@@ -45,21 +45,41 @@ class StatementPage:
     next_cursor: str | None
 
 
+def _balances(now: datetime):
+    """An account's balance and what still holds it back: holds past their expiry no longer
+    count, from that moment (the sweep marks them expired later)."""
+    overdue = (
+        sa.select(sa.func.coalesce(sa.func.sum(Hold.amount), 0))
+        .where(Hold.account_id == Account.id, Hold.status == "pending", Hold.expires_at <= now)
+        .scalar_subquery()
+    )
+    return sa.select(Account.asset, Account.balance, Account.held - overdue)
+
+
 def balance_of(account: Account | int, *, now: datetime | None = None) -> Balance:
     """The account's balance and held amount; holds past their expiry no longer count."""
     account_id = rules.account_id(account, "account")
-    now = rules.now(now)
     row = db.session.execute(
-        sa.select(Account.balance, Account.held).where(Account.id == account_id)
+        _balances(rules.now(now)).where(Account.id == account_id)
     ).one_or_none()
     if row is None:
         raise no_such_account(account_id)
-    overdue = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Hold.amount), 0)).where(
-            Hold.account_id == account_id, Hold.status == "pending", Hold.expires_at <= now
+    return Balance(balance=row[1], held=int(row[2]))  # SUM is numeric on PG
+
+
+def wallet_balances(
+    member_id: int, assets: tuple[str, ...] = ("points",), *, now: datetime | None = None
+) -> dict[str, Balance]:
+    """The member's wallets for `assets` as `balance_of` reads them, in one statement; a
+    wallet not opened yet reads zero (reading opens none)."""
+    wanted = [rules.asset(asset) for asset in assets]
+    rows = db.session.execute(
+        _balances(rules.now(now)).where(
+            Account.name == wallet_name(member_id), Account.asset.in_(wanted)
         )
-    )
-    return Balance(balance=row.balance, held=row.held - int(overdue))  # SUM is numeric on PG
+    ).all()
+    found = {asset: Balance(balance=balance, held=int(held)) for asset, balance, held in rows}
+    return {asset: found.get(asset, Balance(balance=0, held=0)) for asset in wanted}
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ from points.ledger.reads import (
     balance_of,
     pending_holds,
     statement,
+    wallet_balances,
 )
 from points.ledger.rules import (
     KINDS,
@@ -89,4 +90,5 @@ __all__ = [
     "transfer",
     "void_hold",
     "wallet_and_system_ids",
+    "wallet_balances",
 ]

@@ -290,7 +290,7 @@ def _benefits_query(member, category, provider_id, affordable, host_only, search
 
 def spendable(member: Member) -> int:
     """The points the member can spend now: the wallet less what vouchers and bookings hold."""
-    return ledger.balance_of(ledger.member_wallet(member.id)).available
+    return ledger.wallet_balances(member.id)["points"].available
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,14 @@ class SkillForm(FlaskForm):
 
 def _render(pledge_form=None, skill_form=None, email_form=None, status=200):
     member = current_user
+    wallets = ledger.wallet_balances(member.id, ("points", "space_minutes"))
     return render_template(
         "profile/show.html",
         member=member,
         progress=members.progress_of(member),
         history=members.level_history(member),
-        balance=ledger.balance_of(ledger.member_wallet(member.id)),
-        minutes=ledger.balance_of(ledger.member_wallet(member.id, "space_minutes")),
+        balance=wallets["points"],
+        minutes=wallets["space_minutes"],
         skills=db.session.scalars(
             sa.select(Skill).filter_by(member_id=member.id).order_by(Skill.id.desc())
         ).all(),

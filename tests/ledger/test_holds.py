@@ -80,6 +80,24 @@ def test_an_overdue_hold_no_longer_counts_and_cannot_be_posted(wallet, shop):
         ledger.post_hold(h, now=later)
 
 
+def test_a_members_wallets_read_together_count_holds_as_one_wallet_read_does(wallet, shop):
+    from points.ledger.models import Account
+
+    _hold(wallet, shop, 10, minutes=10)
+    _hold(wallet, shop, 20, minutes=60)
+    db.session.commit()
+    accounts_before = db.session.scalar(sa.select(sa.func.count()).select_from(Account))
+    later = NOW + timedelta(minutes=11)
+    for moment in (NOW, later):
+        both = ledger.wallet_balances(1, ("points", "space_minutes"), now=moment)
+        assert both["points"] == ledger.balance_of(wallet, now=moment)
+        assert both["space_minutes"] == ledger.Balance(balance=0, held=0)
+    assert ledger.wallet_balances(1, now=later)["points"].available == 80
+    assert ledger.wallet_balances(2)["points"].available == 0  # no wallet: none is opened
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == accounts_before
+
+
 def test_the_sweep_expires_overdue_holds_once(wallet, shop):
     soon, later = _hold(wallet, shop, 10, minutes=5), _hold(wallet, shop, 20, minutes=60)
     db.session.commit()
