@@ -8,6 +8,7 @@ per-member lock, so two approvals at once cannot both squeeze under one cap.
 
 from __future__ import annotations
 
+import functools
 import io
 import secrets
 from dataclasses import dataclass
@@ -659,14 +660,20 @@ def queue_count(actor: Member) -> int:
     )
 
 
+@functools.cache
+def _claims_behind() -> sa.Select:
+    """The claims whose award or reversal is among `:ids`; built once, as every statement
+    page asks it."""
+    ids = sa.bindparam("ids", expanding=True, type_=sa.Integer)
+    return sa.select(Claim).where(sa.or_(Claim.transfer_id.in_(ids), Claim.reversal_id.in_(ids)))
+
+
 def claims_for_transfers(transfer_ids) -> dict[int, Claim]:
     """The claim behind each award or reversal among `transfer_ids` (for statements)."""
     ids = list(transfer_ids)
     if not ids:
         return {}
-    rows = db.session.scalars(
-        sa.select(Claim).where(sa.or_(Claim.transfer_id.in_(ids), Claim.reversal_id.in_(ids)))
-    )
+    rows = db.session.scalars(_claims_behind(), {"ids": ids})
     found: dict[int, Claim] = {}
     for claim in rows:
         for transfer_id in (claim.transfer_id, claim.reversal_id):

@@ -73,10 +73,8 @@ def statement(query):
     """My movements, newest first; pass next_cursor back as cursor for the next page (with
     On-Behalf-Of, the resident's I help with `balance`)."""
     member, _ = acting_member("balance")
-    page = ledger.statement(
-        ledger.member_wallet(member.id, query["asset"]),
-        cursor=query["cursor"],
-        limit=query["limit"],
+    page = ledger.wallet_statement(
+        member.id, query["asset"], cursor=query["cursor"], limit=query["limit"]
     )
     behind = claims.claims_for_transfers(item.transfer_id for item in page.items)
     items = []

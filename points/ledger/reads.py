@@ -6,6 +6,7 @@ id, so page 1,000 costs what page 1 costs. Reads take no locks and write nothing
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -45,22 +46,36 @@ class StatementPage:
     next_cursor: str | None
 
 
-def _balances(now: datetime):
+@functools.cache
+def _balances(where: str) -> sa.Select:
     """An account's balance and what still holds it back: holds past their expiry no longer
-    count, from that moment (the sweep marks them expired later)."""
+    count, from that moment (the sweep marks them expired later). Built once per `where`
+    (its parameters bound per call) on the tables, not the mapped classes: a read this
+    common skips the ORM's per-statement work."""
+    account, hold = Account.__table__.c, Hold.__table__.c
     overdue = (
-        sa.select(sa.func.coalesce(sa.func.sum(Hold.amount), 0))
-        .where(Hold.account_id == Account.id, Hold.status == "pending", Hold.expires_at <= now)
+        sa.select(sa.func.coalesce(sa.func.sum(hold.amount), 0))
+        .where(
+            hold.account_id == account.id,
+            hold.status == "pending",
+            hold.expires_at <= sa.bindparam("now", type_=hold.expires_at.type),
+        )
         .scalar_subquery()
     )
-    return sa.select(Account.asset, Account.balance, Account.held - overdue)
+    query = sa.select(account.asset, account.balance, account.held - overdue)
+    if where == "id":
+        return query.where(account.id == sa.bindparam("id", type_=sa.Integer))
+    return query.where(
+        account.name == sa.bindparam("name", type_=sa.String),
+        account.asset.in_(sa.bindparam("assets", expanding=True, type_=sa.String)),
+    )
 
 
 def balance_of(account: Account | int, *, now: datetime | None = None) -> Balance:
     """The account's balance and held amount; holds past their expiry no longer count."""
     account_id = rules.account_id(account, "account")
     row = db.session.execute(
-        _balances(rules.now(now)).where(Account.id == account_id)
+        _balances("id"), {"id": account_id, "now": rules.now(now)}
     ).one_or_none()
     if row is None:
         raise no_such_account(account_id)
@@ -74,9 +89,8 @@ def wallet_balances(
     wallet not opened yet reads zero (reading opens none)."""
     wanted = [rules.asset(asset) for asset in assets]
     rows = db.session.execute(
-        _balances(rules.now(now)).where(
-            Account.name == wallet_name(member_id), Account.asset.in_(wanted)
-        )
+        _balances("wallet"),
+        {"name": wallet_name(member_id), "assets": wanted, "now": rules.now(now)},
     ).all()
     found = {asset: Balance(balance=balance, held=int(held)) for asset, balance, held in rows}
     return {asset: found.get(asset, Balance(balance=0, held=0)) for asset in wanted}
@@ -120,32 +134,64 @@ def pending_holds(account: Account | int, *, now: datetime | None = None) -> lis
     return lines[::-1]
 
 
+@functools.cache
+def _postings(by: str, after_cursor: bool) -> sa.Select:
+    """An account's postings with their transfers, newest first, one more than the page
+    (`:limit`): the account named by id (`:account`) or a member's wallet (`:name`,
+    `:asset`). Built once per shape, on the tables (see `_balances`)."""
+    posting, transfer = Posting.__table__.c, Transfer.__table__.c
+    query = (
+        sa.select(
+            posting.id,
+            posting.transfer_id,
+            transfer.kind,
+            posting.amount,
+            posting.balance_after,
+            transfer.memo,
+            transfer.created_at,
+            transfer.reverses_id,
+        )
+        .join(Transfer.__table__, transfer.id == posting.transfer_id)
+        .order_by(posting.id.desc())
+        .limit(sa.bindparam("limit", type_=sa.Integer))
+    )
+    if by == "id":
+        query = query.where(posting.account_id == sa.bindparam("account", type_=sa.Integer))
+    else:
+        account = Account.__table__.c
+        query = query.join(Account.__table__, account.id == posting.account_id).where(
+            account.name == sa.bindparam("name", type_=sa.String),
+            account.asset == sa.bindparam("asset", type_=sa.String),
+        )
+    if after_cursor:
+        query = query.where(posting.id < sa.bindparam("before", type_=sa.Integer))
+    return query
+
+
+def _page(by: str, params: dict, cursor: str | None, limit: int) -> StatementPage:
+    before = rules.cursor(cursor)
+    limit = rules.page_size(limit)
+    params = {**params, "limit": limit + 1}
+    if before is not None:
+        params["before"] = before
+    rows = db.session.execute(_postings(by, before is not None), params).all()
+    items = [StatementItem(*row) for row in rows[:limit]]
+    next_cursor = str(items[-1].posting_id) if len(rows) > limit else None
+    return StatementPage(items=items, next_cursor=next_cursor)
+
+
 def statement(
     account: Account | int, *, cursor: str | None = None, limit: int = 50
 ) -> StatementPage:
     """The account's postings, newest first, `limit` at a time (keyset pagination)."""
     account_id = rules.account_id(account, "account")
-    before = rules.cursor(cursor)
-    limit = rules.page_size(limit)
-    query = (
-        sa.select(
-            Posting.id,
-            Posting.transfer_id,
-            Transfer.kind,
-            Posting.amount,
-            Posting.balance_after,
-            Transfer.memo,
-            Transfer.created_at,
-            Transfer.reverses_id,
-        )
-        .join(Transfer, Transfer.id == Posting.transfer_id)
-        .where(Posting.account_id == account_id)
-        .order_by(Posting.id.desc())
-        .limit(limit + 1)
-    )
-    if before is not None:
-        query = query.where(Posting.id < before)
-    rows = db.session.execute(query).all()
-    items = [StatementItem(*row) for row in rows[:limit]]
-    next_cursor = str(items[-1].posting_id) if len(rows) > limit else None
-    return StatementPage(items=items, next_cursor=next_cursor)
+    return _page("id", {"account": account_id}, cursor, limit)
+
+
+def wallet_statement(
+    member_id: int, asset: str = "points", *, cursor: str | None = None, limit: int = 50
+) -> StatementPage:
+    """`statement` of the member's wallet for `asset`, in one statement; a wallet not opened
+    yet has no postings (reading opens none)."""
+    params = {"name": wallet_name(member_id), "asset": rules.asset(asset)}
+    return _page("wallet", params, cursor, limit)

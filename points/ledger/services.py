@@ -41,6 +41,7 @@ from points.ledger.reads import (
     pending_holds,
     statement,
     wallet_balances,
+    wallet_statement,
 )
 from points.ledger.rules import (
     KINDS,
@@ -91,4 +92,5 @@ __all__ = [
     "void_hold",
     "wallet_and_system_ids",
     "wallet_balances",
+    "wallet_statement",
 ]

@@ -545,8 +545,7 @@ def quote(host: Member, space: Space, start: datetime, end: datetime) -> dict[st
     """What booking `[start, end)` would cost the host now, per tier (the host's space-use
     minutes pay first, then points), as `pay` will charge it."""
     duration = max(int((end - start).total_seconds() // 60), 0)
-    wallet = ledger.member_wallet(host.id, "space_minutes")
-    available = ledger.balance_of(wallet).available
+    available = ledger.wallet_balances(host.id, ("space_minutes",))["space_minutes"].available
     return {tier: core.price(space.price(tier), duration, available) for tier in TIERS}
 
 

@@ -182,8 +182,8 @@ def my_claims():
 @login_required
 def statement():
     try:
-        page = ledger.statement(
-            ledger.member_wallet(current_user.id), cursor=request.args.get("cursor"),
+        page = ledger.wallet_statement(
+            current_user.id, cursor=request.args.get("cursor"),
             limit=elder.page_size(STATEMENT_PER_PAGE),
         )
     except InvalidInput:

@@ -186,8 +186,8 @@ def statement(resident_id: int):
     acting = _acting(resident_id, "balance")
     resident = acting.resident
     try:
-        page = ledger.statement(
-            ledger.member_wallet(resident.id), cursor=request.args.get("cursor"), limit=30
+        page = ledger.wallet_statement(
+            resident.id, cursor=request.args.get("cursor"), limit=30
         )
     except InvalidInput:
         abort(404)

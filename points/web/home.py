@@ -67,7 +67,6 @@ def index():
         # Staff homes show staff things; their own points (when they have any) are a link.
         mine = common["spendable"] > 0 or bool(market.waiting_vouchers(member))
         return render_template("home/member.html", staff_home=True, own_points=mine, **common)
-    wallet = ledger.member_wallet(member.id)
     return render_template(
         "home/member.html",
         staff_home=False,
@@ -76,7 +75,7 @@ def index():
         affordable=market.benefits(member, affordable=True, limit=BENEFITS_SHOWN),
         progress=members.progress_of(member),
         training=_training(member),
-        recent=ledger.statement(wallet, limit=5).items,
+        recent=ledger.wallet_statement(member.id, limit=5).items,
         **common,
     )
 

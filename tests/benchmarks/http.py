@@ -63,6 +63,13 @@ def progress(message: str) -> None:
 # ---------------------------------------------------------------------------- the server
 
 
+def _served_app() -> str:
+    """The app spec gunicorn serves in the Procfile's web line (its last, quoted argument)."""
+    web = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+               if line.startswith("web:"))
+    return web.rsplit("'", 2)[-2]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -255,7 +262,7 @@ def run_app(database_url: str, home: Path, seconds: float, warmup: float, worker
     )
     data = json.loads(prepared.stdout.strip().splitlines()[-1])
     out: dict = {"boot_s": round(boot, 2)}
-    with serve("points:create_app()", env, home / "gunicorn.log", workers) as (base, cold, pid):
+    with serve(_served_app(), env, home / "gunicorn.log", workers) as (base, cold, pid):
         out["cold_start_s"] = round(cold, 3)
         for name, request in operations(data).items():
             progress(f"  {name} …")

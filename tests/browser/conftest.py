@@ -160,7 +160,7 @@ def server(request, tmp_path_factory, chromium_path):
             "-",
             "--access-logformat",
             '%(t)s "%(r)s" %(s)s %(L)ss',
-            "points:create_app()",
+            "points:create_app(commands=False)",  # as the Procfile serves it
         ],
         env=env,
         cwd=ROOT,

@@ -35,3 +35,32 @@ def test_a_statement_shows_only_its_own_account(issuance, make_wallet):
 def test_an_empty_account_has_an_empty_statement(make_wallet):
     page = ledger.statement(make_wallet(1))
     assert (page.items, page.next_cursor) == ([], None)
+
+
+def test_a_wallets_statement_read_by_member_is_the_wallets_own_and_opens_none(
+    issuance, make_wallet
+):
+    import sqlalchemy as sa
+
+    from points.ledger.models import Account
+
+    mine = make_wallet(1)
+    for i in range(1, 6):
+        ledger.transfer(kind="earn", source=issuance, destination=mine, amount=i)
+    make_wallet(2, 9)
+    make_wallet(1, 30, asset="space_minutes")
+    db.session.commit()
+    cursor, pages = None, []
+    while True:
+        by_member = ledger.wallet_statement(1, cursor=cursor, limit=2)
+        assert by_member == ledger.statement(mine, cursor=cursor, limit=2)
+        pages.append([item.amount for item in by_member.items])
+        if (cursor := by_member.next_cursor) is None:
+            break
+    assert pages == [[5, 4], [3, 2], [1]]
+    minutes = ledger.wallet_statement(1, "space_minutes").items
+    assert [(i.amount, i.balance_after) for i in minutes] == [(30, 30)]
+    accounts = db.session.scalar(sa.select(sa.func.count()).select_from(Account))
+    assert ledger.wallet_statement(3) == ledger.StatementPage(items=[], next_cursor=None)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Account)) == accounts
