@@ -81,8 +81,11 @@ def _once(view: Callable, args, kwargs):
     try:
         result = view(*args, **kwargs)
         _settle_locale()
-        session = db.session()
-        if session.in_transaction() or session.new or session.dirty or session.deleted:
+        # No session yet (the health check): nothing began and nothing waits to be written.
+        session = db.session.registry() if db.session.registry.has() else None
+        if session is not None and (
+            session.in_transaction() or session.new or session.dirty or session.deleted
+        ):
             session.commit()  # else no database was touched and nothing waits to be written
     except BaseException:
         db.session.rollback()

@@ -308,15 +308,19 @@ def issue_token(
 
 @functools.cache
 def _sign_in_query() -> sa.Select:
-    """The token, its member and the member's roles in one round trip: every request asks.
-    Built once (its parameters bound per call), as it is the first statement of each."""
+    """The member of a live token, with the member's roles, in one round trip: every request
+    asks. Built once (its parameters bound per call), as it is the first statement of each;
+    the token itself is not loaded, only asked whether it still signs anyone in."""
     return (
-        sa.select(ApiToken)
+        sa.select(Member)
+        .join(ApiToken, ApiToken.member_id == Member.id)
         .where(
             ApiToken.token_hash == sa.bindparam("hash", type_=sa.String),
             ApiToken.kind == sa.bindparam("kind", type_=sa.String),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > sa.bindparam("now", type_=ApiToken.expires_at.type),
         )
-        .options(joinedload(ApiToken.member).joinedload(Member.roles))
+        .options(joinedload(Member.roles))
     )
 
 
@@ -324,12 +328,11 @@ def member_for_token(raw, *, kind: str = "api", now: datetime | None = None) -> 
     """The active member this live sign-in belongs to, or None."""
     if not _well_formed(raw):
         return None
-    now = now or utcnow()
-    found = db.session.scalars(_sign_in_query(), {"hash": _token_hash(raw), "kind": kind})
-    token = found.unique().one_or_none()
-    if token is None or token.revoked_at is not None or token.expires_at <= now:
-        return None
-    return token.member if token.member.is_active else None
+    found = db.session.scalars(
+        _sign_in_query(), {"hash": _token_hash(raw), "kind": kind, "now": now or utcnow()}
+    )
+    member = found.unique().one_or_none()
+    return member if member is not None and member.is_active else None
 
 
 def revoke_token(raw, *, now: datetime | None = None) -> None:

@@ -2,7 +2,7 @@
 
 Each database gets a fresh one in a temporary folder (SQLite; with BENCH_DATABASE_URL, a
 PostgreSQL database the run MAY WIPE), migrated and demo-seeded through the flask CLI as `make
-run` does, then served by gunicorn with the Procfile's arguments (WORKERS workers, default 2,
+run` does, then served by the Procfile's web command (gunicorn, WORKERS workers, default 2,
 × 4 threads, access log on). Before serving, a few demo volunteers get a bearer token each and
 enough points for every redemption of the run (the only thing written behind the app's back).
 
@@ -63,11 +63,16 @@ def progress(message: str) -> None:
 # ---------------------------------------------------------------------------- the server
 
 
-def _served_app() -> str:
-    """The app spec gunicorn serves in the Procfile's web line (its last, quoted argument)."""
+def _web_line() -> str:
+    """The Procfile's web command, as honcho runs it under `make run` (through the shell)."""
     web = next(line for line in (ROOT / "Procfile").read_text().splitlines()
                if line.startswith("web:"))
-    return web.rsplit("'", 2)[-2]
+    return web.removeprefix("web:").strip()
+
+
+def _served_app() -> str:
+    """The app spec the web command serves (its last, quoted argument)."""
+    return _web_line().rsplit("'", 2)[-2]
 
 
 def _free_port() -> int:
@@ -121,18 +126,22 @@ def _children_rss_mb(pid: int) -> list[float]:
 
 
 @contextmanager
-def serve(spec: str, env: dict, log: Path, workers: int):
-    """gunicorn serving `spec` on a free port; yields (base url, seconds to the first 200,
-    the master's pid)."""
+def serve(env: dict, log: Path, workers: int, spec: str | None = None):
+    """The Procfile's web command on a free port (`spec` in place of its app, for the bare
+    yardstick: served the same way); yields (base url, seconds to the first 200, the
+    gunicorn master's pid)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    command = _web_line()
+    if spec is not None:
+        command = command.replace(f"'{_served_app()}'", f"'{spec}'")
+    env = {**env, "PORT": str(port), "HOST": "127.0.0.1", "WORKERS": str(workers),
+           "PATH": f"{BIN}:{env.get('PATH', '')}"}
     with log.open("w") as out:
         began = time.perf_counter()
-        process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", "4",
-             "--bind", f"127.0.0.1:{port}", "--access-logfile", "-", spec],
-            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-        )
+        # `exec` in the web command: the shell becomes the gunicorn master.
+        process = subprocess.Popen(["/bin/sh", "-c", command], env=env, cwd=ROOT, stdout=out,
+                                   stderr=subprocess.STDOUT)
         try:
             while not _answers(base):
                 if process.poll() is not None:
@@ -262,7 +271,7 @@ def run_app(database_url: str, home: Path, seconds: float, warmup: float, worker
     )
     data = json.loads(prepared.stdout.strip().splitlines()[-1])
     out: dict = {"boot_s": round(boot, 2)}
-    with serve(_served_app(), env, home / "gunicorn.log", workers) as (base, cold, pid):
+    with serve(env, home / "gunicorn.log", workers) as (base, cold, pid):
         out["cold_start_s"] = round(cold, 3)
         for name, request in operations(data).items():
             progress(f"  {name} …")
@@ -284,7 +293,7 @@ def run_app(database_url: str, home: Path, seconds: float, warmup: float, worker
 def run_bare(home: Path, seconds: float, warmup: float, workers: int) -> dict:
     spec = "tests.benchmarks.bare_app:create_app()"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    with serve(spec, env, home / "bare.log", workers) as (base, cold, _pid):
+    with serve(env, home / "bare.log", workers, spec) as (base, cold, _pid):
         request = operations({"tokens": [""], "benefit_id": 0})["health"]
         asyncio.run(drive(base, request, CONNECTIONS, warmup))
         return asyncio.run(drive(base, request, CONNECTIONS, seconds))

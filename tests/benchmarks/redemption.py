@@ -43,7 +43,7 @@ import tempfile
 import time
 import traceback
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -117,11 +117,6 @@ def service_redeem(token: str, benefit_id: int) -> None:
     db.session.remove()
 
 
-def _parse(stamp: str) -> datetime:
-    """A UTCDateTime as SQLite stores it, back to an aware datetime."""
-    return datetime.fromisoformat(stamp).replace(tzinfo=UTC)
-
-
 class Refused(Exception):
     pass
 
@@ -144,9 +139,10 @@ class RawRedeem:
         member_columns = ", ".join(f"m.{c.name}" for c in Member.__table__.columns)
         self.member_fields = [c.name for c in Member.__table__.columns]
         self.sql_member = sql(
-            f"SELECT t.expires_at, t.revoked_at, {member_columns}, r.role FROM api_tokens t"
+            f"SELECT {member_columns}, r.role FROM api_tokens t"
             " JOIN members m ON m.id = t.member_id LEFT JOIN member_roles r"
             " ON r.member_id = m.id WHERE t.token_hash = ? AND t.kind = 'api'"
+            " AND t.revoked_at IS NULL AND t.expires_at > ?"
         )
         self.sql_benefit = sql(
             "SELECT b.id, b.provider_id, b.points, b.valid_days, b.available_from,"
@@ -201,12 +197,12 @@ class RawRedeem:
         if not self.pg:  # psycopg begins with the first statement
             cursor.execute("BEGIN IMMEDIATE")
         try:
-            cursor.execute(self.sql_member, (hashlib.sha256(token.encode()).hexdigest(),))
+            token_hash = hashlib.sha256(token.encode()).hexdigest()
+            cursor.execute(self.sql_member, (token_hash, self.stamp(now)))
             rows = cursor.fetchall()
-            expires, revoked, *fields = rows[0][:-1]
-            if revoked is not None or (expires if self.pg else _parse(expires)) <= now:
+            if not rows:
                 raise Refused("token")
-            member = dict(zip(self.member_fields, fields, strict=True))
+            member = dict(zip(self.member_fields, rows[0][:-1], strict=True))
             member_id = member["id"]
             cursor.execute(self.sql_benefit, (benefit_id,))
             (_, provider_id, points, valid_days, opens, closes, min_level, stock_left,

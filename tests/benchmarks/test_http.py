@@ -13,7 +13,7 @@ from tests.benchmarks import http
 
 def test_the_load_generator_counts_every_answer_of_a_server_it_starts(tmp_path: Path):
     spec = "tests.benchmarks.bare_app:create_app()"
-    with http.serve(spec, dict(os.environ), tmp_path / "bare.log", workers=1) as (base, cold, pid):
+    with http.serve(dict(os.environ), tmp_path / "bare.log", 1, spec) as (base, cold, pid):
         request = http.operations({"tokens": ["t"], "benefit_id": 1})["health"]
         # In a thread of its own: in the suite, a browser journey's Playwright (its sync API)
         # may keep an event loop running in this one.
