@@ -1,6 +1,6 @@
 # Two commands set everything up on a fresh machine with only Python and make:
-#   make run    — venv, install, migrate, demo seed (once), serve with gunicorn on $(PORT)
-#                 and run the worker beside it (Procfile, honcho)
+#   make run    — venv, install, migrate and demo seed (once; `flask setup`), serve with
+#                 gunicorn on $(PORT) and run the worker beside it (Procfile, honcho)
 #   make test   — venv, install dev extras, lint, every test (SQLite; PostgreSQL too when
 #                 TEST_DATABASE_URL is set)
 PYTHON ?= python3
@@ -44,8 +44,7 @@ translations: $(VENV)/.installed-dev
 # The Procfile's two processes under honcho: gunicorn (web) and `flask worker` (the background
 # work; the Huey consumer when REDIS_URL is set). Ctrl-C stops both.
 run: $(VENV)/.installed $(CATALOG).mo
-	$(FLASK) db upgrade
-	$(FLASK) seed demo
+	$(FLASK) setup
 	PATH="$(CURDIR)/$(BIN):$$PATH" HOST=$(HOST) WORKERS=$(WORKERS) $(BIN)/honcho start -p $(PORT)
 
 lint: $(VENV)/.installed-dev

@@ -75,6 +75,22 @@ def _anchor() -> None:
 @seed_cli.command("demo")
 def seed_demo_command():
     """Load the demo data once, into an empty database; a second run changes nothing."""
+    _seed_demo()
+
+
+@click.command("setup")
+@with_appcontext
+def setup_command():
+    """Migrate the database to the latest schema, then load the demo data once: what `make
+    run` does before it serves (`flask db upgrade` and `flask seed demo` in one start of the
+    app instead of two)."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    _seed_demo()
+
+
+def _seed_demo() -> None:
     if db.session.scalar(db.select(Member.id).limit(1)) is not None:
         click.echo("database already has members; demo seed not loaded again")
         return
@@ -320,6 +336,7 @@ def deliver_command(loop, limit):
 
 
 def register_cli(app: Flask) -> None:
+    app.cli.add_command(setup_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(tickets_cli)

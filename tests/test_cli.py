@@ -222,3 +222,24 @@ def test_operators_create_staff_from_the_command_line(app, places):
         assert result.exit_code == 1 and message in result.output, result.output
     db.session.rollback()
     assert db.session.scalar(sa.select(Member).filter_by(phone="13911113333")) is None
+
+
+def test_setup_migrates_then_loads_the_demo_seed_once(app, demo, monkeypatch):
+    # `make run`'s one boot step: Alembic to the head revision first, then the seed, which
+    # finds the demo already there and changes nothing.
+    import flask_migrate
+    from alembic.script import ScriptDirectory
+
+    ran = []
+    upgrade = flask_migrate.upgrade
+    monkeypatch.setattr(flask_migrate, "upgrade", lambda: (ran.append("upgrade"), upgrade()))
+    with app.app_context():
+        before = _counts()
+    result = app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0, result.output
+    assert ran == ["upgrade"]
+    assert "not loaded again" in result.output
+    with app.app_context():
+        assert _counts() == before
+        head = ScriptDirectory(app.extensions["migrate"].directory).get_current_head()
+        assert db.session.scalar(sa.text("SELECT version_num FROM alembic_version")) == head

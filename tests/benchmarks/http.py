@@ -12,8 +12,8 @@ endpoint, the benefits page, balance and statement with a volunteer's token, POS
 /api/v1/redemptions (round robin over the volunteers, every answer must be 201); then 64
 connections of redemptions at once, for the slowest request. A bare Flask app served by gunicorn
 the same way (`bare_app.py`) gives the yardstick for the health endpoint. It also times the
-cold start (gunicorn spawned → first 200), the two boot steps of `make run` on a seeded
-database, and each worker's RSS after the load. The targets are issue 20's.
+cold start (gunicorn spawned → first 200), the boot step of `make run` (`flask setup`) on a
+seeded database, and each worker's RSS after the load. The targets are issue 20's.
 
     python -m tests.benchmarks.http [--seconds 5] [--quick]
 """
@@ -261,10 +261,9 @@ EXPECTED = {"redeem": 201}
 def run_app(database_url: str, home: Path, seconds: float, warmup: float, workers: int) -> dict:
     env = _environment(home, database_url)
     progress("  migrate and seed …")
-    _flask(env, "db", "upgrade")
-    _flask(env, "seed", "demo")
-    # `make run` on an installed checkout: the two boot steps before gunicorn, on a seeded db.
-    boot = _flask(env, "db", "upgrade") + _flask(env, "seed", "demo")
+    _flask(env, "setup")
+    # `make run` on an installed checkout: its boot step before gunicorn, on a seeded db.
+    boot = _flask(env, "setup")
     prepared = subprocess.run(
         [sys.executable, "-m", "tests.benchmarks.http", "--prepare", "1000000"],
         env=env, cwd=ROOT, check=True, capture_output=True, text=True, timeout=300,
