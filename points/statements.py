@@ -16,6 +16,7 @@ ledger's builders are in points/ledger/sql.py.
 
 from __future__ import annotations
 
+import functools
 import weakref
 from datetime import datetime
 
@@ -23,6 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict
 from sqlalchemy.orm.instrumentation import manager_of_class
+from sqlalchemy.orm.util import identity_key
 
 from points.database import UTCDateTime
 from points.extensions import db
@@ -73,20 +75,70 @@ class Statements:
         """Execute the statement `build(size)` with `params`; returns the cursor."""
         sql, order = self._sql(build, size)
         args = (params or {}) if order is None else [params[name] for name in order]
+        self._announce(sql, args, False)
         try:
             self.cursor.execute(sql, args)
         except self.dialect.loaded_dbapi.Error as error:
             raise self._wrapped(error, sql, args) from error
         return self.cursor
 
+    def rows(self, build, size: int = 1, params: dict | None = None) -> list[tuple]:
+        """The rows of the select `build(size)`, each value as its column's type reads it
+        (what SQLAlchemy's result processors make of it: booleans, dates and UTC times on
+        SQLite, aware UTC times on PostgreSQL)."""
+        fetched = self.run(build, size, params).fetchall()
+        processors = self.known.get(("rows", build, size))
+        if processors is None:
+            dialect = self.dialect
+            processors = self.known[("rows", build, size)] = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, None)
+                for column in build(size).selected_columns
+            )
+        if not any(processors):
+            return fetched
+        return [
+            tuple(
+                value if value is None or read is None else read(value)
+                for read, value in zip(processors, row, strict=True)
+            )
+            for row in fetched
+        ]
+
+    def objects(self, build, size: int, params: dict | None, *models: type) -> list[tuple]:
+        """The rows of the select `build(size)` as persistent objects, one for each of
+        `models` a row, as a query loading them would give them: the session's own object
+        where it holds that row already, else one filled from the row (`columns(*models)`
+        is what the select must select, in that order). A model whose primary key is NULL in
+        a row (an outer join that found nothing) gives None."""
+        layout = _layout(models)
+        found = []
+        for row in self.rows(build, size, params):
+            found.append(
+                tuple(
+                    None
+                    if row[start + key_at] is None
+                    else loaded(model, dict(zip(keys, row[start : start + len(keys)], strict=True)))
+                    for model, start, keys, key_at in layout
+                )
+            )
+        return found
+
     def many(self, build, rows: list[dict]) -> None:
         """Execute the one-row statement `build(1)` for each of `rows` (DB-API executemany)."""
         sql, order = self._sql(build, 1)
         args = rows if order is None else [[row[name] for name in order] for row in rows]
+        self._announce(sql, args, True)
         try:
             self.cursor.executemany(sql, args)
         except self.dialect.loaded_dbapi.Error as error:
             raise self._wrapped(error, sql, args) from error
+
+    def _announce(self, sql: str, args, many: bool) -> None:
+        """Tell the engine's `before_cursor_execute` listeners, as SQLAlchemy's own execution
+        would (with no execution context): what counts or logs statements sees these too."""
+        listeners = self.connection.dispatch.before_cursor_execute
+        if listeners:
+            listeners(self.connection, self.cursor, sql, args, None, many)
 
     def _wrapped(self, error: Exception, sql: str, args) -> Exception:
         """The error as SQLAlchemy raises it; a lost connection is invalidated, as it would."""
@@ -102,6 +154,40 @@ class Statements:
             connection_invalidated=gone,
             dialect=self.dialect,
         )
+
+
+def columns(*models: type) -> list[sa.Column]:
+    """Every column of each of `models`' tables, in order: what `Statements.objects` reads."""
+    return [column for model in models for column in model.__table__.columns]
+
+
+@functools.cache
+def _layout(models: tuple[type, ...]) -> tuple[tuple[type, int, tuple[str, ...], int], ...]:
+    """For each model: where its columns start in a row of `columns(*models)`, their
+    attribute names, and where its primary key is among them."""
+    layout, start = [], 0
+    for model in models:
+        mapper = sa.inspect(model)
+        table_columns = list(model.__table__.columns)
+        names = tuple(mapper.get_property_by_column(c).key for c in table_columns)
+        layout.append((model, start, names, names.index(_key_name(model))))
+        start += len(table_columns)
+    return tuple(layout)
+
+
+@functools.cache
+def _key_name(model: type) -> str:
+    mapper = sa.inspect(model)
+    (key,) = mapper.primary_key
+    return mapper.get_property_by_column(key).key
+
+
+def loaded(model: type, values: dict):
+    """The persistent `model` object of a row just read: the session's own if it holds that
+    row already (its state stands, as after a query), else one made from `values` (every
+    column, by attribute name) as `persistent` makes it."""
+    held = db.session.identity_map.get(identity_key(model, values[_key_name(model)]))
+    return held if held is not None else persistent(model, **values)
 
 
 def persistent(model: type, **values):

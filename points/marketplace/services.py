@@ -17,6 +17,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import instance_dict, set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from points import clock
 from points import messages as shared
@@ -46,7 +48,7 @@ from points.members import helpers
 from points.members.models import LEVELS, Community, Member
 from points.notifications import render
 from points.notifications import services as notifications
-from points.statements import Statements, persistent
+from points.statements import Statements, columns, persistent
 from points.validate import text, whole
 
 # Voucher codes: 9 characters from 31 that cannot be confused when read aloud or typed
@@ -169,8 +171,29 @@ def ensure_benefit(
     return benefit
 
 
+def _benefit_with_provider(_size: int) -> sa.Select:
+    benefits_table, providers_table = Benefit.__table__, Provider.__table__
+    return (
+        sa.select(*columns(Benefit, Provider))
+        .join_from(benefits_table, providers_table)
+        .where(benefits_table.c.id == sa.bindparam("id"))
+    )
+
+
 def get_benefit(benefit_id) -> Benefit:
-    found = db.session.get(Benefit, benefit_id) if is_id(benefit_id) else None
+    """The active benefit `benefit_id` with its provider. Every redemption reads it first:
+    one prepared statement, the session's own object when it holds the benefit already."""
+    found = None
+    if is_id(benefit_id):
+        found = db.session.identity_map.get(identity_key(Benefit, benefit_id))
+        if found is None:
+            with Statements() as run:
+                params = {"id": benefit_id}
+                rows = run.objects(_benefit_with_provider, 1, params, Benefit, Provider)
+            if rows:
+                found, provider = rows[0]
+                if "provider" not in instance_dict(found):
+                    set_committed_value(found, "provider", provider)
     if found is None or not found.active:
         raise NotFound(M.NO_SUCH_BENEFIT, field="benefit_id")
     return found

@@ -383,3 +383,27 @@ def test_search_matches_text_literally_and_ignores_case(rich_member, make_benefi
     assert [b.id for b in market.benefits(search="haircut")] == [cut.id]
     assert [b.title_en for b in market.benefits(search="%")] == ["Noodles 100%"]
     assert market.benefits(search="_") == []
+
+
+def test_a_benefit_is_read_with_its_provider_in_one_statement(make_benefit, shop):
+    opens = utcnow().date()
+    benefit = make_benefit(points=30, available_from=opens)
+    benefit_id = benefit.id
+    db.session.expunge_all()
+    seen = []
+    listen = lambda *args: seen.append(args[2])  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        found = market.get_benefit(benefit_id)
+        assert (found.id, found.points, found.available_from) == (benefit_id, 30, opens)
+        assert found.active is True and found.created_at.tzinfo is not None
+        assert found.provider.code == shop.code
+        assert market.get_benefit(benefit_id) is found
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    assert len(seen) == 1
+    found.active = False
+    db.session.commit()
+    for missing in (benefit_id, 10**9, "1", None):
+        with pytest.raises(NotFound):
+            market.get_benefit(missing)

@@ -201,3 +201,49 @@ def test_a_bearer_token_finds_its_member_and_roles_in_one_query(ctx, make_member
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", listen)
     assert len([s for s in seen if s.lstrip().upper().startswith("SELECT")]) == 1
+
+
+def _statements_while(call):
+    seen = []
+    listen = lambda *args: seen.append(args[2])  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        result = call()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listen)
+    return result, seen
+
+
+def test_a_bearer_token_reads_every_role_and_each_value_as_stored(ctx, make_member):
+    staff = make_member(role="social_worker")
+    members.grant_role(staff, "admin")
+    plain = make_member()
+    tokens = {who.id: members.issue_token(who)[0] for who in (staff, plain)}
+    db.session.commit()
+    staff_id, plain_id, created = staff.id, plain.id, staff.created_at
+    db.session.expunge_all()
+
+    found = members.member_for_token(tokens[staff_id])
+    assert found.id == staff_id and found.role_names == ["admin", "social_worker"]
+    assert found.created_at == created and found.created_at.tzinfo is not None
+    assert found.elder_mode is False and found.is_staff
+    # A member without roles has none, known without asking the database again.
+    resident, seen = _statements_while(lambda: members.member_for_token(tokens[plain_id]))
+    assert resident.id == plain_id and resident.role_names == [] and not resident.is_staff
+    assert len(seen) == 1
+    # Asked again in the same request: the session's own member, its changes kept.
+    found.name = "改了名字"
+    again = members.member_for_token(tokens[staff_id])
+    assert again is found and again.name == "改了名字"
+
+
+def test_a_revoked_or_expired_token_signs_nobody_in(ctx, make_member):
+    member = make_member()
+    raw, token = members.issue_token(member)
+    db.session.commit()
+    assert members.member_for_token(raw, now=token.expires_at - timedelta(seconds=1)) is not None
+    assert members.member_for_token(raw, now=token.expires_at) is None
+    assert members.member_for_token(raw, kind="web") is None
+    members.revoke_token(raw)
+    db.session.commit()
+    assert members.member_for_token(raw) is None
