@@ -660,26 +660,80 @@ def queue_count(actor: Member) -> int:
     )
 
 
+def _behind(ids) -> sa.ColumnElement[bool]:
+    """A claim is behind a transfer that awarded it or reversed its award."""
+    return sa.or_(Claim.transfer_id.in_(ids), Claim.reversal_id.in_(ids))
+
+
+def _by_transfer(found, ids: list[int]) -> dict:
+    """`found` (each with transfer_id and reversal_id) under each of `ids` it is behind."""
+    wanted, out = set(ids), {}
+    for row in found:
+        for transfer_id in (row.transfer_id, row.reversal_id):
+            if transfer_id in wanted:
+                out[transfer_id] = row
+    return out
+
+
 @functools.cache
 def _claims_behind() -> sa.Select:
-    """The claims whose award or reversal is among `:ids`; built once, as every statement
-    page asks it."""
-    ids = sa.bindparam("ids", expanding=True, type_=sa.Integer)
-    return sa.select(Claim).where(sa.or_(Claim.transfer_id.in_(ids), Claim.reversal_id.in_(ids)))
+    """The claims behind the transfers `:ids`; built once, as every statement page asks."""
+    return sa.select(Claim).where(_behind(sa.bindparam("ids", expanding=True, type_=sa.Integer)))
 
 
 def claims_for_transfers(transfer_ids) -> dict[int, Claim]:
-    """The claim behind each award or reversal among `transfer_ids` (for statements)."""
+    """The claim behind each award or reversal among `transfer_ids` (for statement pages)."""
     ids = list(transfer_ids)
     if not ids:
         return {}
-    rows = db.session.scalars(_claims_behind(), {"ids": ids})
-    found: dict[int, Claim] = {}
-    for claim in rows:
-        for transfer_id in (claim.transfer_id, claim.reversal_id):
-            if transfer_id in ids:
-                found[transfer_id] = claim
-    return found
+    return _by_transfer(db.session.scalars(_claims_behind(), {"ids": ids}), ids)
+
+
+@dataclass(frozen=True)
+class ClaimRef:
+    """What a statement line says of the claim behind it: its id and the activity type."""
+
+    transfer_id: int
+    reversal_id: int | None
+    claim_id: int
+    activity: dict  # code, name_zh, name_en, version
+
+
+@functools.cache
+def _claim_refs_behind() -> sa.Select:
+    return (
+        sa.select(
+            Claim.transfer_id,
+            Claim.reversal_id,
+            Claim.id,
+            ActivityType.code,
+            ActivityType.name_zh,
+            ActivityType.name_en,
+            ActivityType.version,
+        )
+        .join(ActivityType, ActivityType.id == Claim.activity_type_id)
+        .where(_behind(sa.bindparam("ids", expanding=True, type_=sa.Integer)))
+    )
+
+
+def claim_refs_for_transfers(transfer_ids) -> dict[int, ClaimRef]:
+    """`claims_for_transfers` as the API's statement shows it: the claim's id and its
+    activity type's names and version, read as rows (no objects to build)."""
+    ids = list(transfer_ids)
+    if not ids:
+        return {}
+    refs = [
+        ClaimRef(
+            transfer,
+            reversal,
+            claim,
+            {"code": code, "name_zh": zh, "name_en": en, "version": version},
+        )
+        for transfer, reversal, claim, code, zh, en, version in db.session.execute(
+            _claim_refs_behind(), {"ids": ids}
+        )
+    ]
+    return _by_transfer(refs, ids)
 
 
 # ---------------------------------------------------------------------------- measures

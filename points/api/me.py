@@ -76,15 +76,15 @@ def statement(query):
     page = ledger.wallet_statement(
         member.id, query["asset"], cursor=query["cursor"], limit=query["limit"]
     )
-    behind = claims.claims_for_transfers(item.transfer_id for item in page.items)
+    behind = claims.claim_refs_for_transfers(item.transfer_id for item in page.items)
     items = []
     for item in page.items:
         claim = behind.get(item.transfer_id)
         items.append(
             {
                 **vars(item),
-                "claim_id": claim.id if claim else None,
-                "activity": claim.activity_type if claim else None,
+                "claim_id": claim.claim_id if claim else None,
+                "activity": claim.activity if claim else None,
             }
         )
     return {"items": items, "next_cursor": page.next_cursor}

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from points.activities.models import Claim
 from points.database import utcnow
 from points.extensions import db
+from points.ledger import services as ledger
 from tests.activities.photos import JPEG
 from tests.conftest import api_token
 
@@ -71,6 +72,29 @@ def test_claim_approve_and_see_it_on_the_statement(client, volunteer, social_wor
     assert items[0]["claim_id"] == claim["id"]
     assert items[0]["activity"]["code"] == "patrol-routine"
     assert items[0]["activity"]["name_zh"] == "网格日常巡查"
+    assert items[0]["activity"]["version"] >= 1 and items[0]["activity"]["name_en"]
+
+    # Taken back: the reversal's line names the same claim; a line no claim is behind, none.
+    taken = client.post(
+        f"/api/v1/claims/{claim['id']}/reverse", json={"reason": "重复申报"}, headers=staff
+    )
+    assert taken.status_code == 200, taken.get_json()
+    ledger.transfer(
+        kind="adjust",
+        source=ledger.system_account("issuance"),
+        destination=ledger.member_wallet(volunteer.id),
+        amount=5,
+        memo="补发",
+    )
+    db.session.commit()
+    items = client.get("/api/v1/me/statement", headers=mine).get_json()["items"]
+    assert [(i["amount"], i["claim_id"]) for i in items] == [
+        (5, None),
+        (-20, claim["id"]),
+        (20, claim["id"]),
+    ]
+    assert items[0]["activity"] is None
+    assert items[1]["activity"] == items[2]["activity"]
 
 
 def test_bad_claims_get_a_field_error_and_nothing_is_written(client, volunteer, today):
