@@ -17,6 +17,7 @@ ledger's builders are in points/ledger/sql.py.
 from __future__ import annotations
 
 import functools
+import types
 import weakref
 from datetime import datetime
 
@@ -32,6 +33,12 @@ from points.extensions import db
 # dialect → {(builder, size): (sql, parameter order or None for named parameters)}
 _compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _KEPT_SIZE = 16  # statements over more rows are compiled when used, unless a power of two
+
+
+class Executed(types.SimpleNamespace):
+    """The `context` execution listeners get for a runner's statement: there is no
+    SQLAlchemy execution context, so this carries what listeners read of one (statement,
+    parameters, executemany) and takes what they keep on it (a start time)."""
 
 
 class Statements:
@@ -75,11 +82,13 @@ class Statements:
         """Execute the statement `build(size)` with `params`; returns the cursor."""
         sql, order = self._sql(build, size)
         args = (params or {}) if order is None else [params[name] for name in order]
-        self._announce(sql, args, False)
+        told = self._before(sql, args, False)
         try:
             self.cursor.execute(sql, args)
         except self.dialect.loaded_dbapi.Error as error:
             raise self._wrapped(error, sql, args) from error
+        if told is not None:
+            self._after(told)
         return self.cursor
 
     def rows(self, build, size: int = 1, params: dict | None = None) -> list[tuple]:
@@ -127,18 +136,34 @@ class Statements:
         """Execute the one-row statement `build(1)` for each of `rows` (DB-API executemany)."""
         sql, order = self._sql(build, 1)
         args = rows if order is None else [[row[name] for name in order] for row in rows]
-        self._announce(sql, args, True)
+        told = self._before(sql, args, True)
         try:
             self.cursor.executemany(sql, args)
         except self.dialect.loaded_dbapi.Error as error:
             raise self._wrapped(error, sql, args) from error
+        if told is not None:
+            self._after(told)
 
-    def _announce(self, sql: str, args, many: bool) -> None:
-        """Tell the engine's `before_cursor_execute` listeners, as SQLAlchemy's own execution
-        would (with no execution context): what counts or logs statements sees these too."""
-        listeners = self.connection.dispatch.before_cursor_execute
-        if listeners:
-            listeners(self.connection, self.cursor, sql, args, None, many)
+    def _before(self, sql: str, args, many: bool) -> Executed | None:
+        """Tell the engine's execution listeners (`before_cursor_execute`, then
+        `after_cursor_execute`), as SQLAlchemy's own execution would: what counts, times or
+        logs statements sees these too. None when nobody listens (the usual case)."""
+        dispatch = self.connection.dispatch
+        if not (dispatch.before_cursor_execute or dispatch.after_cursor_execute):
+            return None
+        told = Executed(statement=sql, parameters=args, executemany=many)
+        dispatch.before_cursor_execute(self.connection, self.cursor, sql, args, told, many)
+        return told
+
+    def _after(self, told: Executed) -> None:
+        self.connection.dispatch.after_cursor_execute(
+            self.connection,
+            self.cursor,
+            told.statement,
+            told.parameters,
+            told,
+            told.executemany,
+        )
 
     def _wrapped(self, error: Exception, sql: str, args) -> Exception:
         """The error as SQLAlchemy raises it; a lost connection is invalidated, as it would."""

@@ -247,3 +247,28 @@ def test_a_revoked_or_expired_token_signs_nobody_in(ctx, make_member):
     members.revoke_token(raw)
     db.session.commit()
     assert members.member_for_token(raw) is None
+
+
+def test_recorded_queries_include_the_sign_in_statement(db_url, tmp_path):
+    # A developer turning on Flask-SQLAlchemy's query recording sees the statements run on
+    # the DB-API cursor (points/statements.py) as well, and nothing breaks.
+    from flask_sqlalchemy.record_queries import get_recorded_queries
+
+    from points import create_app
+    from tests.conftest import app_config
+
+    app = create_app(app_config(db_url, SQLALCHEMY_RECORD_QUERIES=True))
+    try:
+        with app.app_context():
+            member = members.register_member(phone="13800009999", password=None, name="记录")
+            raw, _ = members.issue_token(member)
+            db.session.commit()
+            db.session.expunge_all()
+            assert members.member_for_token(raw).phone == "13800009999"
+            recorded = get_recorded_queries()
+            assert "api_tokens" in recorded[-1].statement
+            assert recorded[-1].end_time >= recorded[-1].start_time
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
